@@ -1,0 +1,46 @@
+# Octavo: `make` sets everything up and builds every publication; `make test` runs the suite.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BUILD_DIR := build
+
+# Debian packages the editions depend on: the fonts (so the layout never depends
+# on what a machine happens to have), HarfBuzz's subsetter (WeasyPrint subsets
+# fonts with it), Pango (WeasyPrint's text layout) and Java (EPUBCheck).
+SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless
+
+.PHONY: all build test system-packages clean help
+
+all: build
+
+help:
+	@echo "make          set up .venv and build every publication in content/ into $(BUILD_DIR)/"
+	@echo "make test     run the test suite (EPUBCheck included)"
+	@echo "make clean    remove $(BUILD_DIR)/"
+
+system-packages:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if ! command -v java >/dev/null 2>&1 || [ "$$missing" != "default-jre-headless" ]; then \
+	    echo "installing Debian packages:" $$missing; \
+	    if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	  fi; \
+	fi
+
+$(STAMP): pyproject.toml | system-packages
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+build: $(STAMP)
+	$(BIN)/octavo build
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+# Guarded: removes the build folder of this checkout and nothing else.
+clean:
+	@test -f pyproject.toml -a -d src/octavo || { echo "refusing to clean outside an Octavo checkout"; exit 1; }
+	rm -rf -- ./$(BUILD_DIR)

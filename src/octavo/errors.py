@@ -1,0 +1,74 @@
+"""The small exception hierarchy that the CLI turns into one clean message.
+
+Every error a user can cause is an OctavoError; anything else is a bug in
+Octavo and is allowed to show a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in the content a problem is: a file and, where known, a line."""
+
+    path: Path
+    line: int | None = None
+
+    def __str__(self) -> str:
+        shown = _relative(self.path)
+        return f"{shown}:{self.line}" if self.line else str(shown)
+
+
+@dataclass(frozen=True)
+class Problem:
+    location: Location
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}"
+        return f"{text}\n    hint: {self.hint}" if self.hint else text
+
+
+class OctavoError(Exception):
+    """Base class: the message is meant for the user, not the developer."""
+
+    exit_code = 1
+
+
+class ContentError(OctavoError):
+    """The content files are wrong; carries every problem found, not just the first."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the content:"
+        super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
+
+
+class RenderError(OctavoError):
+    """A template or the renderer failed on content that passed validation."""
+
+    exit_code = 3
+
+
+class VerificationError(OctavoError):
+    """A built edition lacks a required disclaimer or attribution."""
+
+    exit_code = 4
+
+    def __init__(self, report):
+        self.report = report
+        super().__init__(report.summary())
+
+
+def _relative(path: Path) -> Path:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path

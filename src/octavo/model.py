@@ -1,0 +1,502 @@
+"""Stage 2, model: turn loaded data into a validated Publication.
+
+Every problem in every file is collected first and reported together
+(MkDocs' "validate everything before writing anything"), each with its
+file and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ContentError, Location, Problem
+from .markdown import check_body
+from .load import Mapping, MarkdownSource, Sequence, load_markdown_file, load_yaml_file
+
+PUBLISHER_FILE = "publisher.yaml"
+PUBLICATION_FILE = "publication.yaml"
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ROLES = ("author", "editor")
+SECTION_ROLES = ("summary", "introduction", "perspective", "chapter", "closing", "appendix")
+PLACEMENTS = ("imprint", "inline")
+
+
+# ---------------------------------------------------------------- the model
+
+@dataclass(frozen=True)
+class Affiliation:
+    organisation: str
+    place: str | None = None
+    country: str | None = None
+
+    @property
+    def text(self) -> str:
+        return ", ".join(p for p in (self.organisation, self.place, self.country) if p)
+
+
+@dataclass(frozen=True)
+class Contributor:
+    id: str
+    name: str
+    role: str = "author"
+    native_name: str | None = None
+    position: str | None = None
+    affiliations: tuple[Affiliation, ...] = ()
+    corporate: bool = False
+    orcid: str | None = None
+    bio: str | None = None
+    file_as: str | None = None
+    location: Location | None = field(default=None, compare=False)
+
+    @property
+    def affiliation_text(self) -> str:
+        """Position and affiliations as one line: what a byline prints after the name."""
+        parts = ([self.position] if self.position else []) + [a.text for a in self.affiliations]
+        return "; ".join(parts) if len(self.affiliations) > 1 else ", ".join(parts)
+
+    @property
+    def attribution(self) -> str:
+        """The exact words that attribute text to this contributor, in every edition."""
+        return f"{self.name}, {self.affiliation_text}" if self.affiliation_text else self.name
+
+    @property
+    def sort_name(self) -> str:
+        if self.file_as:
+            return self.file_as
+        if self.corporate or " " not in self.name:
+            return self.name
+        first, _, last = self.name.rpartition(" ")
+        return f"{last}, {first}"
+
+
+@dataclass(frozen=True)
+class Disclaimer:
+    id: str
+    text: str
+    source: str  # "house" or "publication"
+    label: str | None = None
+    placement: str = "imprint"
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Publisher:
+    name: str
+    short_name: str
+    place: str
+    website: str | None
+    disclaimers: tuple[Disclaimer, ...]
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    kind: str | None = None
+    number: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    path: Path
+    title: str
+    role: str
+    authors: tuple[Contributor, ...]
+    perspective_of: tuple[Contributor, ...]
+    body: str
+    body_line: int
+
+    @property
+    def attributed(self) -> tuple[Contributor, ...]:
+        """Everyone the section's byline names."""
+        return self.perspective_of + self.authors
+
+
+@dataclass(frozen=True)
+class Publication:
+    slug: str
+    folder: Path
+    title: str
+    subtitle: str | None
+    series: Series | None
+    date: dt.date
+    language: str
+    rights_holder: str
+    rights_year: int
+    identifiers: dict[str, str]
+    publisher: Publisher
+    contributors: tuple[Contributor, ...]
+    disclaimers: tuple[Disclaimer, ...]
+    sections: tuple[Section, ...]
+
+    @property
+    def full_title(self) -> str:
+        return f"{self.title} {self.subtitle}" if self.subtitle else self.title
+
+    @property
+    def authors(self) -> tuple[Contributor, ...]:
+        return tuple(c for c in self.contributors if c.role == "author")
+
+    @property
+    def editors(self) -> tuple[Contributor, ...]:
+        return tuple(c for c in self.contributors if c.role == "editor")
+
+    @property
+    def imprint_disclaimers(self) -> tuple[Disclaimer, ...]:
+        return tuple(d for d in self.disclaimers if d.placement == "imprint")
+
+    @property
+    def identifier(self) -> str:
+        """A stable identifier: ISBN, DOI or URL when given, else a UUID derived from the slug."""
+        for scheme in ("isbn", "doi", "url"):
+            if scheme in self.identifiers:
+                value = self.identifiers[scheme]
+                return f"urn:isbn:{value}" if scheme == "isbn" else (
+                    f"https://doi.org/{value}" if scheme == "doi" else value)
+        seed = f"octavo:{self.publisher.website or self.publisher.name}/{self.slug}"
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+
+    @property
+    def rights(self) -> str:
+        return f"© {self.rights_year} {self.rights_holder}"
+
+    def disclaimer(self, disclaimer_id: str) -> Disclaimer:
+        return next(d for d in self.disclaimers if d.id == disclaimer_id)
+
+
+# ------------------------------------------------------- field validation
+
+class _Collector:
+    """Gathers problems while the model is built, so all are reported at once."""
+
+    def __init__(self):
+        self.problems: list[Problem] = []
+
+    def add(self, location: Location, message: str, hint: str | None = None) -> None:
+        self.problems.append(Problem(location, message, hint))
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ContentError(self.problems)
+
+
+# A field spec: name -> (accepted types, required). Unknown keys are errors,
+# with a "did you mean" from the known ones.
+Spec = dict[str, tuple[tuple[type, ...], bool]]
+STR = (str,)
+
+
+def _check_fields(data, spec: Spec, what: str, where: Location, problems: _Collector) -> dict:
+    """Validate one mapping against its spec; return the valid fields only."""
+    if not isinstance(data, Mapping):
+        problems.add(getattr(data, "location", where), f"{what} must be a mapping of fields")
+        return {}
+    valid = {}
+    for key, value in data.items():
+        if key not in spec:
+            close = difflib.get_close_matches(str(key), spec, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(spec)}"
+            problems.add(data.where(key), f"unknown field '{key}' in {what}", hint)
+            continue
+        types, _ = spec[key]
+        if isinstance(value, bool) and bool not in types or not isinstance(value, types):
+            expected = " or ".join(_type_name(t) for t in types)
+            problems.add(data.where(key), f"'{key}' in {what} must be {expected}, not {_type_name(type(value))}")
+            continue
+        if isinstance(value, str) and not value.strip():
+            problems.add(data.where(key), f"'{key}' in {what} is empty")
+            continue
+        valid[key] = value
+    for key, (_, required) in spec.items():
+        if required and key not in data:
+            problems.add(data.location, f"{what} has no '{key}'", f"add a '{key}:' field")
+    return valid
+
+
+def _type_name(t: type) -> str:
+    return {str: "text", int: "a whole number", bool: "true or false", Mapping: "a mapping",
+            Sequence: "a list", dt.date: "a date (YYYY-MM-DD)", type(None): "empty"}.get(t, t.__name__)
+
+
+def _text(value: str) -> str:
+    """Fold the whitespace YAML's folded scalars and line wraps leave behind."""
+    return " ".join(value.split())
+
+
+# ------------------------------------------------------------- publisher
+
+DISCLAIMER_SPEC: Spec = {"id": (STR, True), "text": (STR, True), "label": (STR, False),
+                         "placement": (STR, False)}
+PUBLISHER_SPEC: Spec = {"name": (STR, True), "short_name": (STR, True), "place": (STR, True),
+                        "website": (STR, False), "disclaimers": ((Sequence,), True)}
+
+
+def load_publisher(content_dir: Path) -> Publisher:
+    path = content_dir / PUBLISHER_FILE
+    problems = _Collector()
+    data = load_yaml_file(path)
+    fields = _check_fields(data, PUBLISHER_SPEC, "the house file", Location(path, 1), problems)
+    disclaimers = _disclaimers(fields.get("disclaimers", []), "house", problems)
+    if "disclaimers" in fields and not disclaimers and not problems.problems:
+        problems.add(data.where("disclaimers"), "the house file lists no disclaimers",
+                     "every publication carries the house disclaimers; list at least one")
+    problems.raise_if_any()
+    return Publisher(name=_text(fields["name"]), short_name=_text(fields["short_name"]),
+                     place=_text(fields["place"]), website=fields.get("website"),
+                     disclaimers=tuple(disclaimers), location=Location(path, 1))
+
+
+def _disclaimers(items, source: str, problems: _Collector) -> list[Disclaimer]:
+    result, seen = [], set()
+    for item in items:
+        where = getattr(items, "location", None)
+        fields = _check_fields(item, DISCLAIMER_SPEC, "a disclaimer", where, problems)
+        if "id" not in fields or "text" not in fields:
+            continue
+        location = item.where("id")
+        if not SLUG_RE.match(fields["id"]):
+            problems.add(location, f"disclaimer id '{fields['id']}' is not a simple id",
+                         "use lower-case letters, digits and hyphens, e.g. 'personal-capacity'")
+        if fields["id"] in seen:
+            problems.add(location, f"disclaimer id '{fields['id']}' is used twice")
+        seen.add(fields["id"])
+        placement = fields.get("placement", "imprint")
+        if placement not in PLACEMENTS:
+            problems.add(item.where("placement"), f"placement '{placement}' is not one of {', '.join(PLACEMENTS)}")
+        result.append(Disclaimer(id=fields["id"], text=_text(fields["text"]), source=source,
+                                 label=fields.get("label"), placement=placement, location=location))
+    return result
+
+
+# ----------------------------------------------------------- publication
+
+AFFILIATION_SPEC: Spec = {"organisation": (STR, True), "place": (STR, False), "country": (STR, False)}
+CONTRIBUTOR_SPEC: Spec = {"id": (STR, True), "name": (STR, True), "native_name": (STR, False),
+                          "position": (STR, False), "affiliations": ((Sequence,), False),
+                          "corporate": ((bool,), False), "role": (STR, False), "orcid": (STR, False),
+                          "bio": (STR, False), "file_as": (STR, False)}
+SERIES_SPEC: Spec = {"name": (STR, True), "kind": (STR, False), "number": ((str, int), False)}
+RIGHTS_SPEC: Spec = {"holder": (STR, True), "year": ((int,), True)}
+IDENTIFIERS_SPEC: Spec = {"isbn": (STR, False), "doi": (STR, False), "url": (STR, False)}
+PUBLICATION_SPEC: Spec = {"title": (STR, True), "subtitle": (STR, False), "series": ((Mapping,), False),
+                          "date": ((dt.date, str), True), "language": (STR, True),
+                          "rights": ((Mapping,), True), "identifiers": ((Mapping,), False),
+                          "contributors": ((Sequence,), True), "house_disclaimers": ((Sequence,), True),
+                          "disclaimers": ((Sequence,), False), "sections": ((Sequence,), True)}
+SECTION_SPEC: Spec = {"title": (STR, True), "role": (STR, False), "authors": ((Sequence,), True),
+                      "perspective_of": ((Sequence,), False)}
+ORCID_RE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def load_publication(folder: Path, publisher: Publisher | None = None) -> Publication:
+    """Load content/<slug>/ and the house file beside it into a validated Publication."""
+    folder = Path(folder)
+    publisher = publisher or load_publisher(folder.parent)
+    path = folder / PUBLICATION_FILE
+    problems = _Collector()
+    data = load_yaml_file(path)
+    fields = _check_fields(data, PUBLICATION_SPEC, "the publication", Location(path, 1), problems)
+
+    slug = folder.name
+    if not SLUG_RE.match(slug):
+        problems.add(Location(path), f"the folder name '{slug}' is not a valid slug",
+                     "rename the folder with lower-case letters, digits and hyphens")
+    contributors = _contributors(fields.get("contributors", Sequence()), problems)
+    by_id = {c.id: c for c in contributors}
+    disclaimers = _publication_disclaimers(data, fields, publisher, problems)
+    sections = _sections(folder, data, fields.get("sections", Sequence()), by_id, problems)
+    _check_inline_disclaimers(disclaimers, sections, path, problems)
+    date = _date(data, fields.get("date"), problems)
+    language = fields.get("language", "en")
+    if not LANG_RE.match(language):
+        problems.add(data.where("language"), f"language '{language}' is not a language tag",
+                     "use a BCP 47 tag such as 'en' or 'en-GB'")
+    rights = _check_fields(fields.get("rights", Mapping()), RIGHTS_SPEC, "rights", data.where("rights"), problems)
+    identifiers = _check_fields(fields.get("identifiers", Mapping()), IDENTIFIERS_SPEC, "identifiers",
+                                data.where("identifiers"), problems) if "identifiers" in fields else {}
+    series = None
+    if "series" in fields:
+        s = _check_fields(fields["series"], SERIES_SPEC, "the series", data.where("series"), problems)
+        series = Series(s["name"], s.get("kind"), str(s["number"]) if "number" in s else None) if "name" in s else None
+    if contributors and not any(c.role == "author" for c in contributors):
+        problems.add(data.where("contributors"), "no contributor has the role 'author'",
+                     "a publication needs at least one author")
+    problems.raise_if_any()
+    return Publication(
+        slug=slug, folder=folder, title=_text(fields["title"]),
+        subtitle=_text(fields["subtitle"]) if "subtitle" in fields else None,
+        series=series, date=date, language=language,
+        rights_holder=_text(rights["holder"]), rights_year=rights["year"],
+        identifiers=dict(identifiers), publisher=publisher, contributors=tuple(contributors),
+        disclaimers=tuple(disclaimers), sections=tuple(sections))
+
+
+def _contributors(items, problems: _Collector) -> list[Contributor]:
+    result, seen = [], set()
+    for item in items:
+        fields = _check_fields(item, CONTRIBUTOR_SPEC, "a contributor", items.location, problems)
+        if "id" not in fields or "name" not in fields:
+            continue
+        cid, where = fields["id"], item.where("id")
+        if cid in seen:
+            problems.add(where, f"contributor id '{cid}' is used twice", "give each contributor its own id")
+        seen.add(cid)
+        role = fields.get("role", "author")
+        if role not in ROLES:
+            problems.add(item.where("role"), f"contributor '{cid}' has role '{role}'",
+                         f"use one of: {', '.join(ROLES)}")
+        affiliations = []
+        for aff in fields.get("affiliations", []):
+            a = _check_fields(aff, AFFILIATION_SPEC, f"an affiliation of '{cid}'", item.where("affiliations"), problems)
+            if "organisation" in a:
+                affiliations.append(Affiliation(_text(a["organisation"]), a.get("place"), a.get("country")))
+        corporate = fields.get("corporate", False)
+        if not affiliations and not corporate:
+            problems.add(item.where("name") if "name" in item.key_lines else where,
+                         f"contributor '{cid}' has no affiliation",
+                         "add 'affiliations:' with an organisation (or 'corporate: true' for an institution)")
+        if "orcid" in fields and not ORCID_RE.match(fields["orcid"]):
+            problems.add(item.where("orcid"), f"ORCID '{fields['orcid']}' of '{cid}' is not of the form 0000-0000-0000-0000")
+        result.append(Contributor(
+            id=cid, name=_text(fields["name"]), role=role, native_name=fields.get("native_name"),
+            position=fields.get("position"), affiliations=tuple(affiliations), corporate=corporate,
+            orcid=fields.get("orcid"), bio=_text(fields["bio"]) if "bio" in fields else None,
+            file_as=fields.get("file_as"), location=where))
+    return result
+
+
+def _publication_disclaimers(data: Mapping, fields: dict, publisher: Publisher,
+                             problems: _Collector) -> list[Disclaimer]:
+    """House disclaimers first (every one required), then the publication's own."""
+    named = fields.get("house_disclaimers", Sequence())
+    house = {d.id: d for d in publisher.disclaimers}
+    for d_id in named:
+        if d_id not in house:
+            problems.add(data.where("house_disclaimers"), f"house disclaimer '{d_id}' does not exist in {PUBLISHER_FILE}",
+                         f"known house disclaimers: {', '.join(house)}")
+    for d_id in house:
+        if "house_disclaimers" in fields and d_id not in named:
+            problems.add(data.where("house_disclaimers"), f"the house disclaimer '{d_id}' is missing",
+                         f"every publication must carry it: add '{d_id}' to house_disclaimers")
+    own = _disclaimers(fields.get("disclaimers", []), "publication", problems)
+    for d in own:
+        if d.id in house:
+            problems.add(d.location, f"disclaimer id '{d.id}' is already a house disclaimer", "choose another id")
+    return list(publisher.disclaimers) + own
+
+
+def _sections(folder: Path, data: Mapping, items, contributors: dict[str, Contributor],
+              problems: _Collector) -> list[Section]:
+    result, seen = [], set()
+    for index, entry in enumerate(items):
+        where = Location(data.location.path, data.key_lines.get("sections", 0) + index + 1)
+        if not isinstance(entry, str):
+            problems.add(where, "each section must be a file path, e.g. 'sections/01-introduction.md'")
+            continue
+        path = (folder / entry)
+        if not _inside(path, folder):
+            problems.add(where, f"section '{entry}' lies outside the publication folder",
+                         "keep section files inside the publication's own folder")
+            continue
+        if not path.is_file():
+            problems.add(where, f"section file '{entry}' does not exist",
+                         "create it, or correct the path (it is relative to the publication folder)")
+            continue
+        if entry in seen:
+            problems.add(where, f"section '{entry}' is listed twice")
+        seen.add(entry)
+        try:
+            source = load_markdown_file(path)
+        except ContentError as exc:
+            problems.problems.extend(exc.problems)
+            continue
+        section = _section(folder, source, contributors, problems)
+        if section:
+            result.append(section)
+    if not items and "sections" in data:
+        problems.add(data.where("sections"), "the publication has no sections")
+    return result
+
+
+def _section(folder: Path, source: MarkdownSource, contributors: dict[str, Contributor],
+             problems: _Collector) -> Section | None:
+    front = source.front_matter
+    fields = _check_fields(front, SECTION_SPEC, "the section's front matter", Location(source.path, 2), problems)
+    role = fields.get("role", "chapter")
+    if role not in SECTION_ROLES:
+        problems.add(front.where("role"), f"section role '{role}' is unknown", f"use one of: {', '.join(SECTION_ROLES)}")
+    people = {}
+    for key in ("authors", "perspective_of"):
+        people[key] = []
+        for cid in fields.get(key, []):
+            if cid not in contributors:
+                close = difflib.get_close_matches(str(cid), contributors, n=1)
+                problems.add(front.where(key), f"{key} names '{cid}', but no contributor has that id",
+                             f"did you mean '{close[0]}'?" if close else "add the contributor to publication.yaml")
+            else:
+                people[key].append(contributors[cid])
+    if "authors" in fields and not fields["authors"]:
+        problems.add(front.where("authors"), "the section lists no authors")
+    if not source.body.strip():
+        problems.add(Location(source.path, source.body_line), "the section has no text",
+                     "write the section's text below the front matter, or remove it from publication.yaml")
+    problems.problems.extend(check_body(source.body, source.path, source.body_line, folder))
+    if "title" not in fields:
+        return None
+    return Section(id=f"sec-{source.path.stem}", path=source.path, title=_text(fields["title"]), role=role,
+                   authors=tuple(people["authors"]), perspective_of=tuple(people["perspective_of"]),
+                   body=source.body, body_line=source.body_line)
+
+
+INLINE_DISCLAIMER_RE = re.compile(r"\{\{\s*disclaimer:([^}\s]*)\s*\}\}")
+
+
+def _check_inline_disclaimers(disclaimers: list[Disclaimer], sections: list[Section], path: Path,
+                              problems: _Collector) -> None:
+    """An inline disclaimer is printed where the text places it: exactly once."""
+    known = {d.id: d for d in disclaimers}
+    placed: dict[str, int] = {}
+    for section in sections:
+        for offset, line in enumerate(section.body.splitlines()):
+            for match in INLINE_DISCLAIMER_RE.finditer(line):
+                d_id = match.group(1)
+                where = Location(section.path, section.body_line + offset)
+                if d_id not in known:
+                    problems.add(where, f"the text places disclaimer '{d_id}', which is not defined",
+                                 f"defined disclaimers: {', '.join(known)}")
+                elif known[d_id].placement != "inline":
+                    problems.add(where, f"disclaimer '{d_id}' is printed on the imprint page, not inline",
+                                 "set 'placement: inline' on it, or remove the placeholder")
+                placed[d_id] = placed.get(d_id, 0) + 1
+    for d in disclaimers:
+        if d.placement == "inline" and placed.get(d.id, 0) != 1:
+            count = placed.get(d.id, 0)
+            problems.add(d.location, f"inline disclaimer '{d.id}' is placed {count} times in the text",
+                         f"put {{{{disclaimer:{d.id}}}}} in exactly one section")
+
+
+def _date(data: Mapping, value, problems: _Collector) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            problems.add(data.where("date"), f"date '{value}' is not a valid date", "write it as YYYY-MM-DD")
+    return dt.date(1970, 1, 1)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def publication_folders(content_dir: Path) -> list[Path]:
+    """Every publication in content/: the folders that hold a publication.yaml."""
+    return sorted(p.parent for p in Path(content_dir).glob(f"*/{PUBLICATION_FILE}"))

@@ -1,0 +1,204 @@
+"""Stage 6, verify: prove from the built files that every edition carries every
+required disclaimer and attributes every contributor.
+
+The expected words come from the content (the model); the facts come only
+from the built files, read back with independent readers: pypdf for the PDF's
+text and metadata, lxml for the EPUB's package document and XHTML. Nothing
+here looks at the templates.
+
+Text is compared as a "skeleton": Unicode NFKC (which unfolds ligatures),
+case-folded, letters and digits only. That survives line breaks, hyphenation
+at line ends, ligatures and typographic quotes; a required text must still be
+present whole, so a fragment of a disclaimer does not count.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from lxml import etree
+
+from .errors import OctavoError
+from .markdown import plain_text
+from .model import Publication
+
+NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
+      "c": "urn:oasis:names:tc:opendocument:xmlns:container", "x": "http://www.w3.org/1999/xhtml"}
+BODY_PREFIX_CHARS = 60
+
+
+def skeleton(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+@dataclass(frozen=True)
+class Edition:
+    """What a reader gets from a built file: its text and its metadata."""
+
+    kind: str  # "PDF" or "EPUB"
+    path: Path
+    text: str
+    authors: tuple[str, ...]
+    contributors: tuple[str, ...] = ()
+    title: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    edition: Edition
+    what: str  # "disclaimer", "attribution", "metadata"
+    subject: str
+    ok: bool
+    expected: str
+    where: str = ""
+
+    def __str__(self) -> str:
+        status = "ok     " if self.ok else "MISSING"
+        place = f" at '{self.where}'" if self.where else ""
+        line = f"  {status} {self.what} {self.subject}{place}"
+        return line if self.ok else f"{line}\n          expected: {self.expected}"
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[Finding]:
+        return [f for f in self.findings if not f.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def lines(self) -> list[str]:
+        out, current = [], None
+        for finding in self.findings:
+            if finding.edition is not current:
+                current = finding.edition
+                out.append(f"{current.kind} {current.path}")
+            out.append(str(finding))
+        return out
+
+    def summary(self) -> str:
+        checked = len(self.findings)
+        if self.ok:
+            return f"proof: {checked} checks passed"
+        missing = "\n".join(f"  {f.edition.kind} {f.edition.path}: {f.what} {f.subject}"
+                            + (f" at '{f.where}'" if f.where else "") + f" is missing\n    expected: {f.expected}"
+                            for f in self.failures)
+        return f"proof failed: {len(self.failures)} of {checked} checks missing\n{missing}"
+
+
+# ------------------------------------------------------------ reading back
+
+def read_pdf(path: Path) -> Edition:
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    info = reader.metadata or {}
+    authors = tuple(a.strip() for a in str(info.get("/Author", "")).split(",") if a.strip())
+    language = str(reader.trailer["/Root"].get("/Lang", ""))
+    return Edition("PDF", path, text, authors, title=str(info.get("/Title", "")), language=language)
+
+
+def read_epub(path: Path) -> Edition:
+    with zipfile.ZipFile(path) as zf:
+        container = etree.fromstring(zf.read("META-INF/container.xml"))
+        opf_path = container.find(".//c:rootfile", NS).get("full-path")
+        opf = etree.fromstring(zf.read(opf_path))
+        base = PurePosixPath(opf_path).parent
+        manifest = {item.get("id"): item.get("href") for item in opf.iterfind(".//opf:manifest/opf:item", NS)}
+        texts = []
+        for ref in opf.iterfind(".//opf:spine/opf:itemref", NS):
+            document = etree.fromstring(zf.read(str(base / manifest[ref.get("idref")])))
+            body = document.find("x:body", NS)
+            texts.append(" ".join(body.itertext()) if body is not None else "")
+    meta = opf.find("opf:metadata", NS)
+    return Edition(
+        "EPUB", path, "\n".join(texts),
+        authors=tuple(e.text or "" for e in meta.iterfind("dc:creator", NS)),
+        contributors=tuple(e.text or "" for e in meta.iterfind("dc:contributor", NS)),
+        title=" ".join(e.text or "" for e in meta.iterfind("dc:title", NS)),
+        language=(meta.findtext("dc:language", "", NS)))
+
+
+def read_edition(path: Path, shown_as: Path | None = None) -> Edition:
+    """Read a built edition; `shown_as` is the name reports use (a temporary file's final name)."""
+    readers = {".pdf": read_pdf, ".epub": read_epub}
+    if path.suffix not in readers:
+        raise OctavoError(f"{path}: cannot check this file: only .pdf and .epub editions can be checked")
+    if not path.is_file():
+        raise OctavoError(f"{path}: no such file; build it first with 'octavo build'")
+    try:
+        edition = readers[path.suffix](path)
+    except Exception as exc:  # a damaged file is a verdict, not a crash
+        raise OctavoError(f"{path}: cannot read this {path.suffix[1:].upper()} file ({exc})") from None
+    return dataclasses.replace(edition, path=shown_as) if shown_as else edition
+
+
+# ------------------------------------------------------------------ checks
+
+def check_edition(publication: Publication, edition: Edition) -> list[Finding]:
+    return (check_disclaimers(publication, edition)
+            + check_attributions(publication, edition)
+            + check_metadata(publication, edition))
+
+
+def check_disclaimers(publication: Publication, edition: Edition) -> list[Finding]:
+    text = skeleton(edition.text)
+    return [Finding(edition, "disclaimer", d.id, skeleton(d.text) in text, d.text)
+            for d in publication.disclaimers]
+
+
+def check_attributions(publication: Publication, edition: Edition) -> list[Finding]:
+    """Each section's byline, between its title and its text, names each contributor with affiliation."""
+    text = skeleton(edition.text)
+    findings = []
+    for section in publication.sections:
+        region = _byline_region(text, section, publication)
+        for contributor in section.attributed:
+            present = region is not None and skeleton(contributor.attribution) in region
+            findings.append(Finding(edition, "attribution", contributor.id, present,
+                                    contributor.attribution, where=section.title))
+    return findings
+
+
+def _byline_region(text: str, section, publication: Publication) -> str | None:
+    body = plain_text(section.body, lambda d_id: publication.disclaimer(d_id).text)
+    start = skeleton(body)[:BODY_PREFIX_CHARS]
+    body_at = text.find(start)
+    if not start or body_at < 0:
+        return None
+    title = skeleton(section.title)
+    title_at = text.rfind(title, 0, body_at)
+    return text[title_at + len(title):body_at] if title_at >= 0 else None
+
+
+def check_metadata(publication: Publication, edition: Edition) -> list[Finding]:
+    findings = [Finding(edition, "metadata", "title", skeleton(publication.title) in skeleton(edition.title),
+                        publication.title),
+                Finding(edition, "metadata", "language", edition.language == publication.language,
+                        publication.language)]
+    for c in publication.authors:
+        findings.append(Finding(edition, "metadata", f"author {c.id}", c.name in edition.authors, c.name))
+    if edition.kind == "EPUB":
+        for c in publication.editors:
+            findings.append(Finding(edition, "metadata", f"editor {c.id}", c.name in edition.contributors, c.name))
+    return findings
+
+
+def verify(publication: Publication, paths: list[Path] | dict[Path, Path]) -> Report:
+    """Check each edition; `paths` may map files to the names reports should show."""
+    names = paths if isinstance(paths, dict) else {p: p for p in paths}
+    report = Report()
+    for path, shown_as in names.items():
+        report.findings.extend(check_edition(publication, read_edition(path, shown_as)))
+    return report

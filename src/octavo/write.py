@@ -1,0 +1,61 @@
+"""Stage 5, write: editions reach build/ whole or not at all.
+
+Each edition is written to a temporary file beside its final path and
+renamed into place only after it has been verified, so a failed or killed
+build never leaves a half-written PDF or EPUB, and the previous edition
+stays intact until the new one is proven.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def temporary_beside(final: Path) -> Iterator[Path]:
+    """A temporary path in final's folder (same filesystem, so the rename is atomic); removed if left."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=f".tmp{final.suffix}", dir=final.parent)
+    os.close(fd)
+    temporary = Path(name)
+    try:
+        yield temporary
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def publish(temporary: Path, final: Path) -> None:
+    """Move a finished edition into place atomically."""
+    with open(temporary, "rb") as handle:
+        os.fsync(handle.fileno())
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes 0600; editions are ordinary files
+    os.replace(temporary, final)
+
+
+def normalise_zip(path: Path, timestamp: tuple[int, int, int, int, int, int]) -> None:
+    """Rewrite an EPUB zip with fixed timestamps and mimetype first, stored (EPUB 3.3 OCF §4.2.4).
+
+    EbookLib stamps each entry with the clock; fixing the stamps makes the
+    same content give the same bytes.
+    """
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info.filename)) for info in source.infolist()]
+    entries.sort(key=lambda entry: entry[0] != "mimetype")  # stable: keeps EbookLib's order otherwise
+    rewritten = path.with_suffix(".rezip")
+    try:
+        with zipfile.ZipFile(rewritten, "w") as target:
+            for name, data in entries:
+                info = zipfile.ZipInfo(name, date_time=timestamp)
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+                target.writestr(info, data, compresslevel=9)
+        os.replace(rewritten, path)
+    finally:
+        rewritten.unlink(missing_ok=True)
