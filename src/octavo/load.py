@@ -74,6 +74,9 @@ class _LineLoader(yaml.SafeLoader):
         return items
 
 
+# Dates stay text here; model.py parses them so an impossible date is a content
+# error with a line number, not a ValueError from deep inside PyYAML.
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
 

