@@ -17,7 +17,9 @@ CONTENT = REPO / "content"
 TEMPLATES = REPO / "templates"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED_SLUG = "breaking-deadlock"
-SEED_TEXT = REPO.parent / "shared" / "seed" / "breaking-deadlock-four-perspectives.txt"
+# A verbatim copy of ../shared/seed/, kept in the repo so the word-for-word
+# tests run in any clone.
+SEED_TEXT = FIXTURES / "seed" / "breaking-deadlock-four-perspectives.txt"
 
 
 @pytest.fixture(scope="session")
