@@ -181,3 +181,10 @@ def test_cli_check_on_built_editions(seed_pdf, seed_epub):
     assert "ok      disclaimer house-opinions" in run.stdout
     assert "ok      attribution zhu-feng at 'A Perspective from China'" in run.stdout
     assert "checks passed" in run.stdout
+
+
+def test_the_repo_copy_of_the_seed_matches_shared_seed():
+    shared = REPO.parent / "shared" / "seed" / SEED_TEXT.name
+    if not shared.exists():
+        pytest.skip("../shared/seed is not beside this clone")
+    assert shared.read_bytes() == SEED_TEXT.read_bytes()
