@@ -65,7 +65,44 @@ def _parser() -> argparse.ArgumentParser:
                             "(default: content/<slug>, from the file name)")
     check.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
     check.set_defaults(run=_run_check)
+    _authoring_commands(commands)
     return parser
+
+
+def _authoring_commands(commands) -> None:
+    """validate, new, schema, preview: the author's commands, none of which renders an edition."""
+    validate = commands.add_parser("validate", help="check all content without rendering; report every problem",
+                                   description="Load every publication (or those named) and report every error "
+                                               "and warning at once, each with its file and line.")
+    validate.add_argument("publications", nargs="*", type=Path, metavar="PUBLICATION",
+                          help="a publication folder or slug (default: all of content/)")
+    validate.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
+    validate.add_argument("--strict", action="store_true", help="treat warnings as errors (exit code 2)")
+    validate.set_defaults(run=_run_validate)
+
+    new = commands.add_parser("new", help="start a publication: commented YAML and one section",
+                              description="Create content/<slug>/ with a commented publication.yaml and one "
+                                          "section, both linked to the JSON Schemas so editors complete fields.")
+    new.add_argument("slug", help="the publication's slug: lower-case letters, digits, hyphens")
+    new.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
+    new.set_defaults(run=_run_new)
+
+    schema = commands.add_parser("schema", help="write the JSON Schemas of the content files",
+                                 description="Write the JSON Schemas (generated from the model) into "
+                                             "content/.schema/, or print one with --print.")
+    schema.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
+    schema.add_argument("--print", dest="kind", choices=("publisher", "publication", "section"),
+                        help="print this schema to standard output instead of writing the files")
+    schema.set_defaults(run=_run_schema)
+
+    preview = commands.add_parser("preview", help="serve the print layout on localhost, reloading on save",
+                                  description="Serve a publication's print HTML on http://127.0.0.1 and reload "
+                                              "the page whenever its files or the templates change.")
+    preview.add_argument("slug", nargs="?", help="the publication (default: the only one in content/)")
+    preview.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
+    preview.add_argument("--templates", type=Path, default=None, help="a templates folder (default: Octavo's own)")
+    preview.add_argument("--port", type=int, default=8000, help="the port (default: 8000; 0 picks a free one)")
+    preview.set_defaults(run=_run_preview)
 
 
 def _run_build(args) -> int:
@@ -107,6 +144,72 @@ def _run_check(args) -> int:
         raise VerificationError(report)
     print(report.summary())
     return 0
+
+
+def _run_validate(args) -> int:
+    from .model import publication_folders
+    from .validate import validate
+
+    folders = [_folder(p, args.content) for p in args.publications] or publication_folders(args.content)
+    if not folders:
+        raise OctavoError(f"no publications found in {args.content}/: each needs a folder with a publication.yaml")
+    result = validate(folders, args.content)
+    for line in result.lines(args.strict):
+        print(line, file=sys.stderr if result.failed(args.strict) else sys.stdout)
+    return 2 if result.failed(args.strict) else 0
+
+
+def _run_new(args) -> int:
+    from .scaffold import new_publication
+
+    folder = new_publication(args.content, args.slug)
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        print(f"created {path}")
+    print(f"next: fill in the TODOs, then run 'octavo validate {folder}' and 'octavo preview {args.slug}'")
+    return 0
+
+
+def _run_schema(args) -> int:
+    from .schema import schema_text, write_schemas
+
+    if args.kind:
+        sys.stdout.write(schema_text(args.kind))
+        return 0
+    for path in write_schemas(args.content):
+        print(f"wrote {path}")
+    return 0
+
+
+def _run_preview(args) -> int:
+    from .model import publication_folders
+    from .preview import Preview, PreviewServer
+
+    if args.slug:
+        folder = _folder(Path(args.slug), args.content)
+    else:
+        folders = publication_folders(args.content)
+        if len(folders) != 1:
+            names = ", ".join(f.name for f in folders) or "none"
+            raise OctavoError(f"name the publication to preview: octavo preview <slug> (in {args.content}/: {names})")
+        folder = folders[0]
+    if not (folder / "publication.yaml").is_file():
+        raise OctavoError(f"no publication '{args.slug}' in {args.content}/")
+    try:
+        server = PreviewServer(Preview(folder, args.templates), args.port)
+    except OSError as exc:
+        raise OctavoError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}; try --port 0") from None
+    server.start()
+    print(f"previewing {folder} at {server.url} (reloads on save; Ctrl-C stops)", flush=True)
+    try:
+        server.preview.stopping.wait()
+    finally:
+        server.stop()
+    return 0
+
+
+def _folder(path: Path, content: Path) -> Path:
+    """A publication given as a folder path or as a bare slug."""
+    return path if path.is_dir() or path.parent != Path(".") else content / path
 
 
 def _publication_for(path: Path, content: Path) -> Path:

@@ -24,6 +24,12 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ROLES = ("author", "editor")
 SECTION_ROLES = ("summary", "introduction", "perspective", "chapter", "closing", "appendix")
 PLACEMENTS = ("imprint", "inline")
+# The editions a publication can ask for (build.EDITIONS makes each); without
+# an `editions:` field it gets them all.
+EDITION_NAMES = ("print", "screen", "archive", "epub")
+# Trim sizes: the CSS Paged Media page-size keywords (css-page-3 §7.1), or "<width>mm <height>mm".
+TRIM_KEYWORDS = ("A3", "A4", "A5", "B4", "B5", "JIS-B4", "JIS-B5", "letter", "legal", "ledger")
+TRIM_MM_RE = re.compile(r"^(\d{2,4}(?:\.\d+)?)mm (\d{2,4}(?:\.\d+)?)mm$")
 
 
 # ---------------------------------------------------------------- the model
@@ -134,6 +140,10 @@ class Publication:
     contributors: tuple[Contributor, ...]
     disclaimers: tuple[Disclaimer, ...]
     sections: tuple[Section, ...]
+    editions: tuple[str, ...] = EDITION_NAMES  # what `octavo build` makes unless told otherwise
+    trim_size: str = "A4"  # the trimmed page of every PDF edition, as a CSS page size
+    # Things worth a look that do not stop a build; `--strict` makes them errors (validate.py).
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     @property
     def full_title(self) -> str:
@@ -177,9 +187,13 @@ class _Collector:
 
     def __init__(self):
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def add(self, location: Location, message: str, hint: str | None = None) -> None:
         self.problems.append(Problem(location, message, hint))
+
+    def warn(self, location: Location, message: str, hint: str | None = None) -> None:
+        self.warnings.append(Problem(location, message, hint))
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -195,7 +209,8 @@ STR = (str,)
 def _check_fields(data, spec: Spec, what: str, where: Location, problems: _Collector) -> dict:
     """Validate one mapping against its spec; return the valid fields only."""
     if not isinstance(data, Mapping):
-        problems.add(getattr(data, "location", where), f"{what} must be a mapping of fields")
+        problems.add(getattr(data, "location", None) or where, f"{what} must be a mapping of fields",
+                     "write it as 'field: value' lines (see the README)")
         return {}
     valid = {}
     for key, value in data.items():
@@ -240,7 +255,7 @@ PUBLISHER_SPEC: Spec = {"name": (STR, True), "short_name": (STR, True), "place":
 def load_publisher(content_dir: Path) -> Publisher:
     path = content_dir / PUBLISHER_FILE
     problems = _Collector()
-    data = load_yaml_file(path)
+    data = _load_mapping(path, "the house file")
     fields = _check_fields(data, PUBLISHER_SPEC, "the house file", Location(path, 1), problems)
     disclaimers = _disclaimers(fields.get("disclaimers", []), "house", problems)
     if "disclaimers" in fields and not disclaimers and not problems.problems:
@@ -288,7 +303,8 @@ PUBLICATION_SPEC: Spec = {"title": (STR, True), "subtitle": (STR, False), "serie
                           "date": ((dt.date, str), True), "language": (STR, True),
                           "rights": ((Mapping,), True), "identifiers": ((Mapping,), False),
                           "contributors": ((Sequence,), True), "house_disclaimers": ((Sequence,), True),
-                          "disclaimers": ((Sequence,), False), "sections": ((Sequence,), True)}
+                          "disclaimers": ((Sequence,), False), "sections": ((Sequence,), True),
+                          "editions": ((Sequence,), False), "trim_size": (STR, False)}
 SECTION_SPEC: Spec = {"title": (STR, True), "role": (STR, False), "authors": ((Sequence,), True),
                       "perspective_of": ((Sequence,), False)}
 ORCID_RE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
@@ -300,8 +316,11 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
     folder = Path(folder)
     publisher = publisher or load_publisher(folder.parent)
     path = folder / PUBLICATION_FILE
+    if not path.is_file():
+        raise ContentError([Problem(Location(folder), f"no {PUBLICATION_FILE} in this folder",
+                                    "a publication is a folder with a publication.yaml; 'octavo new <slug>' makes one")])
     problems = _Collector()
-    data = load_yaml_file(path)
+    data = _load_mapping(path, "the publication")
     fields = _check_fields(data, PUBLICATION_SPEC, "the publication", Location(path, 1), problems)
 
     slug = folder.name
@@ -328,6 +347,10 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
     if contributors and not any(c.role == "author" for c in contributors):
         problems.add(data.where("contributors"), "no contributor has the role 'author'",
                      "a publication needs at least one author")
+    editions = _editions(data, fields, problems)
+    trim_size = _trim_size(data, fields, problems)
+    _warn_uncredited(contributors, sections, problems)
+    _warn_placeholders(data, problems)
     problems.raise_if_any()
     return Publication(
         slug=slug, folder=folder, title=_text(fields["title"]),
@@ -335,7 +358,49 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
         series=series, date=date, language=language,
         rights_holder=_text(rights["holder"]), rights_year=rights["year"],
         identifiers=dict(identifiers), publisher=publisher, contributors=tuple(contributors),
-        disclaimers=tuple(disclaimers), sections=tuple(sections))
+        disclaimers=tuple(disclaimers), sections=tuple(sections), editions=editions, trim_size=trim_size,
+        warnings=tuple(problems.warnings))
+
+
+def _editions(data: Mapping, fields: dict, problems: _Collector) -> tuple[str, ...]:
+    if "editions" not in fields:
+        return EDITION_NAMES
+    names = []
+    for name in fields["editions"]:
+        if name not in EDITION_NAMES:
+            close = difflib.get_close_matches(str(name), EDITION_NAMES, n=1)
+            problems.add(data.where("editions"), f"unknown edition '{name}'",
+                         f"did you mean '{close[0]}'?" if close else f"choose from {', '.join(EDITION_NAMES)}")
+        elif name not in names:
+            names.append(name)
+    if not fields["editions"]:
+        problems.add(data.where("editions"), "the publication lists no editions",
+                     f"list some of {', '.join(EDITION_NAMES)}, or remove the field to build them all")
+    return tuple(names)
+
+
+def _trim_size(data: Mapping, fields: dict, problems: _Collector) -> str:
+    value = " ".join(fields.get("trim_size", "A4").split())
+    keyword = next((k for k in TRIM_KEYWORDS if k.lower() == value.lower()), None)
+    if keyword:
+        return keyword
+    match = TRIM_MM_RE.match(value)
+    if match and all(90 <= float(side) <= 500 for side in match.groups()):
+        return value
+    problems.add(data.where("trim_size"), f"trim size '{value}' is not a page size Octavo knows",
+                 f"use one of {', '.join(TRIM_KEYWORDS)}, or width and height such as '170mm 240mm' (90 to 500 mm)")
+    return "A4"
+
+
+def _load_mapping(path: Path, what: str) -> Mapping:
+    """A YAML file whose top level must be a mapping; anything else (empty, a list) stops here."""
+    data = load_yaml_file(path)
+    if not isinstance(data, Mapping):
+        found = "empty" if data is None else _type_name(type(data))
+        line = getattr(getattr(data, "location", None), "line", None) or 1
+        raise ContentError([Problem(Location(path, line), f"{what} must be a mapping of fields, but the file is {found}",
+                                    "write 'field: value' lines, e.g. 'title: My paper'")])
+    return data
 
 
 def _contributors(items, problems: _Collector) -> list[Contributor]:
@@ -377,6 +442,7 @@ def _publication_disclaimers(data: Mapping, fields: dict, publisher: Publisher,
     """House disclaimers first (every one required), then the publication's own."""
     named = fields.get("house_disclaimers", Sequence())
     house = {d.id: d for d in publisher.disclaimers}
+    named = [d_id for d_id in named if _is_id(d_id, data.where("house_disclaimers"), "house_disclaimers", problems)]
     for d_id in named:
         if d_id not in house:
             problems.add(data.where("house_disclaimers"), f"house disclaimer '{d_id}' does not exist in {PUBLISHER_FILE}",
@@ -430,12 +496,17 @@ def _section(folder: Path, source: MarkdownSource, contributors: dict[str, Contr
     front = source.front_matter
     fields = _check_fields(front, SECTION_SPEC, "the section's front matter", Location(source.path, 2), problems)
     role = fields.get("role", "chapter")
+    if "role" not in front:
+        problems.warn(Location(source.path, 2), "the section has no 'role'; it is printed as a chapter",
+                      f"add 'role:' with one of: {', '.join(SECTION_ROLES)}")
     if role not in SECTION_ROLES:
         problems.add(front.where("role"), f"section role '{role}' is unknown", f"use one of: {', '.join(SECTION_ROLES)}")
     people = {}
     for key in ("authors", "perspective_of"):
         people[key] = []
         for cid in fields.get(key, []):
+            if not _is_id(cid, front.where(key), key, problems):
+                continue
             if cid not in contributors:
                 close = difflib.get_close_matches(str(cid), contributors, n=1)
                 problems.add(front.where(key), f"{key} names '{cid}', but no contributor has that id",
@@ -448,6 +519,7 @@ def _section(folder: Path, source: MarkdownSource, contributors: dict[str, Contr
         problems.add(Location(source.path, source.body_line), "the section has no text",
                      "write the section's text below the front matter, or remove it from publication.yaml")
     problems.problems.extend(check_body(source.body, source.path, source.body_line, folder))
+    _warn_body(source, problems)
     if "title" not in fields:
         return None
     return Section(id=f"sec-{source.path.stem}", path=source.path, title=_text(fields["title"]), role=role,
@@ -494,7 +566,68 @@ def _date(data: Mapping, value, problems: _Collector) -> dt.date:
 
 
 def _inside(path: Path, folder: Path) -> bool:
-    return path.resolve().is_relative_to(folder.resolve())
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, ValueError):  # an impossible name (a NUL byte, a loop of links) is not inside
+        return False
+
+
+def _is_id(value, where: Location, key: str, problems: _Collector) -> bool:
+    if isinstance(value, str):
+        return True
+    problems.add(where, f"'{key}' must list ids (text), not {_type_name(type(value))}",
+                 f"write it as [{key.replace('_', '-')}-id, another-id]")
+    return False
+
+
+# ---------------------------------------------------------------- warnings
+# Not wrong enough to stop a build, but worth an author's look; `--strict`
+# (validate.py) promotes every one of them to an error.
+
+LONG_PARAGRAPH_WORDS = 300
+PLACEHOLDER_RE = re.compile(r"\b(TODO|FIXME|TK|XXX)\b")
+
+
+def _warn_body(source: MarkdownSource, problems: _Collector) -> None:
+    paragraph, start = [], source.body_line
+    for offset, line in enumerate(source.body.splitlines() + [""]):
+        match = PLACEHOLDER_RE.search(line)
+        if match:
+            problems.warn(Location(source.path, source.body_line + offset),
+                          f"the text still holds the placeholder '{match.group(1)}'", "write the text, or remove the marker")
+        if line.strip():
+            if not paragraph:
+                start = source.body_line + offset
+            paragraph.append(line)
+            continue
+        words = len(" ".join(paragraph).split())
+        if words > LONG_PARAGRAPH_WORDS:
+            problems.warn(Location(source.path, start), f"a paragraph of {words} words",
+                          f"readers lose their way in paragraphs over {LONG_PARAGRAPH_WORDS} words: split it")
+        paragraph = []
+
+
+def _warn_uncredited(contributors: list[Contributor], sections: list[Section], problems: _Collector) -> None:
+    credited = {c.id for s in sections for c in s.attributed}
+    for c in contributors:
+        if c.role == "author" and c.id not in credited:
+            problems.warn(c.location, f"author '{c.id}' is credited with no section",
+                          "name them under 'authors:' or 'perspective_of:' in a section, or make them an editor")
+
+
+def _warn_placeholders(data, problems: _Collector, where: Location | None = None) -> None:
+    """Every text value in the YAML that still holds a TODO (as `octavo new` leaves them)."""
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            _warn_placeholders(value, problems, data.where(key))
+    elif isinstance(data, list):
+        for value in data:
+            _warn_placeholders(value, problems, getattr(data, "location", where))
+    elif isinstance(data, str) and where is not None:
+        match = PLACEHOLDER_RE.search(data)
+        if match:
+            problems.warn(where, f"'{data[:60]}' still holds the placeholder '{match.group(1)}'",
+                          "fill in the real value")
 
 
 def publication_folders(content_dir: Path) -> list[Path]:

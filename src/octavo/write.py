@@ -4,6 +4,10 @@ Each edition is written to a temporary file beside its final path and
 renamed into place only after it has been verified, so a failed or killed
 build never leaves a half-written PDF or EPUB, and the previous edition
 stays intact until the new one is proven.
+
+Temporary files are named `.<slug>.<pid>.<random>.tmp.<ext>`. A build killed
+outright (SIGKILL, power loss) cannot remove its own; the next write of the
+same output removes those whose process is gone.
 """
 
 from __future__ import annotations
@@ -20,13 +24,43 @@ from pathlib import Path
 def temporary_beside(final: Path) -> Iterator[Path]:
     """A temporary path in final's folder (same filesystem, so the rename is atomic); removed if left."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=f".tmp{final.suffix}", dir=final.parent)
+    remove_stale_temporaries(final)
+    fd, name = tempfile.mkstemp(prefix=f".{final.stem}.{os.getpid()}.", suffix=f".tmp{final.suffix}",
+                                dir=final.parent)
     os.close(fd)
     temporary = Path(name)
     try:
         yield temporary
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(final: Path) -> list[Path]:
+    """Remove the temporaries of `final` left by builds that were killed; return what was removed."""
+    removed = []
+    for path in final.parent.glob(f".{final.stem}.*.tmp*"):
+        pid = path.name[len(final.stem) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def write_text_atomically(final: Path, text: str) -> None:
+    """A small text output (a schema, a scaffolded file) written whole or not at all."""
+    with temporary_beside(final) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+        publish(temporary, final)
 
 
 def publish(temporary: Path, final: Path) -> None:

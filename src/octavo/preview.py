@@ -1,0 +1,178 @@
+"""`octavo preview [slug]`: the print layout's HTML on localhost, reloaded on save.
+
+The page is exactly what WeasyPrint lays out (pdf.print_html), shown in a
+browser: no PDF is made, so a change shows in about a second. A watcher
+(watchfiles) bumps a version number when the publication, the house file or
+the templates change; the page listens with server-sent events and reloads.
+Content errors are shown on the page, with file and line, instead of the paper.
+
+The same rules as the print fetcher hold: the server answers only on
+127.0.0.1, serves files only from the publication folder and the templates,
+and the page's Content-Security-Policy keeps the browser off the network.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .errors import OctavoError
+from .model import PUBLISHER_FILE, load_publication
+from .render import DEFAULT_TEMPLATES, environment
+
+EVENTS = "/__octavo/events"
+VERSION = "/__octavo/version"
+_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+          ".svg": "image/svg+xml", ".webp": "image/webp", ".css": "text/css", ".woff2": "font/woff2",
+          ".woff": "font/woff", ".otf": "font/otf", ".ttf": "font/ttf"}
+
+
+class Preview:
+    """The state one preview server shares between its request threads and its watcher."""
+
+    def __init__(self, folder: Path, templates: Path | None = None):
+        self.folder = Path(folder).resolve()
+        self.templates = Path(templates or DEFAULT_TEMPLATES).resolve()
+        self.roots = [self.folder, self.templates]
+        self.version = 0
+        self.changed = threading.Condition()
+        self.stopping = threading.Event()
+
+    def page(self, nonce: str) -> tuple[int, str]:
+        """The print HTML with the reload script, or the content errors as a page."""
+        from .pdf import print_html
+        try:
+            publication = load_publication(self.folder)
+            document, status = print_html(environment(self.templates), publication), HTTPStatus.OK
+        except OctavoError as exc:
+            document = _error_page(str(exc))
+            status = HTTPStatus.UNPROCESSABLE_ENTITY
+        script = (f'<script nonce="{nonce}">new EventSource("{EVENTS}").onmessage = '
+                  f'function () {{ location.reload(); }};</script>')
+        head, sep, tail = document.rpartition("</body>")
+        return status, (head + script + sep + tail) if sep else document + script
+
+    def resource(self, url_path: str) -> Path | None:
+        """A file the page may load: under the publication folder or the templates, nothing else."""
+        relative = unquote(url_path).lstrip("/")
+        if not relative or "\0" in relative:
+            return None
+        for root in self.roots:
+            path = (root / relative).resolve()
+            if path.is_relative_to(root) and path.is_file() and not path.name.startswith("."):
+                return path
+        return None
+
+    def bump(self) -> None:
+        with self.changed:
+            self.version += 1
+            self.changed.notify_all()
+
+    def watch(self) -> None:
+        from watchfiles import watch
+        paths = [self.folder, self.templates]
+        if (self.folder.parent / PUBLISHER_FILE).is_file():
+            paths.append(self.folder.parent / PUBLISHER_FILE)
+        for _changes in watch(*paths, stop_event=self.stopping, debounce=200, step=50,
+                              raise_interrupt=False):
+            self.bump()
+
+
+def _error_page(message: str) -> str:
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Content errors</title>"
+            "<style>body{font:16px/1.5 sans-serif;margin:2em} pre{white-space:pre-wrap}</style></head>"
+            f"<body><h1>The content does not load</h1><pre>{html.escape(message)}</pre>"
+            "<p>Fix the files and save: this page reloads.</p></body></html>")
+
+
+def _handler(preview: Preview):
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "octavo-preview"
+
+        def log_message(self, format, *args):  # quiet: the terminal shows only what matters
+            pass
+
+        def do_GET(self):
+            path = urlsplit(self.path).path
+            if path in ("/", "/index.html"):
+                nonce = secrets.token_urlsafe(16)
+                status, body = preview.page(nonce)
+                self._send(status, body.encode("utf-8"), "text/html; charset=utf-8", nonce)
+            elif path == VERSION:
+                self._send(HTTPStatus.OK, str(preview.version).encode(), "text/plain; charset=utf-8")
+            elif path == EVENTS:
+                self._events()
+            else:
+                file = preview.resource(path)
+                if file is None:
+                    self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain; charset=utf-8")
+                else:
+                    self._send(HTTPStatus.OK, file.read_bytes(), _TYPES.get(file.suffix.lower(),
+                                                                             "application/octet-stream"))
+
+        def _send(self, status, body: bytes, content_type: str, nonce: str | None = None):
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            if nonce:
+                # The browser, too, may load nothing but this server's files: no network.
+                self.send_header("Content-Security-Policy",
+                                 "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                 f"font-src 'self' data:; script-src 'nonce-{nonce}'; connect-src 'self'")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _events(self):
+            """Server-sent events: one message per change, a comment every 15 s to keep the line open."""
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            seen = preview.version
+            try:
+                while not preview.stopping.is_set():
+                    with preview.changed:
+                        preview.changed.wait_for(lambda: preview.version != seen or preview.stopping.is_set(),
+                                                 timeout=15)
+                    if preview.version != seen:
+                        seen = preview.version
+                        self.wfile.write(f"data: {seen}\n\n".encode())
+                    else:
+                        self.wfile.write(b": still here\n\n")
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the page reloaded or was closed
+
+    return Handler
+
+
+class PreviewServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, preview: Preview, port: int = 0, host: str = "127.0.0.1"):
+        self.preview = preview
+        super().__init__((host, port), _handler(preview))
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def start(self) -> "PreviewServer":
+        """Serve and watch in background threads (for tests and the CLI alike)."""
+        threading.Thread(target=self.preview.watch, name="octavo-watch", daemon=True).start()
+        threading.Thread(target=self.serve_forever, name="octavo-serve", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.preview.stopping.set()
+        with self.preview.changed:
+            self.preview.changed.notify_all()
+        self.shutdown()
+        self.server_close()

@@ -1,0 +1,152 @@
+"""JSON Schemas for the content files, generated from the model's field specs.
+
+One source: the `*_SPEC` dicts in model.py say which fields exist, their types
+and which are required; this module only adds how the specs nest and the
+allowed values model.py already enforces (roles, placements, id patterns).
+Editors use the schemas to complete and check fields as the officer types
+(the VS Code YAML extension reads the `# yaml-language-server: $schema=` line
+that `octavo new` writes); `octavo validate` stays the authority, since a
+schema cannot know, say, that an author id exists.
+
+JSON Schema draft-07: the newest draft the YAML language server fully supports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from . import model
+from .load import Mapping, Sequence
+from .model import Spec
+
+DRAFT = "http://json-schema.org/draft-07/schema#"
+SCHEMA_DIR = ".schema"  # inside content/: a slug cannot start with a dot, so it never clashes
+KINDS = ("publisher", "publication", "section")
+
+# How the specs nest: (spec, field) -> the spec of the mapping it holds, or of
+# each item of the list it holds ("id" means a list of contributor/disclaimer ids).
+_NESTED: dict[tuple[int, str], Spec | str] = {
+    (id(model.PUBLISHER_SPEC), "disclaimers"): model.DISCLAIMER_SPEC,
+    (id(model.PUBLICATION_SPEC), "series"): model.SERIES_SPEC,
+    (id(model.PUBLICATION_SPEC), "rights"): model.RIGHTS_SPEC,
+    (id(model.PUBLICATION_SPEC), "identifiers"): model.IDENTIFIERS_SPEC,
+    (id(model.PUBLICATION_SPEC), "contributors"): model.CONTRIBUTOR_SPEC,
+    (id(model.PUBLICATION_SPEC), "house_disclaimers"): "id",
+    (id(model.PUBLICATION_SPEC), "disclaimers"): model.DISCLAIMER_SPEC,
+    (id(model.PUBLICATION_SPEC), "sections"): "path",
+    (id(model.CONTRIBUTOR_SPEC), "affiliations"): model.AFFILIATION_SPEC,
+    (id(model.SECTION_SPEC), "authors"): "id",
+    (id(model.SECTION_SPEC), "perspective_of"): "id",
+}
+
+# The values model.py accepts for some text fields.
+_ID = {"pattern": model.SLUG_RE.pattern}
+_REFINED: dict[tuple[int, str], dict] = {
+    (id(model.DISCLAIMER_SPEC), "id"): _ID,
+    (id(model.DISCLAIMER_SPEC), "placement"): {"enum": list(model.PLACEMENTS)},
+    (id(model.CONTRIBUTOR_SPEC), "id"): _ID,
+    (id(model.CONTRIBUTOR_SPEC), "role"): {"enum": list(model.ROLES)},
+    (id(model.CONTRIBUTOR_SPEC), "orcid"): {"pattern": model.ORCID_RE.pattern},
+    (id(model.PUBLICATION_SPEC), "language"): {"pattern": model.LANG_RE.pattern},
+    (id(model.SECTION_SPEC), "role"): {"enum": list(model.SECTION_ROLES)},
+}
+
+_DESCRIPTIONS = {
+    "title": "The title, as printed on the title page",
+    "date": "Publication date, YYYY-MM-DD",
+    "language": "A BCP 47 language tag: en, en-GB, fr …",
+    "contributors": "Everyone credited: a list of mappings, one per person or institution",
+    "house_disclaimers": "Every house disclaimer of publisher.yaml, by id",
+    "disclaimers": "Disclaimers: id, text, and placement (imprint or inline)",
+    "sections": "Section files in reading order, relative to the publication folder",
+    "affiliations": "One or more organisations; required unless corporate: true",
+    "corporate": "true for an institution, which needs no affiliation",
+    "role": "What the entry is; see the allowed values",
+    "authors": "Ids of the contributors who wrote the text (named in the byline)",
+    "perspective_of": "Ids of the contributors whose perspective the text presents",
+    "placement": "imprint (default): on the imprint page; inline: where the text writes {{disclaimer:ID}}",
+}
+
+
+def _text() -> dict:
+    # model.py refuses empty and blank text
+    return {"type": "string", "minLength": 1, "pattern": r"\S"}
+
+
+def _field(spec: Spec, name: str) -> dict:
+    types, _ = spec[name]
+    nested = _NESTED.get((id(spec), name))
+    options = []
+    for t in types:
+        if t is str:
+            options.append(_text() if (dt.date not in types) else {"type": "string", "format": "date",
+                                                                    "pattern": r"^\d{4}-\d{2}-\d{2}$"})
+        elif t is bool:
+            options.append({"type": "boolean"})
+        elif t is int:
+            options.append({"type": "integer"})
+        elif t is Mapping:
+            options.append(_object(nested) if isinstance(nested, dict) else {"type": "object"})
+        elif t is Sequence:
+            if nested == "id":
+                item = {"type": "string", **_ID}
+            elif nested == "path":
+                item = {"type": "string", "pattern": r"^[^/].*\.md$"}
+            else:
+                item = _object(nested) if isinstance(nested, dict) else {}
+            options.append({"type": "array", "items": item})
+    options = [o for i, o in enumerate(options) if o not in options[:i]]  # date and str are one option
+    schema = options[0] if len(options) == 1 else {"anyOf": options}
+    schema = {**schema, **_REFINED.get((id(spec), name), {})}
+    if name in _DESCRIPTIONS:
+        schema = {"description": _DESCRIPTIONS[name], **schema}
+    return schema
+
+
+def _object(spec: Spec) -> dict:
+    schema = {
+        "type": "object",
+        "additionalProperties": False,  # an unknown key is an error in model.py too
+        "properties": {name: _field(spec, name) for name in spec},
+        "required": [name for name, (_, required) in spec.items() if required],
+    }
+    if spec is model.CONTRIBUTOR_SPEC:
+        # model.py: a contributor needs an affiliation unless it is an institution
+        schema["if"] = {"properties": {"corporate": {"const": True}}, "required": ["corporate"]}
+        schema["else"] = {"required": ["affiliations"]}
+    return schema
+
+
+_TOP = {
+    "publisher": (model.PUBLISHER_SPEC, "Octavo house file (content/publisher.yaml)"),
+    "publication": (model.PUBLICATION_SPEC, "Octavo publication (content/<slug>/publication.yaml)"),
+    "section": (model.SECTION_SPEC, "Octavo section front matter (content/<slug>/sections/*.md, between the --- lines)"),
+}
+
+
+def schema(kind: str) -> dict:
+    spec, title = _TOP[kind]
+    return {"$schema": DRAFT, "$id": f"https://octavo.invalid/schema/{kind}.schema.json",
+            "title": title, **_object(spec)}
+
+
+def schema_text(kind: str) -> str:
+    return json.dumps(schema(kind), indent=2, ensure_ascii=False) + "\n"
+
+
+def schema_path(content_dir: Path, kind: str) -> Path:
+    return Path(content_dir) / SCHEMA_DIR / f"{kind}.schema.json"
+
+
+def write_schemas(content_dir: Path) -> list[Path]:
+    """Write (or refresh) every schema into content/.schema/, each file whole or not at all."""
+    from .write import write_text_atomically
+
+    paths = []
+    for kind in KINDS:
+        path = schema_path(content_dir, kind)
+        write_text_atomically(path, schema_text(kind))
+        paths.append(path)
+    return paths

@@ -1,0 +1,82 @@
+"""`octavo validate`: every content file checked, nothing rendered, every problem reported at once.
+
+This module is also the one place where warnings are counted and where
+`--strict` promotes them to errors (Sphinx's -W, MkDocs' --strict), so the
+exit code of every command that loads content tells the same truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ContentError, Location, Problem
+from .model import PUBLICATION_FILE, Publication, load_publication, load_publisher
+
+
+@dataclass
+class Validation:
+    """What validating some publications found: errors stop a build, warnings do unless `strict`."""
+
+    publications: list[Publication] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def failed(self, strict: bool) -> bool:
+        return bool(self.errors) or (strict and bool(self.warnings))
+
+    def lines(self, strict: bool) -> list[str]:
+        """The report, errors first; with `strict` warnings are printed as the errors they count as."""
+        label = "error" if strict else "warning"
+        out = [f"error: {p}" for p in self.errors] + [f"{label}: {p}" for p in self.warnings]
+        return out + [self.summary(strict)]
+
+    def summary(self, strict: bool) -> str:
+        n_err, n_warn = len(self.errors), len(self.warnings)
+        counts = f"{n_err} error{'s' * (n_err != 1)}, {n_warn} warning{'s' * (n_warn != 1)}"
+        if self.failed(strict):
+            why = " (--strict: warnings count as errors)" if strict and n_warn else ""
+            return f"FAILED: {counts}{why}"
+        pubs = len(self.publications)
+        return f"OK: {counts}; {pubs} publication{'s' * (pubs != 1)} valid"
+
+
+def strict_errors(warnings: list[Problem] | tuple[Problem, ...], strict: bool) -> None:
+    """Raise the warnings as a ContentError when `strict`: what `--strict` means, for every command."""
+    if strict and warnings:
+        raise ContentError([Problem(w.location, f"{w.message} (a warning; --strict makes it an error)", w.hint)
+                            for w in warnings])
+
+
+def validate(folders: list[Path], content_dir: Path) -> Validation:
+    """Load every publication in `folders` (and the house file), collecting every problem."""
+    result = Validation()
+    try:
+        publisher = load_publisher(content_dir)
+    except ContentError as exc:
+        result.errors.extend(exc.problems)
+        return result  # every publication needs the house file: nothing more can be checked
+    result.errors.extend(duplicate_slugs(folders))
+    for folder in folders:
+        try:
+            publication = load_publication(folder, publisher)
+        except ContentError as exc:
+            result.errors.extend(exc.problems)
+            continue
+        result.publications.append(publication)
+        result.warnings.extend(publication.warnings)
+    return result
+
+
+def duplicate_slugs(folders: list[Path]) -> list[Problem]:
+    """Two folders with the same name would write the same build/<slug>.pdf: refuse both."""
+    seen: dict[str, Path] = {}
+    problems = []
+    for folder in folders:
+        slug = Path(folder).name
+        if slug in seen and Path(folder).resolve() != seen[slug].resolve():
+            problems.append(Problem(Location(Path(folder) / PUBLICATION_FILE, 1),
+                                    f"the slug '{slug}' is also the slug of {seen[slug]}",
+                                    "both would be built as build/" + slug + ".pdf; rename one folder"))
+        seen.setdefault(slug, Path(folder))
+    return problems
