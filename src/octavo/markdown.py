@@ -68,7 +68,27 @@ def check_body(body: str, path: Path, first_line: int, folder: Path) -> list[Pro
                                         "write it in Markdown instead"))
             if child.type == "image":
                 problems.extend(_check_image(child, where, folder))
+            if child.type == "link_open":
+                problems.extend(_check_link(child.attrGet("href") or "", where))
+            if child.type == "text":
+                # CommonMark leaves a link to a forbidden scheme (file:, javascript:) as
+                # literal text; say so rather than print "[x](file:///etc/passwd)".
+                for match in REFUSED_LINK_RE.finditer(child.content):
+                    problems.extend(_check_link(match.group(1), where))
     return problems
+
+
+REFUSED_LINK_RE = re.compile(r"\]\(\s*<?((?:file|javascript|vbscript|data):[^)\s>]*)", re.IGNORECASE)
+
+
+def _check_link(href: str, where: Location) -> list[Problem]:
+    """Links may lead to the web, to an e-mail address, or within the paper; nowhere on the reader's disk."""
+    scheme = href.split(":", 1)[0].lower() if REMOTE_RE.match(href) else ""
+    if scheme in ("http", "https", "mailto") or href.startswith("#"):
+        return []
+    return [Problem(where, f"the address '{href[:80]}' is refused",
+                    "a link may lead to a web page (https://…), an e-mail address (mailto:…) or a part of the "
+                    "paper (#id); an image must be a file in the publication folder")]
 
 
 def _check_image(token, where: Location, folder: Path) -> list[Problem]:
