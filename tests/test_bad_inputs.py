@@ -1,0 +1,236 @@
+"""The matrix of bad inputs: each gives a clear message naming its file (and line),
+a non-zero exit, no traceback, and nothing written to build/.
+
+Every case breaks a private copy of the seed publication in one way, then runs
+the real command line (`main`, as the console script does) twice: `octavo
+validate` (which renders nothing) and `octavo build`. One more test runs a few
+cases through a separate process, to see the real exit status and stderr.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from octavo.cli import main
+from octavo.load import MAX_SOURCE_BYTES
+
+from conftest import SEED_SLUG, copy_content, copy_templates, edit
+
+PUB = "publication.yaml"
+SUMMARY = "sections/01-summary.md"
+CONCLUSION = "sections/07-conclusion.md"
+
+
+@dataclass(frozen=True)
+class Case:
+    breaks: Callable[[Path], None]  # damages the copied publication folder
+    where: str                      # the file (and line) the message must name
+    message: str                    # words the message must contain
+    exit: int = 2
+    validate: bool = True           # also run `octavo validate` (False: only rendering can see it)
+    templates: Callable[[Path], Path] | None = None  # a damaged copy of the templates
+
+
+def replace(file: str, old: str, new: str) -> Callable[[Path], None]:
+    return lambda folder: edit(folder / file, old, new)
+
+
+def append(file: str, text: str) -> Callable[[Path], None]:
+    def apply(folder: Path) -> None:
+        with open(folder / file, "a", encoding="utf-8") as handle:
+            handle.write(text)
+    return apply
+
+
+def _non_utf8(folder: Path) -> None:
+    path = folder / CONCLUSION
+    path.write_bytes(path.read_bytes().replace("’".encode(), b"\x92"))
+
+
+def _huge(folder: Path) -> None:
+    path = folder / CONCLUSION
+    head = path.read_text(encoding="utf-8")
+    path.write_text(head + ("All work and no play. " * (MAX_SOURCE_BYTES // 22 + 10)), encoding="utf-8")
+
+
+def _empty_section(folder: Path) -> None:
+    path = folder / CONCLUSION
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("---", 3) + 4] + "\n\n", encoding="utf-8")
+
+
+def _image_without_alt(folder: Path) -> None:
+    (folder / "images").mkdir()
+    (folder / "images" / "map.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    append(SUMMARY, "\n![](images/map.png)\n")(folder)
+
+
+def _css_reads_passwd(tmp_path: Path) -> Path:
+    templates = copy_templates(tmp_path)
+    edit(templates / "print" / "print.css", "@page {", "@import url(file:///etc/passwd);\n@page {")
+    return templates
+
+
+ALIAS_BOMB = """
+a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+"""
+
+CASES: dict[str, Case] = {
+    # --- YAML itself
+    "malformed YAML": Case(replace(PUB, "subtitle: Four Perspectives", "subtitle: [Four Perspectives"),
+                           f"{PUB}:", "YAML syntax error"),
+    "tab character": Case(replace(PUB, "language: en", "language:\ten"), f"{PUB}:8", "tab character"),
+    "YAML alias": Case(replace(PUB, "language: en", "language: &l en\nlang2: *l"), f"{PUB}:9", "aliases"),
+    "YAML alias bomb": Case(append(PUB, ALIAS_BOMB), f"{PUB}:", "aliases (*name) are not allowed"),
+    "empty publication file": Case(lambda f: (f / PUB).write_text("", encoding="utf-8"),
+                                   f"{PUB}:1", "must be a mapping of fields, but the file is empty"),
+    "publication file is a list": Case(lambda f: (f / PUB).write_text("- title: x\n", encoding="utf-8"),
+                                       f"{PUB}:1", "must be a mapping of fields, but the file is a list"),
+    "non-UTF-8 file": Case(_non_utf8, "07-conclusion.md:6", "not valid UTF-8"),
+    "huge file": Case(_huge, "07-conclusion.md", "-byte limit for a source file"),
+    # --- fields
+    "missing required field": Case(replace(PUB, "title: Breaking Deadlock on the Korean Peninsula?\n", ""),
+                                   f"{PUB}:3", "the publication has no 'title'"),
+    "unknown key": Case(replace(PUB, "    affiliations:\n      - organisation: Handong",
+                                "    affiliation:\n      - organisation: Handong"),
+                        f"{PUB}:30", "did you mean 'affiliations'?"),
+    "wrong type (number)": Case(replace(PUB, "  year: 2018", "  year: twenty-eighteen"),
+                                f"{PUB}:11", "'year' in rights must be a whole number"),
+    "wrong type (list)": Case(replace(SUMMARY, "authors: [isdp]", "authors: isdp"),
+                              "01-summary.md:4", "'authors' in the section's front matter must be a list, not text"),
+    "wrong type (mapping in an id list)": Case(replace(PUB, "house_disclaimers: [house-opinions]",
+                                                       "house_disclaimers: [{id: house-opinions}]"),
+                                               f"{PUB}:49", "'house_disclaimers' must list ids (text), not a mapping"),
+    "invalid date": Case(replace(PUB, "date: 2018-02-05", "date: 2018-02-30"), f"{PUB}:7", "is not a valid date"),
+    "duplicate contributor id": Case(replace(PUB, "  - id: abraham-denmark", "  - id: zhu-feng"),
+                                     f"{PUB}:41", "contributor id 'zhu-feng' is used twice"),
+    "duplicate disclaimer id": Case(replace(PUB, "  - id: isdp-position", "  - id: personal-capacity"),
+                                    f"{PUB}:62", "disclaimer id 'personal-capacity' is used twice"),
+    "duplicate section": Case(replace(PUB, "  - sections/07-conclusion.md", "  - sections/06-united-states.md"),
+                              f"{PUB}:75", "section 'sections/06-united-states.md' is listed twice"),
+    # --- references between files
+    "unknown author id": Case(replace("sections/05-china.md", "perspective_of: [zhu-feng]", "perspective_of: [zhu-fong]"),
+                              "05-china.md:5", "did you mean 'zhu-feng'?"),
+    "affiliation dropped": Case(replace(PUB, "    affiliations:\n      - organisation: Wilson Center\n"
+                                             "        place: Washington D.C.\n        country: United States\n", ""),
+                                f"{PUB}:42", "contributor 'abraham-denmark' has no affiliation"),
+    "missing section file": Case(replace(PUB, "sections/07-conclusion.md", "sections/07-conclusions.md"),
+                                 f"{PUB}:75", "section file 'sections/07-conclusions.md' does not exist"),
+    "section outside the folder": Case(replace(PUB, "sections/07-conclusion.md", "../../../../etc/passwd"),
+                                       f"{PUB}:75", "lies outside the publication folder"),
+    "empty section": Case(_empty_section, "07-conclusion.md:6", "the section has no text"),
+    "section without front matter": Case(lambda f: (f / CONCLUSION).write_text("Just text.\n", encoding="utf-8"),
+                                         "07-conclusion.md:1", "the section has no front matter"),
+    # --- disclaimers
+    "missing house disclaimer": Case(replace(PUB, "house_disclaimers: [house-opinions]", "house_disclaimers: []"),
+                                     f"{PUB}:49", "the house disclaimer 'house-opinions' is missing"),
+    "empty disclaimer text": Case(replace(PUB, "    text: >-\n      Beyond providing", "    text: ''\n    x: >-\n      Beyond providing"),
+                                  f"{PUB}:64", "'text' in a disclaimer is empty"),
+    "inline disclaimer not placed": Case(replace("sections/02-introduction.md", "{{disclaimer:isdp-position}}", ""),
+                                         f"{PUB}:62", "inline disclaimer 'isdp-position' is placed 0 times"),
+    # --- what a section body may contain
+    "raw HTML": Case(replace(SUMMARY, "ahead. (read", "ahead. <script>alert(1)</script> (read"),
+                     "01-summary.md:6", "raw HTML"),
+    "raw HTML block": Case(append(SUMMARY, "\n<div onclick=\"steal()\">Click</div>\n"),
+                           "01-summary.md:8", "raw HTML is not allowed"),
+    "missing image": Case(append(SUMMARY, "\n![A map of the peninsula](images/map.png)\n"),
+                          "01-summary.md:8", "image 'images/map.png' does not exist"),
+    "image without alt text": Case(_image_without_alt, "01-summary.md:8", "image 'images/map.png' has no alt text"),
+    "remote image URL": Case(append(SUMMARY, "\n![A map](https://example.org/map.png)\n"),
+                             "01-summary.md:8", "is not a file in the publication folder"),
+    "image outside the folder": Case(append(SUMMARY, "\n![The house file](../publisher.yaml)\n"),
+                                     "01-summary.md:8", "lies outside the publication folder"),
+    "file:///etc/passwd in Markdown (image)": Case(append(SUMMARY, "\n![secrets](file:///etc/passwd)\n"),
+                                                  "01-summary.md:8", "'file:///etc/passwd' is refused"),
+    "file:///etc/passwd in Markdown (link)": Case(append(SUMMARY, "\n[secrets](file:///etc/passwd)\n"),
+                                                  "01-summary.md:8", "'file:///etc/passwd' is refused"),
+    "javascript: link": Case(append(SUMMARY, "\n[click](javascript:alert(1))\n"),
+                             "01-summary.md:8", "'javascript:alert(1' is refused"),
+    # --- what only rendering can see: a stylesheet reaching outside the allowed roots
+    "file:///etc/passwd in CSS": Case(lambda f: None, "file:///etc/passwd", "may not reach", exit=3,
+                                      validate=False, templates=_css_reads_passwd),
+}
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input(name, tmp_path, monkeypatch, capsys):
+    case = CASES[name]
+    folder = copy_content(tmp_path)
+    case.breaks(folder)
+    templates = ["--templates", str(case.templates(tmp_path))] if case.templates else []
+    monkeypatch.chdir(tmp_path)  # messages name files relative to the working folder
+
+    if case.validate:
+        code = main(["validate", str(folder), "--content", str(folder.parent)])
+        text = capsys.readouterr()
+        assert code == case.exit, text.err
+        assert case.where in text.err and case.message in text.err, text.err
+        assert "Traceback" not in text.err + text.out
+
+    out = tmp_path / "build"
+    code = main(["build", str(folder), "--out", str(out), *templates])
+    text = capsys.readouterr()
+    shown = text.out + text.err
+    assert code == case.exit, shown
+    assert case.where in shown and case.message in shown, shown
+    assert "Traceback" not in shown
+    assert _files(out) == [], "a failed build left files behind"
+
+
+def test_the_matrix_is_at_least_twenty_cases():
+    assert len(CASES) >= 20
+
+
+def test_two_publications_with_the_same_slug(tmp_path, monkeypatch, capsys):
+    first = copy_content(tmp_path)
+    second = tmp_path / "elsewhere" / SEED_SLUG
+    second.parent.mkdir()
+    import shutil
+    shutil.copytree(first, second)
+    monkeypatch.chdir(tmp_path)
+    code = main(["validate", str(first), str(second), "--content", str(first.parent)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"elsewhere/{SEED_SLUG}/publication.yaml:1: the slug '{SEED_SLUG}' is also the slug of" in err
+    out = tmp_path / "build"
+    code = main(["build", str(first), str(second), "--out", str(out)])
+    shown = "".join(capsys.readouterr())
+    assert code != 0 and "Traceback" not in shown and _files(out) == []
+    assert f"both be built as '{SEED_SLUG}'" in shown
+
+
+def test_missing_house_file(tmp_path, monkeypatch, capsys):
+    folder = copy_content(tmp_path)
+    (folder.parent / "publisher.yaml").unlink()
+    monkeypatch.chdir(tmp_path)
+    code = main(["validate", "--content", str(folder.parent)])
+    err = capsys.readouterr().err
+    assert code == 2 and "content/publisher.yaml: file not found" in err
+
+
+@pytest.mark.parametrize("name", ["malformed YAML", "raw HTML", "huge file"])
+def test_the_console_script_exits_cleanly(name, tmp_path):
+    """The same through a real process: exit status 2, the message on stderr, no traceback."""
+    case = CASES[name]
+    folder = copy_content(tmp_path)
+    case.breaks(folder)
+    out = tmp_path / "build"
+    run = subprocess.run([sys.executable, "-m", "octavo.cli", "build", str(folder), "--out", str(out)],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert case.where in run.stderr + run.stdout and case.message in run.stderr + run.stdout
+    assert "Traceback" not in run.stderr + run.stdout
+    assert _files(out) == []
