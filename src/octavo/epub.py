@@ -1,28 +1,54 @@
 """Stage 4b, the EPUB 3 edition, assembled with EbookLib.
 
-The recipe (build_epub): metadata, then the documents in reading order
-(title page, imprint, contents, sections, contributors), then navigation
-and landmarks, then the zip. Documents are rendered from the same partials
-as the print edition.
+The recipe (build_epub): lay out the print edition once (pagemap.py: where
+its pages begin; cover.py: its first page as the cover), then metadata
+(EPUB 3.3 package metadata and EPUB Accessibility 1.1), then the documents in
+reading order (cover, title page, imprint, contents, sections, contributors)
+rendered from the same partials as the print edition, then the page-break
+markers and pop-up footnotes, then the navigation document (contents,
+page-list, landmarks) and the zip. Everything is derived from the content,
+in a fixed order, so the same content gives the same bytes (write.normalise_zip
+fixes the zip's timestamps).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 from ebooklib import epub
+from lxml import etree
 
+from . import pagemap
+from .cover import cover_alt, cover_png
 from .markdown import images_in
 from .model import Publication
-from .render import description, render_sections, render_template
+from .render import description, render_sections, render_template, script_language
 
 STYLESHEET = "style/epub.css"
+COVER_IMAGE = "images/cover.png"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+XHTML = "http://www.w3.org/1999/xhtml"
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 MARC_ROLES = {"author": "aut", "editor": "edt"}
-SECTION_TYPES = {"summary": "abstract", "introduction": "introduction", "perspective": "chapter",
-                 "chapter": "chapter", "closing": "conclusion", "appendix": "appendix"}
+# Section roles to EPUB structural semantics and their DPUB-ARIA roles (Ace's
+# epub-type-has-matching-role wants the pair).
+SECTION_TYPES = {"summary": ("abstract", "doc-abstract"), "introduction": ("introduction", "doc-introduction"),
+                 "perspective": ("chapter", "doc-chapter"), "chapter": ("chapter", "doc-chapter"),
+                 "closing": ("conclusion", "doc-conclusion"), "appendix": ("appendix", "doc-appendix")}
+# EPUB Accessibility 1.1 §2.1: the conformance claim, and WCAG 2.1 AA is what it claims.
+A11Y_CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+ONIX_ID_TYPES = {"isbn": "15", "doi": "06", "url": "01"}  # ONIX code list 5; 01: proprietary
+
+
+@dataclass(frozen=True)
+class Page:
+    """One entry of the page-list: printed page `number` begins in `href`."""
+
+    number: int
+    href: str
 
 
 class _Document(epub.EpubHtml):
@@ -36,6 +62,14 @@ class _Document(epub.EpubHtml):
         return self.content
 
 
+class _Nav(epub.EpubNav):
+    """The navigation document, from our template: EbookLib's own writes a page-list of
+    section titles (not pages) and no lang; ours has the print edition's pages."""
+
+    def get_content(self, default=None):
+        return self.content
+
+
 class _Writer(epub.EpubWriter):
     def _write_opf_file(self, root):
         # EbookLib cannot set xml:lang on <package> (EPUB 3.3 §5.4.1.2 wants the
@@ -43,25 +77,45 @@ class _Writer(epub.EpubWriter):
         root.set(XML_LANG, self.book.language)
         super()._write_opf_file(root)
 
+    def _get_nav(self, item):
+        return item.content
+
 
 def build_epub(env: jinja2.Environment, publication: Publication, target: Path) -> None:
     """Write the EPUB to `target` (a temporary path; write.py renames it)."""
+    layout = pagemap.layout_print(env, publication)
     book = epub.EpubBook()
-    _add_metadata(book, publication)
-    css = epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css",
-                        content=_template_file(env, "epub/epub.css"))
-    book.add_item(css)
-    documents = _add_documents(book, env, publication)
+    _add_metadata(book, publication, has_pages=bool(layout.starts),
+                  has_images=bool(_images(publication)))
+    book.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css",
+                                content=_template_file(env, "epub/epub.css")))
+    cover = epub.EpubCover(uid="cover-image", file_name=COVER_IMAGE)
+    cover.content = cover_png(layout.first_page_pdf)
+    book.add_item(cover)
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers
+    documents = _render_documents(env, publication)
+    trees = {name: _parse(content) for name, content in documents.items()}
+    # The page-list lives in the nav, and a page (the print contents) may begin
+    # in the nav: place the pages in a draft nav, then render the real one.
+    trees["nav"] = _parse(_render_nav(env, publication, pages=[]))
+    placements = pagemap.place(layout.starts, trees)
+    pages = [Page(p.number, f"{p.document}.xhtml#page-{p.number}") for p in placements]
+    trees["nav"] = _parse(_render_nav(env, publication, pages=pages))
+    pagemap.insert_markers([pagemap.Placement(p.number, p.document, _same(trees, p), p.letters)
+                            for p in placements])
+    for tree in trees.values():
+        _popup_footnotes(tree)
+    _add_documents(book, publication, trees)
     _add_images(book, publication)
-    _add_navigation(book, publication, documents)
-    writer = _Writer(str(target), book, {"epub2_guide": False, "epub3_landmark": True,
-                                         "landmark_title": "Landmarks",
-                                         "mtime": _modified(publication)})
+    writer = _Writer(str(target), book, {"epub2_guide": False, "epub3_landmark": False,
+                                         "epub3_pages": False, "mtime": _modified(publication)})
     writer.process()
     writer.write()
 
 
-def _add_metadata(book: epub.EpubBook, p: Publication) -> None:
+# ---------------------------------------------------------------- metadata
+
+def _add_metadata(book: epub.EpubBook, p: Publication, has_pages: bool, has_images: bool) -> None:
     book.set_identifier(p.identifier)
     book.set_language(p.language)
     book.title = p.full_title
@@ -70,6 +124,45 @@ def _add_metadata(book: epub.EpubBook, p: Publication) -> None:
     if p.subtitle:
         book.add_metadata("DC", "title", p.subtitle, {"id": "subtitle"})
         book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
+    _add_identifiers(book, p)
+    _add_contributors(book, p)
+    if p.series:
+        # EPUB 3.3 §D.3.1: the series as a collection, with the number as its position.
+        book.add_metadata(None, "meta", p.series.name, {"property": "belongs-to-collection", "id": "series"})
+        book.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
+        if p.series.number:
+            book.add_metadata(None, "meta", p.series.number, {"refines": "#series", "property": "group-position"})
+    book.add_metadata("DC", "publisher", p.publisher.name)
+    book.add_metadata("DC", "date", p.date.isoformat())
+    book.add_metadata("DC", "rights", f"{p.rights}. All rights reserved.")
+    book.add_metadata("DC", "description", description(p))
+    if has_pages:
+        # The page-list's pages are the print edition's (Ace: epub-pagesource; EPUB A11y 1.1 §4.2).
+        book.add_metadata("DC", "source", p.identifier, {"id": "source"})
+        book.add_metadata(None, "meta", "pagination", {"refines": "#source", "property": "source-of"})
+    _add_accessibility(book, p, has_pages, has_images)
+
+
+def _add_identifiers(book: epub.EpubBook, p: Publication) -> None:
+    book.add_metadata(None, "meta", ONIX_ID_TYPES.get(_primary_scheme(p), "01"),
+                      {"refines": "#id", "property": "identifier-type", "scheme": "onix:codelist5"})
+    for scheme in ("isbn", "doi", "url"):
+        if scheme in p.identifiers and scheme != _primary_scheme(p):
+            value = _identifier_value(scheme, p.identifiers[scheme])
+            book.add_metadata("DC", "identifier", value, {"id": f"id-{scheme}"})
+            book.add_metadata(None, "meta", ONIX_ID_TYPES[scheme],
+                              {"refines": f"#id-{scheme}", "property": "identifier-type", "scheme": "onix:codelist5"})
+
+
+def _primary_scheme(p: Publication) -> str:
+    return next((s for s in ("isbn", "doi", "url") if s in p.identifiers), "uuid")
+
+
+def _identifier_value(scheme: str, value: str) -> str:
+    return {"isbn": f"urn:isbn:{value}", "doi": f"https://doi.org/{value}"}.get(scheme, value)
+
+
+def _add_contributors(book: epub.EpubBook, p: Publication) -> None:
     for c in p.contributors:
         # One element per contributor with its own id: EbookLib's add_author
         # would give every author the id "creator", an EPUBCheck error.
@@ -78,61 +171,140 @@ def _add_metadata(book: epub.EpubBook, p: Publication) -> None:
         book.add_metadata(None, "meta", MARC_ROLES[c.role],
                           {"refines": f"#{uid}", "property": "role", "scheme": "marc:relators"})
         book.add_metadata(None, "meta", c.sort_name, {"refines": f"#{uid}", "property": "file-as"})
-    book.add_metadata("DC", "publisher", p.publisher.name)
-    book.add_metadata("DC", "date", p.date.isoformat())
-    book.add_metadata("DC", "rights", f"{p.rights}. All rights reserved.")
-    book.add_metadata("DC", "description", description(p))
+        if c.native_name:
+            book.add_metadata(None, "meta", c.native_name, {"refines": f"#{uid}", "property": "alternate-script",
+                                                            XML_LANG: script_language(c.native_name)})
 
 
-def _add_documents(book: epub.EpubBook, env: jinja2.Environment, p: Publication) -> dict:
-    common = {"p": p, "stylesheet": STYLESHEET}
+def _add_accessibility(book: epub.EpubBook, p: Publication, has_pages: bool, has_images: bool) -> None:
+    """EPUB Accessibility 1.1 §2 and the schema.org accessibility properties it names."""
+    modes = ["textual"] + (["visual"] if has_images else [])
+    features = ["tableOfContents", "readingOrder", "structuralNavigation", "displayTransformability"]
+    if has_images:
+        features.append("alternativeText")
+    if has_pages:
+        features += ["pageNavigation", "pageBreakMarkers"]
+    for mode in modes:
+        book.add_metadata(None, "meta", mode, {"property": "schema:accessMode"})
+    # Every image has alt text (a content error otherwise), so text alone suffices.
+    book.add_metadata(None, "meta", "textual", {"property": "schema:accessModeSufficient"})
+    for feature in features:
+        book.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
+    book.add_metadata(None, "meta", "none", {"property": "schema:accessibilityHazard"})
+    summary = ("This publication meets WCAG 2.1 Level AA and EPUB Accessibility 1.1. It has a table of "
+               "contents, headings for every section, a logical reading order, and text that reflows "
+               "with the reader's font and size settings.")
+    if has_images:
+        summary += " Every image has a text description."
+    if has_pages:
+        summary += " Page-break markers and a page list give the page numbers of the print edition."
+    summary += " Footnotes link to their notes and back. It contains no flashing, motion or sound."
+    book.add_metadata(None, "meta", summary, {"property": "schema:accessibilitySummary"})
+    book.add_metadata(None, "meta", A11Y_CONFORMS_TO, {"property": "dcterms:conformsTo"})
+    # The publisher makes the claim (on Octavo's checks: EPUBCheck and DAISY Ace, see the README).
+    book.add_metadata(None, "meta", p.publisher.name, {"property": "a11y:certifiedBy"})
+
+
+# --------------------------------------------------------------- documents
+
+def _render_documents(env: jinja2.Environment, p: Publication) -> dict[str, str]:
+    """Every content document but the nav, in reading order: name -> XHTML."""
     documents = {
-        "titlepage": _document(env, "titlepage", "Title page", "epub/titlepage.xhtml", common, body_type="frontmatter"),
-        "imprint": _document(env, "imprint", "Imprint", "epub/imprint.xhtml", common, body_type="frontmatter"),
+        "cover": _render(env, "epub/cover.xhtml", "Cover", p, cover_src=COVER_IMAGE, cover_alt=cover_alt(p),
+                         body_type="cover"),
+        "titlepage": _render(env, "epub/titlepage.xhtml", "Title page", p, body_type="frontmatter"),
+        "imprint": _render(env, "epub/imprint.xhtml", "Imprint", p, body_type="frontmatter"),
     }
     for rendered in render_sections(env, p):
         s = rendered.section
-        documents[s.id] = _document(env, s.id, s.title, "epub/section.xhtml", common, body_type="bodymatter",
-                                    s=rendered, epub_type=SECTION_TYPES[s.role])
-    documents["contributors"] = _document(env, "contributors", "About the Contributors",
-                                          "epub/contributors.xhtml", common, body_type="backmatter")
-    for document in documents.values():
-        book.add_item(document)
+        epub_type, role = SECTION_TYPES[s.role]
+        documents[s.id] = _render(env, "epub/section.xhtml", s.title, p, body_type="bodymatter",
+                                  s=rendered, epub_type=epub_type, role=role)
+    documents["contributors"] = _render(env, "epub/contributors.xhtml", "About the Contributors", p,
+                                        body_type="backmatter")
     return documents
 
 
-def _document(env, uid: str, title: str, template: str, common: dict, **context) -> _Document:
-    content = render_template(env, template, title=title, **common, **context)
+def _render_nav(env, p: Publication, pages: list[Page]) -> str:
+    return _render(env, "epub/nav.xhtml", "Contents", p, pages=pages, sections=p.sections)
+
+
+def _render(env, template: str, title: str, p: Publication, **context) -> str:
+    content = render_template(env, template, title=title, p=p, stylesheet=STYLESHEET, **context)
     # The template's first line is a Jinja comment; the XML declaration must open the file.
-    content = content.lstrip()
-    return _Document(uid=uid, file_name=f"{uid}.xhtml", media_type="application/xhtml+xml",
-                     title=title, content=content.encode("utf-8"))
+    return content.lstrip()
+
+
+def _parse(content: str) -> etree._Element:
+    return etree.fromstring(content.encode("utf-8"), etree.XMLParser(remove_blank_text=False, resolve_entities=False))
+
+
+def _serialise(tree: etree._Element) -> bytes:
+    return etree.tostring(tree, encoding="utf-8", xml_declaration=True, doctype="<!DOCTYPE html>")
+
+
+def _same(trees: dict[str, etree._Element], placement: pagemap.Placement) -> etree._Element:
+    """The placement's element in the final tree (the nav was rendered again with its page-list)."""
+    if placement.document != "nav":
+        return placement.element
+    return trees["nav"].find(f".//{{{XHTML}}}nav[@class='toc']")
+
+
+def _popup_footnotes(tree: etree._Element) -> None:
+    """Footnotes as <aside epub:type="footnote" role="doc-footnote">: the markup Apple Books,
+    Kobo and Thorium show as a pop-up at the reference (the shared renderer makes a
+    list, which the print edition numbers; here each note carries its number)."""
+    for section in tree.iterfind(f".//{{{XHTML}}}section[@class='footnotes']"):
+        section.attrib.pop("role", None)
+        section.set("aria-label", "Notes")
+        for ol in list(section.iterfind(f"{{{XHTML}}}ol")):
+            position = section.index(ol)
+            for number, li in enumerate(ol.iterfind(f"{{{XHTML}}}li"), start=1):
+                aside = etree.Element(f"{{{XHTML}}}aside", {"id": li.get("id"), "class": "footnote"})
+                aside.set(EPUB_TYPE, "footnote")
+                aside.set("role", "doc-footnote")
+                aside.text, aside.tail = li.text, "\n"
+                aside.extend(list(li))
+                label = etree.Element(f"{{{XHTML}}}span", {"class": "footnote-number"})
+                label.text = f"{number}. "
+                first = aside[0] if len(aside) and etree.QName(aside[0]).localname == "p" else aside
+                label.tail, first.text = first.text, None
+                first.insert(0, label)
+                section.insert(position, aside)
+                position += 1
+            section.remove(ol)
+
+
+def _add_documents(book: epub.EpubBook, p: Publication, trees: dict[str, etree._Element]) -> None:
+    titles = {"cover": "Cover", "titlepage": "Title page", "imprint": "Imprint", "nav": "Contents",
+              "contributors": "About the Contributors", **{s.id: s.title for s in p.sections}}
+    items = {}
+    for name, tree in trees.items():
+        cls = _Nav if name == "nav" else _Document
+        item = cls(uid=name, file_name=f"{name}.xhtml", media_type="application/xhtml+xml", title=titles[name])
+        item.content = _serialise(tree)
+        items[name] = item
+        book.add_item(item)
+    sections = [items[s.id] for s in p.sections]
+    # The NCX (for EPUB 2 reading systems) is EbookLib's, from book.toc.
+    book.add_item(epub.EpubNcx())
+    book.toc = [epub.Link(d.file_name, d.title, d.id) for d in sections] + [
+        epub.Link(items["contributors"].file_name, "About the Contributors", "contributors")]
+    book.spine = [(items["cover"], "yes"), items["titlepage"], items["imprint"], items["nav"], *sections,
+                  items["contributors"]]
+
+
+def _images(p: Publication):
+    seen = {}
+    for section in p.sections:
+        for image in images_in(section.body, p.folder):
+            seen.setdefault(image.src, image)
+    return list(seen.values())
 
 
 def _add_images(book: epub.EpubBook, p: Publication) -> None:
-    seen = set()
-    for section in p.sections:
-        for image in images_in(section.body, p.folder):
-            if image.src not in seen:
-                seen.add(image.src)
-                book.add_item(epub.EpubImage(uid=f"image-{len(seen)}", file_name=image.src,
-                                             content=image.path.read_bytes()))
-
-
-def _add_navigation(book: epub.EpubBook, p: Publication, documents: dict) -> None:
-    nav = epub.EpubNav(title="Contents")
-    book.add_item(nav)
-    book.add_item(epub.EpubNcx())
-    sections = [documents[s.id] for s in p.sections]
-    book.toc = [epub.Link(d.file_name, d.title, d.id) for d in sections] + [
-        epub.Link(documents["contributors"].file_name, "About the Contributors", "contributors")]
-    book.spine = [documents["titlepage"], documents["imprint"], nav, *sections, documents["contributors"]]
-    book.guide = [
-        {"type": "titlepage", "href": documents["titlepage"].file_name, "title": "Title page"},
-        {"type": "copyright-page", "href": documents["imprint"].file_name, "title": "Imprint"},
-        {"type": "toc", "href": "nav.xhtml", "title": "Contents"},
-        {"type": "bodymatter", "href": sections[0].file_name, "title": "Start of content"},
-    ]
+    for number, image in enumerate(_images(p), start=1):
+        book.add_item(epub.EpubImage(uid=f"image-{number}", file_name=image.src, content=image.path.read_bytes()))
 
 
 def _template_file(env: jinja2.Environment, name: str) -> bytes:

@@ -128,7 +128,23 @@ def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str]) -
     md.add_render_rule("footnote_block_open", _footnote_block_open)
     md.add_render_rule("footnote_block_close", lambda *a: "</ol>\n</section>\n")
     md.add_render_rule("footnote_open", _footnote_open)
+    md.add_render_rule("footnote_anchor", _footnote_anchor)
+    md.core.ruler.push("octavo_block_ids", _block_ids)
     return md.render(body, {"docId": doc_id})
+
+
+# Block elements that get a stable id, the same in every edition: the EPUB's
+# page-break markers (pagemap.py) name the print edition's page starts by them.
+ID_BLOCKS = ("paragraph_open", "heading_open", "blockquote_open", "table_open", "bullet_list_open",
+             "ordered_list_open", "list_item_open", "code_block", "fence")
+
+
+def _block_ids(state) -> None:
+    count = 0
+    for token in state.tokens:
+        if token.type in ID_BLOCKS and not token.hidden:
+            count += 1
+            token.attrSet("id", f"{state.env['docId']}-b{count}")
 
 
 # Footnotes carry the EPUB 3 structural semantics (epub:type noteref/footnote)
@@ -142,13 +158,28 @@ def _footnote_ref(self, tokens, idx, options, env):
             f'epub:type="noteref" role="doc-noteref">{caption}</a></sup>')
 
 
+def _footnote_anchor(self, tokens, idx, options, env):
+    # The link back to the reference, one per reference: ids use "-" where the
+    # plugin's default uses ":" (so each back-link reaches its own reference,
+    # matching _footnote_ref), and the arrow gets words for screen readers.
+    ident = self.rules["footnote_anchor_name"](tokens, idx, options, env)
+    sub = tokens[idx].meta.get("subId", -1)
+    refid = f"{ident}-{sub}" if sub > 0 else ident
+    number = tokens[idx].meta["id"] + 1
+    label = f"Back to reference {number}" + (f" ({sub + 1})" if sub > 0 else "")
+    return (f' <a href="#fnref{refid}" class="footnote-backref" role="doc-backlink" '
+            f'aria-label="{label}">\u21a9\ufe0e</a>')
+
+
 def _footnote_block_open(self, tokens, idx, options, env):
     return '<section class="footnotes" epub:type="footnotes" role="doc-endnotes">\n<ol class="footnotes-list">\n'
 
 
 def _footnote_open(self, tokens, idx, options, env):
     ident = self.rules["footnote_anchor_name"](tokens, idx, options, env)
-    return f'<li id="fn{ident}" class="footnote-item" epub:type="footnote" role="doc-endnote">'
+    # No role: DPUB-ARIA 1.1 deprecates doc-endnote; the EPUB makes each note an
+    # <aside role="doc-footnote"> (epub._popup_footnotes).
+    return f'<li id="fn{ident}" class="footnote-item" epub:type="footnote">'
 
 
 def plain_text(body: str, disclaimer_text: Callable[[str], str]) -> str:
