@@ -173,10 +173,10 @@ def build_one(folder: str, out_dir: str, templates: str | None = None,
     started = time.perf_counter()
     slug = Path(folder).name
     try:
-        from .build import DEFAULT_EDITIONS, build_publication
-        chosen = tuple(editions) if editions is not None else tuple(DEFAULT_EDITIONS)
-        result = build_publication(Path(folder), Path(out_dir), Path(templates) if templates else None,
-                                   editions=chosen)
+        from .build import build_publication
+        # Without editions, build_publication makes those the publication asks for (or all).
+        options = {"editions": tuple(editions)} if editions else {}
+        result = build_publication(Path(folder), Path(out_dir), Path(templates) if templates else None, **options)
     except VerificationError as exc:
         return Outcome(slug, folder, "proof failed", exc.exit_code, message=str(exc),
                        report_lines=exc.report.lines(), seconds=time.perf_counter() - started)
@@ -187,6 +187,7 @@ def build_one(folder: str, out_dir: str, templates: str | None = None,
         return Outcome(slug, folder, "crashed", 1, message="Octavo crashed (a bug):\n" + traceback.format_exc(),
                        seconds=time.perf_counter() - started)
     outputs = [str(p) for p in result.outputs]
+    chosen = editions or getattr(result.publication, "editions", None) or [Path(p).name for p in outputs]
     return Outcome(slug, folder, "built", 0, title=result.publication.title, editions=list(chosen),
                    outputs=outputs, pages=[_pdf_pages(p) for p in outputs if p.endswith(".pdf")],
                    seconds=time.perf_counter() - started, message=result.report.summary())

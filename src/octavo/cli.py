@@ -54,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true", help="rebuild even what has not changed")
     build.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
                        help="worker processes (default: one per CPU, at most one per publication)")
+    build.add_argument("--edition", type=_editions, default=None, metavar="NAMES",
+                       help="the editions to build, comma-separated: print (PDF/X-4 for the print shop), "
+                            "screen (tagged PDF/UA-1, build/<slug>.pdf), archive (PDF/A-3u with its sources), "
+                            "epub (default: those the publication's 'editions:' field names, else all)")
     build.set_defaults(run=_run_build)
 
     check = commands.add_parser("check", help="prove that built editions carry every disclaimer and attribution",
@@ -65,6 +69,20 @@ def _parser() -> argparse.ArgumentParser:
                             "(default: content/<slug>, from the file name)")
     check.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
     check.set_defaults(run=_run_check)
+
+    archive = commands.add_parser(
+        "archive", help="bag every edition with its sources for an archive (BagIt), or verify a bag",
+        description="Build and prove every edition of each publication named (default: all of content/) and "
+                    "write build/<slug>.bag/: a BagIt bag (RFC 8493) holding the editions, the source files, "
+                    "a Dublin Core record and SHA-256 checksums. With --verify, validate a bag instead: "
+                    "exit code 0 if every file is present and unchanged, 4 otherwise.")
+    archive.add_argument("publications", nargs="*", type=Path, metavar="PUBLICATION",
+                         help="a publication folder or slug (default: all of content/)")
+    archive.add_argument("--verify", type=Path, default=None, metavar="BAG", help="validate this bag and build nothing")
+    archive.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
+    archive.add_argument("--out", type=Path, default=Path("build"), help="where bags are written (default: build)")
+    archive.add_argument("--templates", type=Path, default=None, help="a templates folder (default: Octavo's own)")
+    archive.set_defaults(run=_run_archive)
     _authoring_commands(commands)
     return parser
 
@@ -114,8 +132,10 @@ def _run_build(args) -> int:
     if not folders:
         raise OctavoError(f"no publications found in {args.content}/: each needs a folder with a publication.yaml")
     folders = [f if f.is_dir() or f.parent != Path(".") else args.content / f for f in folders]
-    chosen = getattr(args, "edition", None)  # --edition, where the editions' option defines it
-    editions = (chosen,) if isinstance(chosen, str) else tuple(chosen) if chosen else None
+    chosen = getattr(args, "edition", None)  # --edition print,screen (checked by build_publication)
+    if isinstance(chosen, str):
+        chosen = [name.strip() for name in chosen.split(",") if name.strip()]
+    editions = tuple(chosen) if chosen else None
     started = time.perf_counter()
     outcomes = build_catalog(folders, args.out, args.templates, editions=editions, jobs=args.jobs,
                              force=args.force, progress=Progress(len(folders), sys.stdout))
@@ -123,6 +143,33 @@ def _run_build(args) -> int:
     for line in summary(outcomes, time.perf_counter() - started):
         print(line)
     return exit_code(outcomes)
+
+
+def _editions(text: str) -> tuple[str, ...]:
+    from .build import edition_names
+    try:
+        return edition_names(text)
+    except OctavoError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _run_archive(args) -> int:
+    from .archive import verify_bag, write_bag
+    from .model import publication_folders
+
+    if args.verify:
+        if args.publications:
+            raise OctavoError("--verify checks a bag and builds nothing: name no publication with it")
+        print(verify_bag(args.verify))
+        return 0
+    folders = args.publications or publication_folders(args.content)
+    if not folders:
+        raise OctavoError(f"no publications found in {args.content}/: each needs a folder with a publication.yaml")
+    for folder in folders:
+        folder = folder if folder.is_dir() or folder.parent != Path(".") else args.content / folder
+        bag = write_bag(folder, args.out, args.templates)
+        print(f"bagged {bag}")
+    return 0
 
 
 def _positive(text: str) -> int:

@@ -1,0 +1,254 @@
+"""`octavo build` over a catalog: parallel, incremental, one failure does not stop the others.
+
+One small catalog (two copies of the seed under other slugs and titles, and
+one broken publication) is built once per module by the CLI in worker
+processes; the tests after it change one thing at a time and check what is
+rebuilt. The rest are unit tests of the fingerprint, the stamps and the report
+that build nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from octavo import catalog
+from octavo.catalog import (EXIT_MIXED, Outcome, Progress, build_one, current_stamp, exit_code, fingerprint,
+                            stamp_path, summary, write_stamp)
+from octavo.cli import main
+
+from conftest import CONTENT, SEED_SLUG, TEMPLATES, copy_templates, edit
+
+SEED_TITLE = "Breaking Deadlock on the Korean Peninsula?"
+
+
+def make_catalog(root: Path, slugs: dict[str, str]) -> Path:
+    """content/ with the house file and one copy of the seed per slug, titled as given."""
+    content = root / "content"
+    content.mkdir(parents=True)
+    shutil.copy(CONTENT / "publisher.yaml", content / "publisher.yaml")
+    for slug, title in slugs.items():
+        shutil.copytree(CONTENT / SEED_SLUG, content / slug)
+        edit(content / slug / "publication.yaml", f"title: {SEED_TITLE}", f"title: {title}")
+        with open(content / slug / "publication.yaml", "a", encoding="utf-8") as yaml:
+            yaml.write("editions: [screen, epub]\n")  # two of the four: the tests' cost is in the layout
+    return content
+
+
+def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "octavo.cli", "build", *args],
+                          capture_output=True, text=True, cwd=cwd)
+
+
+def row(stdout: str, slug: str) -> list[str]:
+    """The summary table's row for a publication, split on runs of two or more spaces."""
+    import re
+    line = next(line for line in stdout.splitlines() if line.startswith(slug + " "))
+    return re.split(r"\s{2,}", line.strip())
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("catalog")
+    content = make_catalog(root, {"alpha": "Alpha Paper on the Korean Peninsula",
+                                  "beta": "Beta Paper on the Korean Peninsula", "broken": SEED_TITLE})
+    edit(content / "broken" / "publication.yaml", "title: ", "titel: ")
+    run = run_cli(root, "--jobs", "2")
+    return root, run
+
+
+def mtimes(out: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in out.iterdir() if not p.name.startswith(".")}
+
+
+# ------------------------------------------------------------- the catalog, built
+
+def test_a_broken_publication_does_not_stop_the_others(built):
+    root, run = built
+    out = root / "build"
+    assert run.returncode == 2, run.stderr  # the content error's own code
+    assert sorted(mtimes(out)) == ["alpha.epub", "alpha.pdf", "beta.epub", "beta.pdf"]
+    assert "content/broken/publication.yaml:3: unknown field 'titel'" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert row(run.stdout, "broken")[-1] == "FAILED: content error (exit 2)"
+    assert not stamp_path(out, "broken").exists()
+    assert "3 publications in" in run.stdout and "2 built, 0 unchanged, 1 failed" in run.stdout
+
+
+def test_the_summary_reports_titles_editions_and_the_pages_of_the_built_pdf(built):
+    root, run = built
+    cells = row(run.stdout, "beta")
+    pages = len(PdfReader(root / "build" / "beta.pdf").pages)
+    assert cells[:4] == ["beta", "Beta Paper on the Korean Peninsula", "screen, epub", str(pages)]
+    assert cells[-1] == "built" and float(cells[4]) > 0
+    # Not a terminal: one plain line per publication, no bar.
+    assert "[1/3] " in run.stdout and "\r" not in run.stdout
+
+
+def test_nothing_changed_nothing_rebuilt_and_no_renderer_imported(built):
+    root, _ = built
+    before = mtimes(root / "build")
+    probe = textwrap.dedent("""
+        import json, sys
+        from octavo.cli import main
+        code = main(["build", "content/alpha", "content/beta"])
+        heavy = [m for m in ("weasyprint", "ebooklib", "pypdf", "octavo.build", "octavo.model") if m in sys.modules]
+        print(json.dumps({"code": code, "imported": heavy}))
+    """)
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=root)
+    result = json.loads(run.stdout.splitlines()[-1])
+    assert result == {"code": 0, "imported": []}, run.stdout + run.stderr
+    assert row(run.stdout, "alpha")[-1] == "unchanged" and row(run.stdout, "beta")[-1] == "unchanged"
+    assert mtimes(root / "build") == before
+
+
+def test_editing_a_section_rebuilds_that_publication_only(built, capsys):
+    root, _ = built
+    out = root / "build"
+    before = mtimes(out)
+    edit(root / "content" / "alpha" / "sections" / "07-conclusion.md",
+         "important issues so as to enable constructive debate.",
+         "important issues so as to enable constructive debate. Alpha revised.")
+    code = main(["build", str(root / "content" / "alpha"), str(root / "content" / "beta"), "--out", str(out)])
+    stdout = capsys.readouterr().out
+    assert code == 0
+    assert row(stdout, "alpha")[-1] == "built" and row(stdout, "beta")[-1] == "unchanged"
+    after = mtimes(out)
+    assert after["alpha.pdf"] != before["alpha.pdf"] and after["beta.pdf"] == before["beta.pdf"]
+    assert "Alpha revised." in "".join(page.extract_text() for page in PdfReader(out / "alpha.pdf").pages)
+
+
+def test_force_rebuilds_and_a_template_change_rebuilds(built, tmp_path, capsys):
+    root, _ = built
+    out, beta = root / "build", str(root / "content" / "beta")
+    assert main(["build", beta, "--out", str(out), "--force"]) == 0
+    assert row(capsys.readouterr().out, "beta")[-1] == "built"
+
+    templates = copy_templates(tmp_path)
+    with open(templates / "print" / "print.css", "a", encoding="utf-8") as css:
+        css.write("\n/* a harmless change: still a change to what the editions are made from */\n")
+    assert main(["build", beta, "--out", str(out), "--templates", str(templates)]) == 0
+    assert row(capsys.readouterr().out, "beta")[-1] == "built"
+    assert main(["build", beta, "--out", str(out), "--templates", str(templates)]) == 0
+    assert row(capsys.readouterr().out, "beta")[-1] == "unchanged"
+
+
+# ------------------------------------------------------------- no building
+
+@pytest.fixture
+def small(tmp_path):
+    content = make_catalog(tmp_path, {"one": "One", "two": "Two"})
+    return content, copy_templates(tmp_path)
+
+
+def test_the_fingerprint_covers_sources_images_house_templates_and_editions(small):
+    content, templates = small
+    one, two = content / "one", content / "two"
+    base = fingerprint(one, templates)
+    assert fingerprint(one, templates) == base  # deterministic
+    changes = {
+        "section": lambda: edit(one / "sections" / "01-summary.md", "ahead.", "ahead!"),
+        "image": lambda: (one / "images").mkdir() or (one / "images" / "map.png").write_bytes(b"\x89PNG"),
+        "house file": lambda: edit(content / "publisher.yaml", "sponsors", "donors"),
+        "template": lambda: edit(templates / "partials" / "byline.html", "affiliation", "affiliation "),
+    }
+    seen = {base}
+    for what, change in changes.items():
+        change()
+        now = fingerprint(one, templates)
+        assert now not in seen, f"a change to the {what} did not change the fingerprint"
+        seen.add(now)
+    assert fingerprint(one, templates, ("pdf",)) != fingerprint(one, templates, ("pdf", "epub"))
+    # Another publication's sources are not this one's.
+    before = fingerprint(two, templates)
+    edit(one / "publication.yaml", "title: One", "title: Uno")
+    assert fingerprint(two, templates) == before
+
+
+def test_the_fingerprint_covers_octavo_itself(small, monkeypatch):
+    content, templates = small
+    base = fingerprint(content / "one", templates)
+    monkeypatch.setattr(catalog, "__version__", "99.0")
+    assert fingerprint(content / "one", templates) != base
+
+
+def test_a_stamp_holds_only_while_every_output_is_as_written(tmp_path):
+    out = tmp_path / "build"
+    out.mkdir()
+    for name in ("x.pdf", "x.epub"):
+        (out / name).write_bytes(b"proven")
+    outcome = Outcome("x", "content/x", "built", title="X", editions=["pdf", "epub"],
+                      outputs=[str(out / "x.pdf"), str(out / "x.epub")], pages=[3])
+    write_stamp(out, outcome, "f1")
+    assert current_stamp(out, "x", "f1")["outcome"]["pages"] == [3]
+    assert current_stamp(out, "x", "f2") is None  # another fingerprint
+    (out / "x.epub").write_bytes(b"edited by hand")
+    assert current_stamp(out, "x", "f1") is None
+    write_stamp(out, outcome, "f1")
+    (out / "x.pdf").unlink()
+    assert current_stamp(out, "x", "f1") is None
+    stamp_path(out, "x").write_text("{not json")
+    assert current_stamp(out, "x", "f1") is None
+    assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_exit_codes_one_kind_of_failure_gives_its_code_several_kinds_give_5():
+    good, unchanged = Outcome("a", "a", "built"), Outcome("b", "b", "unchanged")
+    content, proof = Outcome("c", "c", "content error", 2), Outcome("d", "d", "proof failed", 4)
+    assert exit_code([good, unchanged]) == 0
+    assert exit_code([good, content]) == 2
+    assert exit_code([proof, good, Outcome("e", "e", "proof failed", 4)]) == 4
+    assert exit_code([good, content, proof]) == EXIT_MIXED == 5
+
+
+def test_a_crash_in_one_publication_becomes_its_outcome_with_the_traceback(monkeypatch, tmp_path):
+    import octavo.build
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(octavo.build, "build_publication", explode)
+    outcome = build_one(str(CONTENT / SEED_SLUG), str(tmp_path))
+    assert (outcome.status, outcome.exit_code) == ("crashed", 1)
+    assert "RuntimeError: boom" in outcome.message and "Traceback" in outcome.message
+
+
+def test_two_folders_with_one_slug_are_refused(tmp_path):
+    a, b = tmp_path / "a" / "paper", tmp_path / "b" / "paper"
+    with pytest.raises(catalog.OctavoError, match="would both be built as 'paper'"):
+        catalog.build_catalog([a, b], tmp_path / "out")
+
+
+def test_progress_is_a_bar_on_a_terminal_and_plain_lines_otherwise():
+    outcome = Outcome("alpha", "content/alpha", "built", title="A", editions=["pdf"], pages=[7], seconds=1.5,
+                      message="proof: 9 checks passed")
+    plain, tty = io.StringIO(), io.StringIO()
+    for stream, is_tty in ((plain, False), (tty, True)):
+        progress = Progress(2, stream, tty=is_tty)
+        progress.started("alpha")
+        progress.finished(outcome)
+        progress.close()
+    assert plain.getvalue() == "[1/2] alpha: built pdf (7 pages, 1.5 s); proof: 9 checks passed\n"
+    assert "\r[###############---------------] 1/2 alpha: built\x1b[K" in tty.getvalue()
+    assert tty.getvalue().endswith("\r\x1b[K") and "\n" not in tty.getvalue()
+
+
+def test_summary_table_and_totals():
+    lines = summary([Outcome("alpha", "a", "built", title="Alpha", editions=["pdf", "epub"], pages=[7],
+                             seconds=2.34),
+                     Outcome("beta", "b", "unchanged", title="Beta", editions=["pdf", "epub"], pages=[9]),
+                     Outcome("broken", "c", "content error", 2, seconds=0.1)], 3.0)
+    assert lines[0].split() == ["publication", "title", "editions", "pages", "seconds", "status"]
+    assert row("\n".join(lines), "alpha") == ["alpha", "Alpha", "pdf, epub", "7", "2.3", "built"]
+    assert row("\n".join(lines), "beta") == ["beta", "Beta", "pdf, epub", "9", "-", "unchanged"]
+    assert row("\n".join(lines), "broken")[-1] == "FAILED: content error (exit 2)"
+    assert lines[-1] == "3 publications in 3.0 s: 1 built, 1 unchanged, 1 failed"
