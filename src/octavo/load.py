@@ -20,8 +20,9 @@ MAX_SOURCE_BYTES = 5 * 1024 * 1024
 class Mapping(dict):
     """A YAML mapping that remembers where it and each of its keys stand."""
 
-    location: Location
-    key_lines: dict[str, int]
+    # Defaults for a Mapping made in code (an absent optional field), not by the loader.
+    location: Location | None = None
+    key_lines: dict[str, int] = {}  # never mutated: the loader assigns each mapping its own
 
     def where(self, key: str | None = None) -> Location:
         if key is not None and key in self.key_lines:
@@ -30,7 +31,7 @@ class Mapping(dict):
 
 
 class Sequence(list):
-    location: Location
+    location: Location | None = None
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -106,9 +107,14 @@ def parse_yaml(text: str, path: Path, first_line: int = 1):
         line = text[: text.index("\t")].count("\n") + first_line
         raise ContentError([Problem(Location(path, line), "a tab character is used for indentation or spacing",
                                     "YAML allows spaces only; replace the tab with spaces")])
-    loader = _LineLoader(text, path, first_line)
+    loader = None
     try:
+        loader = _LineLoader(text, path, first_line)  # its reader already scans for refused characters
         return loader.get_single_data()
+    except yaml.reader.ReaderError as exc:  # a control character, e.g. NUL, pasted from a PDF
+        line = text[: exc.position].count("\n") + first_line
+        raise ContentError([Problem(Location(path, line), f"the character {exc.character!r} is not allowed in YAML",
+                                    "delete it; it is invisible in most editors")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else None
@@ -118,7 +124,8 @@ def parse_yaml(text: str, path: Path, first_line: int = 1):
     except yaml.YAMLError as exc:
         raise ContentError([Problem(Location(path), f"YAML error: {exc}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_yaml_file(path: Path):

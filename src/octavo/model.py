@@ -230,7 +230,7 @@ def _check_fields(data, spec: Spec, what: str, where: Location, problems: _Colle
         valid[key] = value
     for key, (_, required) in spec.items():
         if required and key not in data:
-            problems.add(data.location, f"{what} has no '{key}'", f"add a '{key}:' field")
+            problems.add(data.location or where, f"{what} has no '{key}'", f"add a '{key}:' field")
     return valid
 
 

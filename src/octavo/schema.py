@@ -36,6 +36,7 @@ _NESTED: dict[tuple[int, str], Spec | str] = {
     (id(model.PUBLICATION_SPEC), "house_disclaimers"): "id",
     (id(model.PUBLICATION_SPEC), "disclaimers"): model.DISCLAIMER_SPEC,
     (id(model.PUBLICATION_SPEC), "sections"): "path",
+    (id(model.PUBLICATION_SPEC), "editions"): "edition",
     (id(model.CONTRIBUTOR_SPEC), "affiliations"): model.AFFILIATION_SPEC,
     (id(model.SECTION_SPEC), "authors"): "id",
     (id(model.SECTION_SPEC), "perspective_of"): "id",
@@ -66,6 +67,8 @@ _DESCRIPTIONS = {
     "role": "What the entry is; see the allowed values",
     "authors": "Ids of the contributors who wrote the text (named in the byline)",
     "perspective_of": "Ids of the contributors whose perspective the text presents",
+    "editions": "The editions to build (default: all): " + ", ".join(getattr(model, "EDITION_NAMES", ())),
+    "trim_size": "The PDF page: " + ", ".join(getattr(model, "TRIM_KEYWORDS", ())) + ", or '170mm 240mm'",
     "placement": "imprint (default): on the imprint page; inline: where the text writes {{disclaimer:ID}}",
 }
 
@@ -92,6 +95,8 @@ def _field(spec: Spec, name: str) -> dict:
         elif t is Sequence:
             if nested == "id":
                 item = {"type": "string", **_ID}
+            elif nested == "edition":
+                item = {"type": "string", "enum": list(getattr(model, "EDITION_NAMES", ()))}
             elif nested == "path":
                 item = {"type": "string", "pattern": r"^[^/].*\.md$"}
             else:
