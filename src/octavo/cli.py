@@ -209,10 +209,12 @@ def _run_validate(args) -> int:
 def _run_new(args) -> int:
     from .scaffold import new_publication
 
+    from .errors import Location
+
     folder = new_publication(args.content, args.slug)
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        print(f"created {path}")
-    print(f"next: fill in the TODOs, then run 'octavo validate {folder}' and 'octavo preview {args.slug}'")
+        print(f"created {Location(path)}")  # shown relative to the working folder
+    print(f"next: fill in the TODOs, then run 'octavo validate {args.slug}' and 'octavo preview {args.slug}'")
     return 0
 
 
