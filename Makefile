@@ -7,16 +7,18 @@ BUILD_DIR := build
 
 # Debian packages the editions depend on: the fonts (so the layout never depends
 # on what a machine happens to have), HarfBuzz's subsetter (WeasyPrint subsets
-# fonts with it), Pango (WeasyPrint's text layout) and Java (EPUBCheck).
-SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless
+# fonts with it), Pango (WeasyPrint's text layout) and Java (EPUBCheck); and
+# Chromium, the headless browser the tests open `octavo preview` in.
+SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless chromium
 
-.PHONY: all build test system-packages clean help
+.PHONY: all build test bench system-packages clean help
 
 all: build
 
 help:
 	@echo "make          set up .venv and build every publication in content/ into $(BUILD_DIR)/"
 	@echo "make test     run the test suite (EPUBCheck included)"
+	@echo "make bench    time Octavo against pandoc and WeasyPrint; prints a table (a few minutes)"
 	@echo "make clean    remove $(BUILD_DIR)/"
 
 system-packages:
@@ -39,6 +41,16 @@ build: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# Not a test: prints a table of timings on this machine (bench/bench.py says what
+# each figure is). pandoc is the baseline and is needed only here, so it is
+# installed here, not with SYSTEM_PACKAGES.
+bench: $(STAMP)
+	@command -v pandoc >/dev/null 2>&1 || { \
+	  echo "installing pandoc (the benchmark's baseline)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq pandoc >/dev/null; }
+	$(BIN)/python bench/bench.py
 
 # Guarded: removes the build folder of this checkout and nothing else.
 clean:

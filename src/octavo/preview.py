@@ -40,6 +40,7 @@ class Preview:
         self.templates = Path(templates or DEFAULT_TEMPLATES).resolve()
         self.roots = [self.folder, self.templates]
         self.version = 0
+        self.listeners = 0  # pages that have opened the event stream: the reload script ran
         self.changed = threading.Condition()
         self.stopping = threading.Event()
 
@@ -134,6 +135,8 @@ def _handler(preview: Preview):
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
+            with preview.changed:
+                preview.listeners += 1
             seen = preview.version
             try:
                 while not preview.stopping.is_set():
@@ -167,7 +170,8 @@ class PreviewServer(ThreadingHTTPServer):
     def start(self) -> "PreviewServer":
         """Serve and watch in background threads (for tests and the CLI alike)."""
         threading.Thread(target=self.preview.watch, name="octavo-watch", daemon=True).start()
-        threading.Thread(target=self.serve_forever, name="octavo-serve", daemon=True).start()
+        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1}, name="octavo-serve",
+                         daemon=True).start()
         return self
 
     def stop(self) -> None:
