@@ -8,8 +8,10 @@ BUILD_DIR := build
 # Debian packages the editions depend on: the fonts (so the layout never depends
 # on what a machine happens to have), HarfBuzz's subsetter (WeasyPrint subsets
 # fonts with it), Pango (WeasyPrint's text layout) and Java (EPUBCheck); and
-# Chromium, the headless browser the tests open `octavo preview` in.
-SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless chromium
+# Chromium, the headless browser the tests open `octavo preview` in; Ghostscript's
+# CMYK profile (libgs-common: the print edition's PDF/X output intent) and qpdf
+# (the tests' structural check of every PDF edition).
+SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless chromium libgs-common qpdf
 
 .PHONY: all build test bench system-packages clean help
 
@@ -38,6 +40,7 @@ $(STAMP): pyproject.toml | system-packages
 
 build: $(STAMP)
 	$(BIN)/octavo build
+	$(BIN)/octavo archive
 
 test: $(STAMP)
 	$(BIN)/pytest

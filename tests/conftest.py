@@ -31,7 +31,15 @@ def seed_build(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def seed_pdf(seed_build) -> Path:
-    return next(p for p in seed_build.outputs if p.suffix == ".pdf")
+    """The screen edition, build/<slug>.pdf (the print and archive editions: seed_pdf_editions)."""
+    return next(p for p in seed_build.outputs if p.name == f"{SEED_SLUG}.pdf")
+
+
+@pytest.fixture(scope="session")
+def seed_pdf_editions(seed_build) -> dict[str, Path]:
+    """Every PDF edition of the seed, by edition name: print, screen, archive."""
+    names = {f"{SEED_SLUG}.print.pdf": "print", f"{SEED_SLUG}.pdf": "screen", f"{SEED_SLUG}.archive.pdf": "archive"}
+    return {names[p.name]: p for p in seed_build.outputs if p.name in names}
 
 
 @pytest.fixture(scope="session")
@@ -61,9 +69,11 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def build_expecting_proof_failure(folder: Path, out: Path, templates: Path | None = None):
+def build_expecting_proof_failure(folder: Path, out: Path, templates: Path | None = None,
+                                  editions: tuple[str, ...] = ("screen", "epub")):
+    """Build (by default one PDF edition and the EPUB: the PDF editions share their markup) expecting the proof to fail."""
     with pytest.raises(VerificationError) as caught:
-        build_publication(folder, out, templates)
+        build_publication(folder, out, templates, editions=editions)
     return caught.value.report
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import jinja2
 
 from .errors import OctavoError, VerificationError
-from .model import Publication, load_publication
+from .model import EDITION_NAMES, Publication, load_publication
 from .render import DEFAULT_TEMPLATES, environment
 from .verify import Report, verify
 from .write import normalise_zip, publish, temporary_beside
@@ -32,9 +32,13 @@ class Edition:
     write: Callable[[jinja2.Environment, Publication, Path, Path], None]
 
 
-def _write_print_pdf(env, publication, target, templates):
-    from .pdf import print_html, write_pdf  # WeasyPrint loads only when a PDF is built
-    write_pdf(print_html(env, publication), publication, target, templates)
+def _pdf_writer(name: str):
+    """The writer of one PDF edition (pdf.PDF_EDITIONS): print, screen or archive."""
+    def write(env, publication, target, templates):
+        from .pdf import PDF_EDITIONS, print_html, write_pdf  # WeasyPrint loads only when a PDF is built
+        edition = PDF_EDITIONS[name]
+        write_pdf(print_html(env, publication, edition), publication, target, templates, edition)
+    return write
 
 
 def _write_epub(env, publication, target, templates):
@@ -43,11 +47,28 @@ def _write_epub(env, publication, target, templates):
     normalise_zip(target, _zip_timestamp(publication))
 
 
+# Every edition Octavo makes (model.EDITION_NAMES lists the same names for the
+# content's `editions:` field). The screen PDF is <slug>.pdf, the one most
+# readers get; the print shop's and the archive's carry their name.
 EDITIONS: dict[str, Edition] = {
-    "pdf": Edition("pdf", lambda p: f"{p.slug}.pdf", _write_print_pdf),
+    "print": Edition("print", lambda p: f"{p.slug}.print.pdf", _pdf_writer("print")),
+    "screen": Edition("screen", lambda p: f"{p.slug}.pdf", _pdf_writer("screen")),
+    "archive": Edition("archive", lambda p: f"{p.slug}.archive.pdf", _pdf_writer("archive")),
     "epub": Edition("epub", lambda p: f"{p.slug}.epub", _write_epub),
 }
-DEFAULT_EDITIONS = ("pdf", "epub")
+# What a publication gets when neither --edition nor its `editions:` field says.
+DEFAULT_EDITIONS = EDITION_NAMES
+# Names that once meant an edition: "pdf" was the only PDF, now the screen edition.
+EDITION_ALIASES = {"pdf": "screen"}
+
+
+def edition_names(text: str) -> tuple[str, ...]:
+    """`--edition print,screen` as a tuple of known names; an unknown name is an error that lists the known ones."""
+    names = [EDITION_ALIASES.get(n.strip(), n.strip()) for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in EDITIONS]
+    if unknown or not names:
+        raise OctavoError(f"unknown edition {', '.join(unknown) or repr(text)}: choose from {', '.join(EDITIONS)}")
+    return tuple(dict.fromkeys(names))
 
 
 @dataclass
@@ -58,11 +79,15 @@ class BuildResult:
 
 
 def build_publication(folder: Path, out_dir: Path, templates: Path | None = None,
-                      editions: tuple[str, ...] = DEFAULT_EDITIONS) -> BuildResult:
-    unknown = [e for e in editions if e not in EDITIONS]
-    if unknown:
-        raise OctavoError(f"unknown edition {', '.join(unknown)}: choose from {', '.join(EDITIONS)}")
+                      editions: tuple[str, ...] | None = None) -> BuildResult:
+    """Build, prove and publish `editions` (default: those the publication's `editions:` field names)."""
+    if editions is not None:
+        editions = tuple(EDITION_ALIASES.get(e, e) for e in editions)
+        unknown = [e for e in editions if e not in EDITIONS]
+        if unknown:
+            raise OctavoError(f"unknown edition {', '.join(unknown)}: choose from {', '.join(EDITIONS)}")
     publication = load_publication(folder)  # every content error is reported before anything is written
+    editions = editions or publication.editions
     templates = Path(templates or DEFAULT_TEMPLATES)
     env = environment(templates)
     finals = {name: Path(out_dir) / EDITIONS[name].filename(publication) for name in editions}
