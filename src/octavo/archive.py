@@ -145,11 +145,16 @@ def verify_bag(path: Path) -> str:
     if not (path / "bagit.txt").is_file():
         raise BagError(f"{path}: not a BagIt bag (no bagit.txt); make one with 'octavo archive'")
     logging.getLogger("bagit").setLevel(logging.ERROR)
+    bag = None
     try:
         bag = bagit.Bag(str(path))
         bag.validate()
     except bagit.BagValidationError as exc:
         details = [f"  {d}" for d in getattr(exc, "details", [])] or [f"  {exc.message}"]
+        # bagit stops at a wrong Payload-Oxum (file count and size) without naming the files.
+        missing, unexpected = bag.compare_manifests_with_fs() if bag is not None else ((), ())
+        details += [f"  {name} is listed in the manifest but missing" for name in sorted(missing)]
+        details += [f"  {name} is in the bag but not in the manifest" for name in sorted(unexpected)]
         raise BagError("\n".join([f"{path}: the bag does not validate:", *details])) from None
     except bagit.BagError as exc:
         raise BagError(f"{path}: the bag cannot be read: {exc}") from None

@@ -1,0 +1,110 @@
+"""The archival package: `octavo archive` writes a BagIt bag; `--verify` catches a single changed byte."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from octavo.archive import verify_bag
+from octavo.cli import main
+
+from conftest import CONTENT, REPO, SEED_SLUG
+
+DC = {"dc": "http://purl.org/dc/elements/1.1/", "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/"}
+
+
+@pytest.fixture(scope="session")
+def seed_bag(tmp_path_factory) -> Path:
+    """The seed's bag, made once through the command line."""
+    out = tmp_path_factory.mktemp("bag")
+    assert main(["archive", str(CONTENT / SEED_SLUG), "--out", str(out)]) == 0
+    return out / f"{SEED_SLUG}.bag"
+
+
+def copy_bag(bag: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(bag, tmp_path / bag.name))
+
+
+def verify_cli(bag: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "octavo.cli", "archive", "--verify", str(bag)],
+                          capture_output=True, text=True, cwd=REPO)
+
+
+def test_the_bag_holds_every_edition_the_sources_and_a_record(seed_bag, seed_pdf_editions):
+    data = seed_bag / "data"
+    assert sorted(p.name for p in (data / "editions").iterdir()) == sorted(
+        [f"{SEED_SLUG}.print.pdf", f"{SEED_SLUG}.pdf", f"{SEED_SLUG}.archive.pdf", f"{SEED_SLUG}.epub"])
+    # Built afresh, and byte for byte the editions `octavo build` makes.
+    for path in seed_pdf_editions.values():
+        assert (data / "editions" / path.name).read_bytes() == path.read_bytes(), path.name
+    sources = {p.relative_to(data / "source").as_posix() for p in (data / "source").rglob("*") if p.is_file()}
+    expected = {"publisher.yaml", f"{SEED_SLUG}/publication.yaml",
+                *(f"{SEED_SLUG}/sections/{p.name}" for p in (CONTENT / SEED_SLUG / "sections").glob("*.md"))}
+    assert sources == expected
+    for name in expected:
+        assert (data / "source" / name).read_bytes() == (CONTENT / name).read_bytes(), name
+
+
+def test_the_checksums_are_sha256_for_every_payload_file(seed_bag):
+    manifests = sorted(p.name for p in seed_bag.glob("*manifest-*.txt"))
+    assert manifests == ["manifest-sha256.txt", "tagmanifest-sha256.txt"]
+    listed = {line.split(maxsplit=1)[1] for line in (seed_bag / "manifest-sha256.txt").read_text().splitlines()}
+    payload = {p.relative_to(seed_bag).as_posix() for p in (seed_bag / "data").rglob("*") if p.is_file()}
+    assert listed == payload and len(payload) == 4 + 9 + 1
+    info = (seed_bag / "bag-info.txt").read_text()
+    assert "Source-Organization: Institute for Security and Development Policy" in info
+    assert "External-Identifier: urn:uuid:" in info
+
+
+def test_the_dublin_core_record(seed_bag):
+    record = etree.parse(str(seed_bag / "data" / "metadata" / "dublin-core.xml")).getroot()
+    assert record.tag == f"{{{DC['oai_dc']}}}dc"
+    values = lambda name: [e.text for e in record.iterfind(f"dc:{name}", DC)]  # noqa: E731
+    assert values("title") == ["Breaking Deadlock on the Korean Peninsula? Four Perspectives"]
+    assert values("creator") == ["Ryang Tong Il", "Joon Hyung Kim", "Zhu Feng", "Abraham Denmark"]
+    assert values("contributor") == ["Institute for Security and Development Policy"]
+    assert values("date") == ["2018-02-05"] and values("language") == ["en"]
+    assert values("rights")[0].startswith("© 2018 Institute for Security and Development Policy")
+    assert values("identifier")[0].startswith("urn:uuid:")
+    assert values("description")[0].startswith("Can the nuclear issue")
+    assert sorted(values("format")) == ["application/epub+zip"] + ["application/pdf"] * 3
+
+
+def test_a_fresh_bag_verifies(seed_bag):
+    run = verify_cli(seed_bag)
+    assert run.returncode == 0, run.stderr
+    assert "valid bag, 14 payload files" in run.stdout
+
+
+def test_one_corrupted_byte_fails_verification_and_names_the_file(seed_bag, tmp_path):
+    bag = copy_bag(seed_bag, tmp_path)
+    target = bag / "data" / "editions" / f"{SEED_SLUG}.archive.pdf"
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    target.write_bytes(bytes(data))
+    run = verify_cli(bag)
+    assert run.returncode == 4
+    assert f"data/editions/{SEED_SLUG}.archive.pdf sha256 validation failed" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_missing_or_added_file_fails_verification(seed_bag, tmp_path):
+    bag = copy_bag(seed_bag, tmp_path / "missing")
+    (bag / "data" / "source" / "publisher.yaml").unlink()
+    with pytest.raises(Exception, match="publisher.yaml"):
+        verify_bag(bag)
+    bag = copy_bag(seed_bag, tmp_path / "added")
+    (bag / "data" / "editions" / "extra.txt").write_text("not in the manifest")
+    run = verify_cli(bag)
+    assert run.returncode == 4 and "extra.txt" in run.stderr
+
+
+def test_verify_on_something_that_is_not_a_bag(tmp_path):
+    run = verify_cli(tmp_path)
+    assert run.returncode == 4
+    assert "not a BagIt bag" in run.stderr and "Traceback" not in run.stderr
