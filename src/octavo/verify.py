@@ -107,15 +107,37 @@ def read_pdf(path: Path) -> Edition:
     from pypdf import PdfReader
 
     reader = PdfReader(str(path))
-    text = "\n".join(_text_block(page) for page in reader.pages)
+    text = _text_blocks(path)
     info = reader.metadata or {}
     authors = tuple(a.strip() for a in str(info.get("/Author", "")).split(",") if a.strip())
     language = str(reader.trailer["/Root"].get("/Lang", ""))
     return Edition("PDF", path, text, authors, title=str(info.get("/Title", "")), language=language)
 
 
+def _text_blocks(path: Path) -> str:
+    """Every page's text block, read with PDFium (the PDF engine of Chromium).
+
+    The same text as _text_block gives (the same letters, compared as
+    skeletons, on the seed and on a generated long paper), but PDFium
+    reads it in C: pypdf's text extraction took about 0.1 s a page, three
+    quarters of a long paper's build (`make bench`); PDFium takes about 4 ms.
+    """
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        blocks = []
+        for page in document:
+            left, bottom, right, top = page.get_trimbox()
+            blocks.append(page.get_textpage().get_text_bounded(
+                left, bottom + PAGE_FURNITURE_PT, right, top - PAGE_FURNITURE_PT))
+        return "\n".join(blocks)
+    finally:
+        document.close()
+
+
 def _text_block(page) -> str:
-    """The page's text without what stands in its top and bottom margins."""
+    """A pypdf page's text without what stands in its top and bottom margins."""
     box = page.trimbox
     low, high = float(box.bottom) + PAGE_FURNITURE_PT, float(box.top) - PAGE_FURNITURE_PT
     pieces = []
