@@ -298,3 +298,23 @@ def test_the_print_edition_needs_no_font_or_profile_from_outside(seed_pdf_editio
     profile = reader.trailer["/Root"]["/OutputIntents"][0]["/DestOutputProfile"].get_object()
     assert len(profile.get_data()) > 100_000
     assert os.path.getsize(seed_pdf_editions["print"]) > len(profile.get_data())
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_running_heads_and_folios_stand_outside_the_text_block_the_proof_reads(edition, seed_pdf_editions):
+    # Verso: the publication's title; recto: the section and its author; folios at the foot.
+    reader = PdfReader(str(seed_pdf_editions[edition]))
+    furniture = 20 * MM  # verify.PAGE_FURNITURE_PT
+    heads = {}
+    for index in (3, 4):  # pages 4 (verso) and 5 (recto)
+        page, pieces = reader.pages[index], []
+        page.extract_text(visitor_text=lambda text, cm, tm, font, size: pieces.append(
+            (text.strip(), tm[4] * cm[1] + tm[5] * cm[3] + cm[5])))
+        top, bottom = float(page.trimbox.top), float(page.trimbox.bottom)
+        head = [t for t, y in pieces if t and top - y < furniture]
+        folio = [t for t, y in pieces if t and y - bottom < furniture]
+        assert folio == [str(index + 1)], (index, folio)
+        heads[index + 1] = " ".join(head)
+    assert heads[4] == "Breaking Deadlock on the Korean Peninsula?"
+    assert heads[5] == "A Perspective from North Korea · Ryang Tong Il"
+    assert heads[5] not in read_pdf(seed_pdf_editions[edition]).text
