@@ -31,7 +31,6 @@ import sys
 import time
 import traceback
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -252,6 +251,7 @@ def _run(pending, out_dir, templates, editions, jobs, progress):
             yield build_one(*args(folder)), print_
         return
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     # Spawned, not forked: each worker starts its own WeasyPrint, fontconfig and
