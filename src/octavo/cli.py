@@ -137,8 +137,14 @@ def _run_build(args) -> int:
         chosen = [name.strip() for name in chosen.split(",") if name.strip()]
     editions = tuple(chosen) if chosen else None
     started = time.perf_counter()
-    outcomes = build_catalog(folders, args.out, args.templates, editions=editions, jobs=args.jobs,
-                             force=args.force, progress=Progress(len(folders), sys.stdout))
+    try:
+        outcomes = build_catalog(folders, args.out, args.templates, editions=editions, jobs=args.jobs,
+                                 force=args.force, progress=Progress(len(folders), sys.stdout))
+    except KeyboardInterrupt:
+        # Editions reach build/ whole or not at all (write.py), but some may have been published.
+        print(f"\ninterrupted: no edition in {args.out}/ is half-written; editions proven before the "
+              "interrupt may have been published; run 'octavo build' again to finish", file=sys.stderr)
+        return 130
     report_failures(outcomes, sys.stdout, sys.stderr)
     for line in summary(outcomes, time.perf_counter() - started):
         print(line)
