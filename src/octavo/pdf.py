@@ -38,7 +38,7 @@ from markupsafe import Markup
 from .errors import RenderError
 from .markdown import images_in
 from .model import PUBLICATION_FILE, PUBLISHER_FILE, Publication
-from .render import description, keywords, render_sections, render_template
+from .render import RenderedSection, description, keywords, render_sections, render_template
 
 MAX_DATA_URL_BYTES = 2 * 1024 * 1024
 # The print shop's colour space: Ghostscript's CMYK profile (SWOP-like), from
@@ -72,12 +72,86 @@ def print_html(env: jinja2.Environment, publication: Publication, edition: PdfEd
     only the page's bleed, marks and colour profile differ (the edition block in <style>)."""
     stylesheet = Path(env.loader.searchpath[0]) / "print" / "print.css"
     return render_template(
-        env, "print/document.html", p=publication, sections=render_sections(env, publication),
+        env, "print/document.html", p=publication, sections=paged_sections(env, publication),
         description=description(publication), keywords=keywords(publication),
         stylesheet=_read_stylesheet(stylesheet), edition=edition,
         page_size=publication.trim_size, bleed_mm=BLEED_MM,
         cmyk_profile=Markup(CMYK_PROFILE.as_uri()) if edition.bleed else None,
         created=publication.date.isoformat(), modified=modified_date(publication))
+
+
+def paged_sections(env: jinja2.Environment, publication: Publication) -> list[RenderedSection]:
+    """The section bodies, with what paper needs changed: each footnote moved to
+    its call, where `float: footnote` (CSS GCPM 3, 2.2) sets it at the foot of
+    the page; each image alone in its paragraph made a figure, its title the caption."""
+    return [RenderedSection(s.section, Markup(_paper_markup(str(s.html))))
+            for s in render_sections(env, publication)]
+
+
+def _paper_markup(html: str) -> str:
+    import lxml.html
+
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    notes = {li.get("id"): li for li in root.iterfind(".//li[@class='footnote-item']")}
+    placed = set()
+    for sup in list(root.iterfind(".//sup[@class='footnote-ref']")):
+        link = sup.find("a")
+        note_id = (link.get("href") or "#")[1:] if link is not None else ""
+        if note_id not in notes or note_id in placed:
+            continue  # a second call of the same note keeps its number, linking to the first
+        placed.add(note_id)
+        note = lxml.html.Element("span", {"class": "footnote", "id": note_id})
+        for back in notes[note_id].iterfind(".//a[@class='footnote-backref']"):
+            _drop_keeping_tail(back)
+        paragraphs = notes[note_id].findall("p") or [notes[note_id]]
+        for index, paragraph in enumerate(paragraphs):
+            _append_text(note, (" " if index else "") + (paragraph.text or ""))
+            for child in list(paragraph):
+                note.append(child)
+        _trim_trailing_space(note)
+        note.tail = sup.tail
+        sup.getparent().replace(sup, note)
+    for block in root.iterfind(".//section[@class='footnotes']"):
+        if all(li.get("id") in placed for li in block.iter("li")):
+            _drop_keeping_tail(block)
+    for paragraph in list(root.iterfind(".//p")):
+        images = paragraph.findall("img")
+        if len(paragraph) == 1 and len(images) == 1 and not (paragraph.text or "").strip() \
+                and not (images[0].tail or "").strip():
+            figure = lxml.html.Element("figure", {k: v for k, v in paragraph.attrib.items()})
+            image = images[0]
+            figure.append(image)
+            if image.get("title"):
+                caption = lxml.html.Element("figcaption")
+                caption.text = image.attrib.pop("title")
+                figure.append(caption)
+            figure.tail = paragraph.tail
+            paragraph.getparent().replace(paragraph, figure)
+    return (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+
+
+def _append_text(element, text: str) -> None:
+    if len(element):
+        element[-1].tail = (element[-1].tail or "") + text
+    else:
+        element.text = (element.text or "") + text
+
+
+def _trim_trailing_space(element) -> None:
+    if len(element):
+        element[-1].tail = (element[-1].tail or "").rstrip() or None
+    else:
+        element.text = (element.text or "").rstrip()
+
+
+def _drop_keeping_tail(element) -> None:
+    parent, tail = element.getparent(), element.tail or ""
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(element)
 
 
 def _read_stylesheet(path: Path):

@@ -1,0 +1,147 @@
+"""Typography the seed paper does not exercise: footnotes at the foot of the page,
+figures with captions, tables, block quotes, names in Japanese and with diacritics.
+
+A small sample publication (written here, not in content/) is built once, in
+the print and screen editions, and read back.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from octavo.build import build_publication
+
+from conftest import CONTENT
+from test_pdf_editions import font_problems
+
+SLUG = "typeset-sample"
+FILLER = ("Regional security dialogues have repeatedly stalled over sequencing: which side moves first, "
+          "and what counts as a verifiable step. ")
+NOTE = "Footnote text, set at the foot of the page where it is called, not at the end of the section."
+
+PUBLICATION = """\
+title: Typesetting Sample
+subtitle: Notes, Figures and Tables
+series: {name: Working Papers, number: 7}
+date: 2024-03-01
+language: en
+rights: {holder: Institute for Security and Development Policy, year: 2024}
+editions: [print, screen]
+contributors:
+  - id: sato-midori
+    name: Midori Sato
+    native_name: 佐藤みどり
+    file_as: Sato, Midori
+    affiliations:
+      - organisation: Institute of Asian Studies, Waseda University
+        country: Japan
+  - id: zoe-muller
+    name: Zoë Müller-Łukasiewicz
+    affiliations:
+      - organisation: Université de Genève
+        country: Switzerland
+  - id: nguyen
+    name: Nguyễn Thị Minh Khai
+    affiliations:
+      - organisation: Diplomatic Academy of Việt Nam
+        country: Việt Nam
+house_disclaimers: [house-opinions]
+sections:
+  - sections/01-chapter.md
+"""
+
+SECTION = f"""\
+---
+title: Sequencing and Verification
+role: chapter
+authors: [sato-midori, zoe-muller, nguyen]
+---
+{FILLER * 3}The argument rests on earlier work.[^1] {FILLER * 4}
+
+> A quoted passage from a statement, set apart from the text as a block quotation
+> with its own measure.
+
+{FILLER * 5}
+
+| Year | Talks | Outcome |
+|------|-------|---------|
+| 2003 | Six-Party | Joint statement |
+| 2018 | Summit | Declaration |
+
+![A bar chart of talks held per year](images/chart.png "Figure 1: Talks held per year, 2003–2018")
+
+{FILLER * 6}
+
+[^1]: {NOTE}
+"""
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory) -> dict[str, Path]:
+    from PIL import Image
+
+    content = tmp_path_factory.mktemp("typeset") / "content"
+    folder = content / SLUG
+    (folder / "sections").mkdir(parents=True)
+    (folder / "images").mkdir()
+    shutil.copy(CONTENT / "publisher.yaml", content / "publisher.yaml")
+    (folder / "publication.yaml").write_text(PUBLICATION, encoding="utf-8")
+    (folder / "sections" / "01-chapter.md").write_text(textwrap.dedent(SECTION), encoding="utf-8")
+    Image.new("RGB", (600, 300), (22, 50, 79)).save(folder / "images" / "chart.png")
+    result = build_publication(folder, content.parent / "build")
+    assert result.report.ok
+    return {"print" if ".print." in p.name else "screen": p for p in result.outputs}
+
+
+def positioned_text(page) -> list[tuple[str, float]]:
+    pieces = []
+    page.extract_text(visitor_text=lambda text, cm, tm, font, size: pieces.append(
+        (text, tm[4] * cm[1] + tm[5] * cm[3] + cm[5])) if text.strip() else None)
+    return pieces
+
+
+@pytest.mark.parametrize("edition", ["print", "screen"])
+def test_a_footnote_stands_at_the_foot_of_the_page_that_calls_it(edition, sample):
+    reader = PdfReader(str(sample[edition]))
+    for page in reader.pages:
+        pieces = positioned_text(page)
+        text = "".join(t for t, _ in pieces)
+        if "The argument rests on earlier work" in text:
+            break
+    else:
+        pytest.fail("the paragraph that calls the footnote is not in the PDF")
+    assert "Footnote text, set at the foot of the page" in text.replace("\n", " ")
+    note_y = min(y for t, y in pieces if "Footnote text" in t)
+    body = [y for t, y in pieces if "Regional security dialogues" in t]
+    assert note_y < min(body), "the note is not below the text on its page"
+    # ...and only there: not also at the end of the section.
+    everything = " ".join(p.extract_text() for p in reader.pages).replace("\n", " ")
+    assert everything.count("Footnote text, set at the foot") == 1
+
+
+def test_figure_caption_table_and_block_quote_are_set(sample):
+    reader = PdfReader(str(sample["print"]))
+    text = " ".join(p.extract_text() for p in reader.pages).replace("\n", " ")
+    assert "Figure 1: Talks held per year, 2003–2018" in text
+    assert "Six-Party" in text and "Joint statement" in text
+    assert "A quoted passage from a statement" in text
+    images = [name for page in reader.pages for name in (page["/Resources"].get("/XObject") or {})]
+    assert images, "the figure's image is not in the PDF"
+
+
+@pytest.mark.parametrize("edition", ["print", "screen"])
+def test_names_in_japanese_and_with_diacritics_are_real_text(edition, sample):
+    reader = PdfReader(str(sample[edition]))
+    text = " ".join(p.extract_text() for p in reader.pages)
+    for name in ("佐藤みどり", "Zoë Müller-Łukasiewicz", "Nguyễn Thị Minh Khai", "Université de Genève"):
+        assert name in text, name
+    assert "\ufffd" not in text
+    assert font_problems(sample[edition]) == []
+    fonts = {str(f.get_object()["/BaseFont"]) for page in reader.pages
+             for f in (page["/Resources"].get("/Font") or {}).values()}
+    assert any("CJK-JP" in f for f in fonts), fonts
