@@ -174,6 +174,13 @@ def test_the_fingerprint_covers_sources_images_house_templates_and_editions(smal
     assert fingerprint(two, templates) == before
 
 
+def test_the_fingerprint_reads_regular_files_only(small):
+    content, templates = small
+    base = fingerprint(content / "one", templates)
+    os.mkfifo(content / "one" / "pipe")  # reading it would block for ever
+    assert fingerprint(content / "one", templates) == base
+
+
 def test_the_fingerprint_covers_octavo_itself(small, monkeypatch):
     content, templates = small
     base = fingerprint(content / "one", templates)

@@ -95,7 +95,7 @@ def fingerprint(folder: Path, templates: Path | None = None, editions: Iterable[
     for path in sorted(package.glob("*.py")):
         add("code", path.name, path.read_bytes())
     _add_tree(add, "template", Path(templates or DEFAULT_TEMPLATES))
-    add("house", PUBLISHER_FILE, (Path(folder).parent / PUBLISHER_FILE).read_bytes())
+    add("house", PUBLISHER_FILE, _file_digest(Path(folder).parent / PUBLISHER_FILE))
     _add_tree(add, "source", Path(folder))
     return digest.hexdigest()
 
@@ -108,7 +108,14 @@ def _add_tree(add, kind: str, root: Path) -> None:
         subdirs.sort()
         files.extend(Path(directory, name) for name in names)
     for path in sorted(files):
-        add(kind, path.relative_to(root).as_posix(), path.read_bytes())
+        if path.is_file():  # regular files (or links to them): never block on a FIFO or read a device
+            add(kind, path.relative_to(root).as_posix(), _file_digest(path))
+
+
+def _file_digest(path: Path) -> bytes:
+    """A file's SHA-256, read in chunks: a stray multi-gigabyte file costs time, not memory."""
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").digest()
 
 
 def _installed_distributions() -> list[str]:
