@@ -233,6 +233,8 @@ def test_two_folders_with_one_slug_are_refused(tmp_path):
     a, b = tmp_path / "a" / "paper", tmp_path / "b" / "paper"
     with pytest.raises(catalog.OctavoError, match="would both be built as 'paper'"):
         catalog.build_catalog([a, b], tmp_path / "out")
+    # One folder named twice is built once.
+    assert catalog._distinct([a, tmp_path / "a" / ".." / "a" / "paper", b.parent]) == [a, b.parent]
 
 
 def test_progress_is_a_bar_on_a_terminal_and_plain_lines_otherwise():

@@ -61,7 +61,7 @@ class Outcome:
     title: str = ""
     editions: list[str] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
-    pages: list[int] = field(default_factory=list)  # one per PDF edition, in edition order
+    pages: list[int | None] = field(default_factory=list)  # one per PDF edition, in edition order
     seconds: float = 0.0
     message: str = ""  # the proof summary when built; the error when failed
     report_lines: list[str] = field(default_factory=list)  # the proof's findings when the proof failed
@@ -199,9 +199,12 @@ def build_one(folder: str, out_dir: str, templates: str | None = None,
                    seconds=time.perf_counter() - started, message=result.report.summary())
 
 
-def _pdf_pages(path: str) -> int:
+def _pdf_pages(path: str) -> int | None:
     from pypdf import PdfReader  # already loaded by the proof in this process
-    return len(PdfReader(path).pages)
+    try:
+        return len(PdfReader(path).pages)
+    except Exception:  # the count is for the summary; the proof has already read the file
+        return None
 
 
 def default_jobs(pending: int) -> int:
@@ -213,7 +216,7 @@ def build_catalog(folders: list[Path], out_dir: Path, templates: Path | None = N
                   editions: tuple[str, ...] | None = None, jobs: int | None = None, force: bool = False,
                   progress: Progress | None = None) -> list[Outcome]:
     """Build every folder that has changed (all of them with force), in parallel; outcomes in folder order."""
-    _refuse_duplicate_slugs(folders)
+    folders = _distinct(folders)
     progress = progress or Progress(len(folders))
     outcomes: dict[str, Outcome] = {}
     pending: list[tuple[Path, str | None]] = []
@@ -230,20 +233,25 @@ def build_catalog(folders: list[Path], out_dir: Path, templates: Path | None = N
             pending.append((folder, print_))
     for outcome, print_ in _run(pending, out_dir, templates, editions, jobs, progress):
         if outcome.status == "built" and print_ is not None:
-            write_stamp(out_dir, outcome, print_)
+            try:
+                write_stamp(out_dir, outcome, print_)
+            except OSError:
+                pass  # the editions are proven and published; without a stamp the next run rebuilds them
         outcomes[outcome.slug] = outcome
         progress.finished(outcome)
     progress.close()
     return [outcomes[folder.name] for folder in folders]
 
 
-def _refuse_duplicate_slugs(folders: list[Path]) -> None:
+def _distinct(folders: list[Path]) -> list[Path]:
+    """Each folder once; two different folders with one slug would overwrite each other's editions."""
     seen: dict[str, Path] = {}
     for folder in folders:
         if folder.name in seen and seen[folder.name].resolve() != folder.resolve():
             raise OctavoError(f"{seen[folder.name]} and {folder} would both be built as '{folder.name}': "
                               "build them into different --out folders")
-        seen[folder.name] = folder
+        seen.setdefault(folder.name, folder)
+    return list(seen.values())
 
 
 def _run(pending, out_dir, templates, editions, jobs, progress):
@@ -273,6 +281,9 @@ def _run(pending, out_dir, templates, editions, jobs, progress):
             except BrokenProcessPool as exc:  # a worker was killed (out of memory, a crash in a C library)
                 yield Outcome(folder.name, str(folder), "crashed", 1,
                               message=f"the worker process building it died ({exc})"), print_
+            except Exception as exc:  # the outcome could not come back from the worker: a bug
+                yield Outcome(folder.name, str(folder), "crashed", 1,
+                              message=f"Octavo crashed (a bug): {type(exc).__name__}: {exc}"), print_
 
 
 def exit_code(outcomes: list[Outcome]) -> int:
@@ -333,8 +344,8 @@ def describe(outcome: Outcome) -> str:
 
 
 def _pages(outcome: Outcome) -> str:
-    distinct = list(dict.fromkeys(outcome.pages))
-    return "/".join(map(str, distinct)) if distinct else "-"
+    distinct = [str(n) if n is not None else "?" for n in dict.fromkeys(outcome.pages)]
+    return "/".join(distinct) if distinct else "-"
 
 
 def summary(outcomes: list[Outcome], seconds: float) -> list[str]:
