@@ -13,7 +13,7 @@ BUILD_DIR := build
 # (the tests' structural check of every PDF edition).
 SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless chromium libgs-common qpdf
 
-.PHONY: all build test bench system-packages clean help
+.PHONY: all build test bench conformance conformance-packages system-packages clean help
 
 all: build
 
@@ -21,6 +21,7 @@ help:
 	@echo "make          set up .venv and build every publication in content/ into $(BUILD_DIR)/"
 	@echo "make test     run the test suite (EPUBCheck included)"
 	@echo "make bench    time Octavo against pandoc and WeasyPrint; prints a table (a few minutes)"
+	@echo "make conformance  DAISY Ace, calibre and pandoc on every EPUB (installs them; minutes)"
 	@echo "make clean    remove $(BUILD_DIR)/"
 
 system-packages:
@@ -54,6 +55,29 @@ bench: $(STAMP)
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq pandoc >/dev/null; }
 	$(BIN)/python bench/bench.py
+
+# Not part of `make test` (minutes, and big installs): every EPUB of content/ and
+# of the EPUB feature fixture through DAISY Ace (npm @daisy/ace-cli, run in
+# Debian's Chromium), calibre's ebook-meta and pandoc (tools/conformance.py says
+# what each must find). Ace lives in .conformance/ (git-ignored).
+CONFORMANCE_PACKAGES := chromium calibre pandoc
+ACE_VERSION := 1.4.6
+ACE := .conformance/node_modules/.bin/ace-cli
+
+conformance: $(STAMP) $(ACE)
+	PUPPETEER_EXECUTABLE_PATH=/usr/bin/chromium $(BIN)/python tools/conformance.py $(ACE) $(BUILD_DIR)/conformance
+
+$(ACE): | conformance-packages
+	PUPPETEER_SKIP_DOWNLOAD=1 npm install --no-audit --no-fund --prefix .conformance @daisy/ace-cli@$(ACE_VERSION)
+
+conformance-packages:
+	@missing=$$(for p in $(CONFORMANCE_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	if [ -n "$$(echo $$missing)" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 # Guarded: removes the build folder of this checkout and nothing else.
 clean:

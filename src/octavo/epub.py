@@ -212,7 +212,7 @@ def _render_documents(env: jinja2.Environment, p: Publication) -> dict[str, str]
     documents = {
         "cover": _render(env, "epub/cover.xhtml", "Cover", p, cover_src=COVER_IMAGE, cover_alt=cover_alt(p),
                          body_type="cover"),
-        "titlepage": _render(env, "epub/titlepage.xhtml", "Title page", p, body_type="frontmatter"),
+        "titlepage": _render(env, "epub/titlepage.xhtml", "Title page", p, body_type="frontmatter titlepage"),
         "imprint": _render(env, "epub/imprint.xhtml", "Imprint", p, body_type="frontmatter"),
     }
     for rendered in render_sections(env, p):
