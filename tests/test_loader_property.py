@@ -25,7 +25,7 @@ from conftest import CONTENT, SEED_SLUG
 
 # derandomize: the same examples on every run, so CI cannot flake; database=None: no .hypothesis/ folder.
 # (Explore locally with more examples by setting HYPOTHESIS_EXAMPLES.)
-SETTINGS = settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", 150)), deadline=None,
+SETTINGS = settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", 100)), deadline=None,
                     derandomize="HYPOTHESIS_EXAMPLES" not in os.environ, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
