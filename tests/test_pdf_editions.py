@@ -108,6 +108,8 @@ def box_problems(path: Path, trim: tuple[float, float] = A4, bleed_mm: float = 3
         if (float(m.left) > float(b.left) or float(m.bottom) > float(b.bottom)
                 or float(m.right) < float(b.right) or float(m.top) < float(b.top)):
             problems.append(f"page {number}: the MediaBox does not hold the BleedBox")
+        elif float(m.width) - float(b.width) < 10 * MM:
+            problems.append(f"page {number}: no room for crop marks outside the BleedBox")
     return problems
 
 

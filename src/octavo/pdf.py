@@ -46,6 +46,12 @@ MAX_DATA_URL_BYTES = 2 * 1024 * 1024
 # carrying a CMYK (or other print) ICC profile (ISO 15930-7, 6.2.2).
 CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 BLEED_MM = 3
+# The print edition's sheet reaches this far beyond the trim: the 3 mm bleed,
+# then room for the crop marks, which WeasyPrint draws in the outer half of
+# the CSS bleed area, so they stand outside the BleedBox and are never printed
+# on the finished page.
+MEDIA_MARGIN_MM = 10
+PT_PER_MM = 72 / 25.4
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,7 @@ def print_html(env: jinja2.Environment, publication: Publication, edition: PdfEd
         env, "print/document.html", p=publication, sections=paged_sections(env, publication),
         description=description(publication), keywords=keywords(publication),
         stylesheet=_read_stylesheet(stylesheet), edition=edition,
-        page_size=publication.trim_size, bleed_mm=BLEED_MM,
+        page_size=publication.trim_size, media_margin_mm=MEDIA_MARGIN_MM,
         cmyk_profile=Markup(CMYK_PROFILE.as_uri()) if edition.bleed else None,
         created=publication.date.isoformat(), modified=modified_date(publication))
 
@@ -263,10 +269,17 @@ XMP_NS = {"x": "adobe:ns:meta/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax
 
 def _finish(pdf, publication: Publication, edition: PdfEdition) -> None:
     """WeasyPrint's finisher hook: runs on the pydyf PDF before it is serialised."""
-    if not edition.annotations:
-        for page in pdf.objects:
-            if isinstance(page, dict) and page.get("Type") == "/Page":
-                page.pop("Annots", None)
+    for page in pdf.objects:
+        if not (isinstance(page, dict) and page.get("Type") == "/Page"):
+            continue
+        if not edition.annotations:
+            page.pop("Annots", None)
+        if edition.bleed:
+            # WeasyPrint puts the BleedBox at most 10 pt beyond the TrimBox;
+            # the bleed is 3 mm (ISO 15930-7 wants TrimBox inside BleedBox inside MediaBox).
+            left, bottom, right, top = (float(v) for v in page["TrimBox"])
+            b = BLEED_MM * PT_PER_MM
+            page["BleedBox"] = type(page["TrimBox"])([left - b, bottom - b, right + b, top + b])
     if "AF" in pdf.catalog:
         # WeasyPrint 70 lists each associated file twice in the catalog's /AF
         # (once from the EmbeddedFiles name tree, once from the file
