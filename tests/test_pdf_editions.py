@@ -320,3 +320,14 @@ def test_running_heads_and_folios_stand_outside_the_text_block_the_proof_reads(e
     assert heads[4] == "Breaking Deadlock on the Korean Peninsula?"
     assert heads[5] == "A Perspective from North Korea · Ryang Tong Il"
     assert heads[5] not in read_pdf(seed_pdf_editions[edition]).text
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_every_seed_paragraph_is_in_every_pdf_edition_word_for_word(edition, seed_pdf_editions):
+    # Bleed, crop marks, tags or attachments must not cost a word, nor interleave the running heads.
+    from octavo.verify import skeleton
+    from test_seed_publication import seed_paragraphs
+
+    text = skeleton(read_pdf(seed_pdf_editions[edition]).text)
+    missing = [p for p in seed_paragraphs()[2:] if skeleton(p.removeprefix("Disclaimer: ")) not in text]
+    assert not missing
