@@ -53,6 +53,7 @@ contributors:
 house_disclaimers: [house-opinions]
 sections:
   - sections/01-chapter.md
+  - sections/02-closing.md
 """
 
 SECTION = f"""\
@@ -81,6 +82,20 @@ authors: [sato-midori, zoe-muller, nguyen]
 """
 
 
+# A note called in the first words: the proof must still find where the body
+# begins (verify._byline_region), though the call's number stands among them.
+CLOSING = f"""\
+---
+title: Closing Remarks
+role: closing
+authors: [zoe-muller]
+---
+Dialogue resumed[^1] in 2018, after a year of {FILLER * 2}
+
+[^1]: Second note, called in the section's first words.
+"""
+
+
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory) -> dict[str, Path]:
     from PIL import Image
@@ -92,9 +107,12 @@ def sample(tmp_path_factory) -> dict[str, Path]:
     shutil.copy(CONTENT / "publisher.yaml", content / "publisher.yaml")
     (folder / "publication.yaml").write_text(PUBLICATION, encoding="utf-8")
     (folder / "sections" / "01-chapter.md").write_text(textwrap.dedent(SECTION), encoding="utf-8")
+    (folder / "sections" / "02-closing.md").write_text(CLOSING, encoding="utf-8")
     Image.new("RGB", (600, 300), (22, 50, 79)).save(folder / "images" / "chart.png")
     result = build_publication(folder, content.parent / "build")
-    assert result.report.ok
+    assert result.report.ok  # the proof, bylines included, on every edition
+    assert ("zoe-muller", "Closing Remarks") in {(f.subject, f.where) for f in result.report.findings
+                                                 if f.what == "attribution" and f.ok}
     return {"print" if ".print." in p.name else "screen": p for p in result.outputs}
 
 
@@ -145,3 +163,13 @@ def test_names_in_japanese_and_with_diacritics_are_real_text(edition, sample):
     fonts = {str(f.get_object()["/BaseFont"]) for page in reader.pages
              for f in (page["/Resources"].get("/Font") or {}).values()}
     assert any("CJK-JP" in f for f in fonts), fonts
+
+
+def test_the_body_start_is_found_across_a_footnote_call_and_only_there():
+    from octavo.verify import _find_body_start, skeleton
+
+    start = skeleton("Dialogue resumed in 2018, after a year of")
+    text = skeleton("Closing Remarks Zoë Müller-Łukasiewicz, Université de Genève "
+                    "Dialogue resumed2 in 2018, after a year of talks")
+    assert _find_body_start(text, start) == text.index("dialogue")
+    assert _find_body_start(skeleton("Dialogue was resumed in 2018, after a year of"), start) is None

@@ -15,6 +15,7 @@ present whole, so a fragment of a disclaimer does not count.
 from __future__ import annotations
 
 import dataclasses
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -216,12 +217,25 @@ def check_attributions(publication: Publication, edition: Edition) -> list[Findi
 def _byline_region(text: str, section, publication: Publication) -> str | None:
     body = plain_text(section.body, lambda d_id: publication.disclaimer(d_id).text)
     start = skeleton(body)[:BODY_PREFIX_CHARS]
-    body_at = text.find(start)
-    if not start or body_at < 0:
+    found = _find_body_start(text, start) if start else None
+    if found is None:
         return None
+    body_at = found
     title = skeleton(section.title)
     title_at = text.rfind(title, 0, body_at)
     return text[title_at + len(title):body_at] if title_at >= 0 else None
+
+
+def _find_body_start(text: str, start: str) -> int | None:
+    """Where the body's first letters begin in `text`. A footnote call prints a
+    number among them that the body's words do not hold (the PDF's
+    ::footnote-call, the EPUB's noteref), so up to three digits may stand
+    between any two letters."""
+    at = text.find(start)
+    if at >= 0:
+        return at
+    match = re.search(r"\d{0,3}".join(re.escape(ch) for ch in start), text)
+    return match.start() if match else None
 
 
 def check_metadata(publication: Publication, edition: Edition) -> list[Finding]:
