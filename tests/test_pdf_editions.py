@@ -331,3 +331,30 @@ def test_every_seed_paragraph_is_in_every_pdf_edition_word_for_word(edition, see
     text = skeleton(read_pdf(seed_pdf_editions[edition]).text)
     missing = [p for p in seed_paragraphs()[2:] if skeleton(p.removeprefix("Disclaimer: ")) not in text]
     assert not missing
+
+
+def test_build_edition_option_builds_only_what_it_names(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "octavo.cli", "build", str(CONTENT / SEED_SLUG),
+                          "--out", str(tmp_path), "--edition", "archive"], capture_output=True, text=True, cwd=REPO)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [f"{SEED_SLUG}.archive.pdf"]
+    run = subprocess.run([sys.executable, "-m", "octavo.cli", "build", str(CONTENT / SEED_SLUG),
+                          "--out", str(tmp_path), "--edition", "print,sceen"], capture_output=True, text=True, cwd=REPO)
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert "unknown edition sceen: choose from print, screen, archive, epub" in run.stderr
+
+
+def test_unknown_edition_or_trim_size_in_the_yaml_is_a_content_error_with_file_and_line(tmp_path):
+    from octavo.errors import ContentError
+    from octavo.model import load_publication
+
+    folder = copy_content(tmp_path)
+    edit(folder / "publication.yaml", "editions: [print, screen, archive, epub]", "editions: [print, screan]")
+    edit(folder / "publication.yaml", "trim_size: A4", "trim_size: 20cm 30cm")
+    with pytest.raises(ContentError) as caught:
+        load_publication(folder)
+    text = str(caught.value)
+    line = next(n for n, l in enumerate((folder / "publication.yaml").read_text().splitlines(), 1)
+                if l.startswith("editions:"))
+    assert f"publication.yaml:{line}: unknown edition 'screan'" in text and "did you mean 'screen'?" in text
+    assert "trim size '20cm 30cm' is not a page size Octavo knows" in text
