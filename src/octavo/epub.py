@@ -6,9 +6,10 @@ its pages begin; cover.py: its first page as the cover), then metadata
 reading order (cover, title page, imprint, contents, sections, contributors)
 rendered from the same partials as the print edition, then the page-break
 markers and pop-up footnotes, then the navigation document (contents,
-page-list, landmarks) and the zip. Everything is derived from the content,
-in a fixed order, so the same content gives the same bytes (write.normalise_zip
-fixes the zip's timestamps).
+page-list, landmarks; outside the spine, where the contents page stands) and
+the zip. Everything is derived from the content, in a fixed order, so the
+same content gives the same bytes (write.normalise_zip fixes the zip's
+timestamps).
 """
 
 from __future__ import annotations
@@ -95,14 +96,11 @@ def build_epub(env: jinja2.Environment, publication: Publication, target: Path) 
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers
     documents = _render_documents(env, publication)
     trees = {name: _parse(content) for name, content in documents.items()}
-    # The page-list lives in the nav, and a page (the print contents) may begin
-    # in the nav: place the pages in a draft nav, then render the real one.
-    trees["nav"] = _parse(_render_nav(env, publication, pages=[]))
     placements = pagemap.place(layout.starts, trees)
+    pagemap.insert_markers(placements)
     pages = [Page(p.number, f"{p.document}.xhtml#page-{p.number}") for p in placements]
-    trees["nav"] = _parse(_render_nav(env, publication, pages=pages))
-    pagemap.insert_markers([pagemap.Placement(p.number, p.document, _same(trees, p), p.letters)
-                            for p in placements])
+    trees["nav"] = _parse(_render(env, "epub/nav.xhtml", "Navigation", publication, pages=pages,
+                                  sections=publication.sections))
     for tree in trees.values():
         _popup_footnotes(tree)
     _add_documents(book, publication, trees)
@@ -214,6 +212,8 @@ def _render_documents(env: jinja2.Environment, p: Publication) -> dict[str, str]
                          body_type="cover"),
         "titlepage": _render(env, "epub/titlepage.xhtml", "Title page", p, body_type="frontmatter titlepage"),
         "imprint": _render(env, "epub/imprint.xhtml", "Imprint", p, body_type="frontmatter"),
+        "contents": _render(env, "epub/contents.xhtml", "Contents", p, body_type="frontmatter",
+                            sections=p.sections),
     }
     for rendered in render_sections(env, p):
         s = rendered.section
@@ -223,10 +223,6 @@ def _render_documents(env: jinja2.Environment, p: Publication) -> dict[str, str]
     documents["contributors"] = _render(env, "epub/contributors.xhtml", "About the Contributors", p,
                                         body_type="backmatter")
     return documents
-
-
-def _render_nav(env, p: Publication, pages: list[Page]) -> str:
-    return _render(env, "epub/nav.xhtml", "Contents", p, pages=pages, sections=p.sections)
 
 
 def _render(env, template: str, title: str, p: Publication, **context) -> str:
@@ -241,13 +237,6 @@ def _parse(content: str) -> etree._Element:
 
 def _serialise(tree: etree._Element) -> bytes:
     return etree.tostring(tree, encoding="utf-8", xml_declaration=True, doctype="<!DOCTYPE html>")
-
-
-def _same(trees: dict[str, etree._Element], placement: pagemap.Placement) -> etree._Element:
-    """The placement's element in the final tree (the nav was rendered again with its page-list)."""
-    if placement.document != "nav":
-        return placement.element
-    return trees["nav"].find(f".//{{{XHTML}}}nav[@class='toc']")
 
 
 def _popup_footnotes(tree: etree._Element) -> None:
@@ -276,7 +265,8 @@ def _popup_footnotes(tree: etree._Element) -> None:
 
 
 def _add_documents(book: epub.EpubBook, p: Publication, trees: dict[str, etree._Element]) -> None:
-    titles = {"cover": "Cover", "titlepage": "Title page", "imprint": "Imprint", "nav": "Contents",
+    titles = {"cover": "Cover", "titlepage": "Title page", "imprint": "Imprint", "contents": "Contents",
+              "nav": "Navigation",
               "contributors": "About the Contributors", **{s.id: s.title for s in p.sections}}
     items = {}
     for name, tree in trees.items():
@@ -290,7 +280,9 @@ def _add_documents(book: epub.EpubBook, p: Publication, trees: dict[str, etree._
     book.add_item(epub.EpubNcx())
     book.toc = [epub.Link(d.file_name, d.title, d.id) for d in sections] + [
         epub.Link(items["contributors"].file_name, "About the Contributors", "contributors")]
-    book.spine = [(items["cover"], "yes"), items["titlepage"], items["imprint"], items["nav"], *sections,
+    # The nav is not in the spine: the contents page is (it is the print edition's
+    # contents page, and may hold page-break markers, which a nav may not).
+    book.spine = [(items["cover"], "yes"), items["titlepage"], items["imprint"], items["contents"], *sections,
                   items["contributors"]]
 
 
