@@ -268,6 +268,16 @@ def test_package_metadata(features):
     assert epub.properties("dcterms:modified") == ["2024-03-14T00:00:00Z"]
 
 
+def test_modified_date_follows_source_date_epoch_not_the_clock(tmp_path, monkeypatch):
+    """As every edition: SOURCE_DATE_EPOCH (reproducible-builds.org) when set, else the content's date."""
+    from octavo.epub import build_epub
+    from octavo.render import environment
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build_epub(environment(), load_publication(FEATURES), tmp_path / "x.epub")
+    assert Epub(tmp_path / "x.epub").properties("dcterms:modified") == ["2023-11-14T22:13:20Z"]
+
+
 def test_seed_identifier_is_a_uuid_derived_from_the_publication(seed_epub):
     epub = Epub(seed_epub)
     primary = epub.meta.find(f"dc:identifier[@id='{epub.opf.get('unique-identifier')}']", NS).text

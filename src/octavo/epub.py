@@ -304,5 +304,10 @@ def _template_file(env: jinja2.Environment, name: str) -> bytes:
 
 
 def _modified(p: Publication) -> dt.datetime:
-    """dcterms:modified from the content, never the clock, so rebuilds are identical."""
-    return dt.datetime.combine(p.date, dt.time(0, 0), tzinfo=dt.timezone.utc)
+    """dcterms:modified from the content (or SOURCE_DATE_EPOCH, as every edition), never the clock."""
+    from .pdf import modified_date
+
+    value = modified_date(p)
+    if "T" in value:
+        return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(0, 0), tzinfo=dt.timezone.utc)
