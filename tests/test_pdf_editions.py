@@ -113,6 +113,26 @@ def box_problems(path: Path, trim: tuple[float, float] = A4, bleed_mm: float = 3
     return problems
 
 
+def rgb_operators(path: Path) -> int:
+    """How many device-RGB colour operators (rg, RG) the pages and their forms use."""
+    import re
+
+    def count(stream, resources) -> int:
+        found = len(re.findall(rb"(?:^|\s)(?:rg|RG)(?=\s|$)", stream.get_data()))
+        for xobject in ((resources or {}).get("/XObject") or {}).values():
+            xobject = xobject.get_object()
+            if xobject.get("/Subtype") == "/Form":
+                found += count(xobject, xobject.get("/Resources"))
+        return found
+
+    total = 0
+    for page in PdfReader(str(path)).pages:
+        contents = page.get_contents()
+        resources = page.get("/Resources")
+        total += count(contents, resources.get_object() if resources is not None else None) if contents is not None else 0
+    return total
+
+
 def qpdf_check(path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
 
@@ -195,6 +215,9 @@ def test_print_edition_has_trim_and_bleed_boxes_crop_marks_and_a_cmyk_output_int
     assert intents[0]["/DestOutputProfile"].get_object()["/N"] == 4  # a CMYK profile
     assert reader.pdf_header == "%PDF-1.6"
     assert all("/Annots" not in page for page in reader.pages)  # PDF/X: nothing printable on top of the page
+    # Under a CMYK output intent PDF/X-4 allows no device RGB: every colour is device-cmyk().
+    assert rgb_operators(path) == 0
+    assert rgb_operators(seed_pdf_editions["screen"]) > 0  # the check can fail: the screen edition is RGB
     # The crop marks are drawn in the bleed area, outside the TrimBox the proof reads.
     assert read_pdf(path).text.strip()
 

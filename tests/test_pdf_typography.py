@@ -148,8 +148,22 @@ def test_figure_caption_table_and_block_quote_are_set(sample):
     assert "Figure 1: Talks held per year, 2003–2018" in text
     assert "Six-Party" in text and "Joint statement" in text
     assert "A quoted passage from a statement" in text
-    images = [name for page in reader.pages for name in (page["/Resources"].get("/XObject") or {})]
+    images = [x.get_object() for page in reader.pages for x in (page["/Resources"].get("/XObject") or {}).values()]
     assert images, "the figure's image is not in the PDF"
+
+
+@pytest.mark.parametrize("edition", ["print", "screen"])
+def test_images_in_the_print_edition_are_srgb_not_device_rgb(edition, sample):
+    # PDF/X-4 under a CMYK intent allows device-independent RGB (ICCBased), not DeviceRGB.
+    reader = PdfReader(str(sample[edition]))
+    spaces = [x.get_object().get("/ColorSpace") for page in reader.pages
+              for x in (page["/Resources"].get("/XObject") or {}).values()
+              if x.get_object().get("/Subtype") == "/Image"]
+    assert spaces
+    if edition == "print":
+        assert all(s[0] == "/ICCBased" and s[1].get_object()["/N"] == 3 for s in spaces), spaces
+    else:
+        assert "/DeviceRGB" in spaces  # the check can fail: the screen edition keeps device RGB
 
 
 @pytest.mark.parametrize("edition", ["print", "screen"])
@@ -173,3 +187,11 @@ def test_the_body_start_is_found_across_a_footnote_call_and_only_there():
                     "Dialogue resumed2 in 2018, after a year of talks")
     assert _find_body_start(text, start) == text.index("dialogue")
     assert _find_body_start(skeleton("Dialogue was resumed in 2018, after a year of"), start) is None
+
+
+@pytest.mark.parametrize("edition", ["print", "screen"])
+def test_qpdf_finds_the_sample_clean(edition, sample):
+    from test_pdf_editions import qpdf_check
+
+    run = qpdf_check(sample[edition])
+    assert run.returncode == 0 and "WARNING" not in run.stdout + run.stderr, run.stdout + run.stderr

@@ -280,6 +280,9 @@ def _finish(pdf, publication: Publication, edition: PdfEdition) -> None:
             left, bottom, right, top = (float(v) for v in page["TrimBox"])
             b = BLEED_MM * PT_PER_MM
             page["BleedBox"] = type(page["TrimBox"])([left - b, bottom - b, right + b, top + b])
+    if edition.bleed:
+        _black_marks_in_cmyk(pdf)
+        _images_in_srgb(pdf)
     if "AF" in pdf.catalog:
         # WeasyPrint 70 lists each associated file twice in the catalog's /AF
         # (once from the EmbeddedFiles name tree, once from the file
@@ -291,6 +294,41 @@ def _finish(pdf, publication: Publication, edition: PdfEdition) -> None:
     number = reference.decode() if isinstance(reference, bytes) else str(reference)  # pydyf: b"12 0 R"
     stream = pdf.objects[int(number.split()[0])]
     stream.stream = [complete_xmp(b"".join(stream.stream), publication, edition)]
+
+
+# WeasyPrint draws its crop marks as an SVG in plain RGB black; under a CMYK
+# output intent PDF/X-4 allows no device RGB (ISO 15930-7, 6.2.4), and the
+# stylesheet gives the print edition device-cmyk() colours for everything
+# else. Black is black in either space: K = 1.
+RGB_BLACK = {b"0 0 0 RG": b"0 0 0 1 K", b"0 0 0 rg": b"0 0 0 1 k"}
+
+
+def _black_marks_in_cmyk(pdf) -> None:
+    import pydyf
+
+    for item in pdf.objects:
+        if isinstance(item, pydyf.Stream):
+            item.stream = [RGB_BLACK.get(chunk, chunk) if isinstance(chunk, bytes) else chunk
+                           for chunk in item.stream]
+
+
+def _images_in_srgb(pdf) -> None:
+    """Declare RGB images as sRGB (ICCBased), what an untagged PNG or JPEG means:
+    device-independent colour, which PDF/X-4 allows and the RIP converts to the
+    output intent; device RGB it does not allow (ISO 15930-7, 6.2.4)."""
+    from importlib.resources import files
+
+    import pydyf
+
+    images = [item for item in pdf.objects if isinstance(item, pydyf.Stream)
+              and item.extra.get("Subtype") == "/Image" and item.extra.get("ColorSpace") == "/DeviceRGB"]
+    if not images:
+        return
+    profile = pydyf.Stream([(files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()], pydyf.Dictionary({"N": 3}),
+                           compress=True)
+    pdf.add_object(profile)
+    for image in images:
+        image.extra["ColorSpace"] = pydyf.Array(("/ICCBased", profile.reference))
 
 
 def complete_xmp(packet: bytes, publication: Publication, edition: PdfEdition) -> bytes:
