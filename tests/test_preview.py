@@ -109,3 +109,23 @@ def test_the_page_may_load_nothing_from_the_network(served):
 def test_only_the_publication_and_the_templates_are_served(served, path, status):
     _, server = served
     assert _get(server.url + path)[0] == status
+
+
+def test_the_command_serves_until_ctrl_c(tmp_path):
+    import signal
+    import sys
+    folder = copy_content(tmp_path)
+    preview = subprocess.Popen([sys.executable, "-m", "octavo.cli", "preview", folder.name, "--port", "0",
+                                "--content", str(folder.parent)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        line = preview.stdout.readline()
+        assert line.startswith(f"previewing content/{folder.name} at http://127.0.0.1:"), line
+        url = line.split(" at ")[1].split()[0]
+        status, page, _ = _get(url)
+        assert status == 200 and "Breaking Deadlock" in page
+    finally:
+        preview.send_signal(signal.SIGINT)
+        out, err = preview.communicate(timeout=30)
+    assert preview.returncode == 0, err
+    assert "preview stopped" in out and "Traceback" not in err

@@ -254,11 +254,17 @@ def _run_preview(args) -> int:
     except OSError as exc:
         raise OctavoError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}; try --port 0") from None
     server.start()
-    print(f"previewing {folder} at {server.url} (reloads on save; Ctrl-C stops)", flush=True)
+    from .errors import Location
+    print(f"previewing {Location(folder)} at {server.url} (reloads on save; Ctrl-C stops)", flush=True)
     try:
         server.preview.stopping.wait()
-    finally:
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a preview ends: not an error
+    try:
         server.stop()
+    except KeyboardInterrupt:
+        pass  # a second Ctrl-C while stopping: the server threads are daemons and end with us
+    print("preview stopped")
     return 0
 
 
