@@ -140,3 +140,15 @@ def test_every_command_has_help_text():
         assert name in commands.choices
     for action in commands._choices_actions:
         assert action.help, f"'octavo {action.dest}' has no help text"
+
+
+def test_a_scaffolded_publication_builds_and_proves(tmp_path, monkeypatch, capsys):
+    """The scaffold is a real publication: its EPUB builds and passes the proof (house disclaimer included)."""
+    content = copy_content(tmp_path).parent
+    monkeypatch.chdir(tmp_path)
+    assert main(["new", SLUG, "--content", str(content)]) == 0
+    out = tmp_path / "build"
+    code = main(["build", str(content / SLUG), "--out", str(out), "--edition", "epub"])
+    shown = "".join(capsys.readouterr())
+    assert code == 0, shown
+    assert (out / f"{SLUG}.epub").is_file()
