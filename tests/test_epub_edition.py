@@ -207,6 +207,19 @@ def test_seed_page_markers_follow_its_print_pages(seed_epub, seed_build):
     assert inside, "no page of the seed begins inside a paragraph"
 
 
+def test_the_epub_s_print_layout_reads_nothing_content_may_not_reach(tmp_path):
+    """An EPUB-only build lays the print edition out too, with the same guarded fetcher."""
+    from octavo.epub import build_epub
+    from octavo.errors import RenderError
+    from octavo.render import environment
+
+    templates = copy_templates(tmp_path)
+    css = templates / "print" / "print.css"
+    css.write_text("@import url(file:///etc/passwd);\n" + css.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(RenderError, match="/etc/passwd"):
+        build_epub(environment(templates), load_publication(FEATURES), tmp_path / "x.epub")
+
+
 def test_page_list_nav_lists_every_marker(features):
     epub = Epub(features[0])
     nav = epub.nav

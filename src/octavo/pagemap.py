@@ -31,6 +31,7 @@ from pathlib import Path
 import jinja2
 from lxml import etree
 
+from .errors import RenderError
 from .model import Publication
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -68,8 +69,9 @@ def layout_print(env: jinja2.Environment, publication: Publication) -> PrintLayo
     from .pdf import _safe_fetcher, print_html
 
     templates = Path(env.loader.searchpath[0])
+    fetcher = _safe_fetcher([publication.folder, templates])
     html = HTML(string=print_html(env, publication), base_url=str(publication.folder.resolve()) + "/",
-                url_fetcher=_safe_fetcher([publication.folder, templates]))
+                url_fetcher=fetcher)
     logger = logging.getLogger("weasyprint")
     previous = logger.level
     logger.setLevel(logging.ERROR)  # the print edition reports its own layout warnings
@@ -78,6 +80,9 @@ def layout_print(env: jinja2.Environment, publication: Publication) -> PrintLayo
         first_page = document.copy(document.pages[:1]).write_pdf()
     finally:
         logger.setLevel(previous)
+    if fetcher.refused:  # as the PDF editions do, so an EPUB-only build says so too
+        raise RenderError("the print layout (for the EPUB's page-list) tried to read what content may not reach: "
+                          + "; ".join(fetcher.refused))
     return PrintLayout(_page_starts(document, html.etree_element), first_page)
 
 
