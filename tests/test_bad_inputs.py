@@ -82,7 +82,8 @@ def _image_without_alt(folder: Path) -> None:
 
 def _css_reads_passwd(tmp_path: Path) -> Path:
     templates = copy_templates(tmp_path)
-    edit(templates / "print" / "print.css", "@page {", "@import url(file:///etc/passwd);\n@page {")
+    css = templates / "print" / "print.css"  # @import must come first in a sheet to be honoured
+    css.write_text("@import url(file:///etc/passwd);\n" + css.read_text(encoding="utf-8"), encoding="utf-8")
     return templates
 
 
@@ -189,6 +190,9 @@ def test_bad_input(name, tmp_path, monkeypatch, capsys):
         assert code == case.exit, text.err
         assert where in text.err and case.message in text.err, text.err
         assert "Traceback" not in text.err + text.out
+        lines = text.err.splitlines()  # every error comes with a hint on the next line
+        errors = [i for i, line in enumerate(lines) if line.startswith("error: ")]
+        assert errors and all(lines[i + 1].startswith("    hint: ") for i in errors), text.err
 
     out = tmp_path / "build"
     code = main(["build", str(folder), "--out", str(out), *templates])

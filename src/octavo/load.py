@@ -122,7 +122,8 @@ def parse_yaml(text: str, path: Path, first_line: int = 1):
         raise ContentError([Problem(Location(path, line), f"YAML syntax error: {message}",
                                     "check indentation and quoting near this line")]) from None
     except yaml.YAMLError as exc:
-        raise ContentError([Problem(Location(path), f"YAML error: {exc}")]) from None
+        raise ContentError([Problem(Location(path), f"YAML error: {exc}",
+                                    "check the file's syntax; 'octavo new' shows a correct example")]) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -154,5 +155,6 @@ def load_markdown_file(path: Path) -> MarkdownSource:
                                     "add a '---' line after the front matter")]) from None
     front = parse_yaml("".join(lines[1:end]), path, first_line=2)
     if not isinstance(front, Mapping):
-        raise ContentError([Problem(Location(path, 2), "the front matter must be a mapping of fields (title: …)")])
+        raise ContentError([Problem(Location(path, 2), "the front matter must be a mapping of fields",
+                                    "write 'title: …' and 'authors: […]' lines between the two '---' lines")])
     return MarkdownSource(path, front, "".join(lines[end + 1:]), end + 2)

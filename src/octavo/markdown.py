@@ -102,7 +102,8 @@ def _check_image(token, where: Location, folder: Path) -> list[Problem]:
         problems.append(Problem(where, f"image '{src}' is not a file in the publication folder",
                                 "editions never fetch from the network or outside the publication: copy the image into the folder"))
     elif not (folder / src).resolve().is_relative_to(folder.resolve()):
-        problems.append(Problem(where, f"image '{src}' lies outside the publication folder"))
+        problems.append(Problem(where, f"image '{src}' lies outside the publication folder",
+                                "copy the image into the publication folder, e.g. images/"))
     elif not (folder / src).is_file():
         problems.append(Problem(where, f"image '{src}' does not exist", "check the file name and path"))
     return problems

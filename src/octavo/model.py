@@ -222,16 +222,27 @@ def _check_fields(data, spec: Spec, what: str, where: Location, problems: _Colle
         types, _ = spec[key]
         if isinstance(value, bool) and bool not in types or not isinstance(value, types):
             expected = " or ".join(_type_name(t) for t in types)
-            problems.add(data.where(key), f"'{key}' in {what} must be {expected}, not {_type_name(type(value))}")
+            problems.add(data.where(key), f"'{key}' in {what} must be {expected}, not {_type_name(type(value))}",
+                         _TYPE_HINTS.get(types[0]))
             continue
         if isinstance(value, str) and not value.strip():
-            problems.add(data.where(key), f"'{key}' in {what} is empty")
+            problems.add(data.where(key), f"'{key}' in {what} is empty", "write the text, or remove the line")
             continue
         valid[key] = value
     for key, (_, required) in spec.items():
         if required and key not in data:
             problems.add(data.location or where, f"{what} has no '{key}'", f"add a '{key}:' field")
     return valid
+
+
+_TYPE_HINTS = {
+    str: "write the text after the colon; put it in quotes if it starts with a symbol or looks like a number",
+    int: "write digits only, e.g. 2018",
+    bool: "write true or false",
+    Mapping: "write 'field: value' lines, indented under this one",
+    Sequence: "write a list: [a, b] on one line, or one '- item' line each, indented under this one",
+    dt.date: "write the date as YYYY-MM-DD",
+}
 
 
 def _type_name(t: type) -> str:
@@ -279,11 +290,12 @@ def _disclaimers(items, source: str, problems: _Collector) -> list[Disclaimer]:
             problems.add(location, f"disclaimer id '{fields['id']}' is not a simple id",
                          "use lower-case letters, digits and hyphens, e.g. 'personal-capacity'")
         if fields["id"] in seen:
-            problems.add(location, f"disclaimer id '{fields['id']}' is used twice")
+            problems.add(location, f"disclaimer id '{fields['id']}' is used twice", "give each disclaimer its own id")
         seen.add(fields["id"])
         placement = fields.get("placement", "imprint")
         if placement not in PLACEMENTS:
-            problems.add(item.where("placement"), f"placement '{placement}' is not one of {', '.join(PLACEMENTS)}")
+            problems.add(item.where("placement"), f"placement '{placement}' is not known",
+                         f"use one of: {', '.join(PLACEMENTS)}")
         result.append(Disclaimer(id=fields["id"], text=_text(fields["text"]), source=source,
                                  label=fields.get("label"), placement=placement, location=location))
     return result
@@ -428,7 +440,8 @@ def _contributors(items, problems: _Collector) -> list[Contributor]:
                          f"contributor '{cid}' has no affiliation",
                          "add 'affiliations:' with an organisation (or 'corporate: true' for an institution)")
         if "orcid" in fields and not ORCID_RE.match(fields["orcid"]):
-            problems.add(item.where("orcid"), f"ORCID '{fields['orcid']}' of '{cid}' is not of the form 0000-0000-0000-0000")
+            problems.add(item.where("orcid"), f"ORCID '{fields['orcid']}' of '{cid}' is not an ORCID iD",
+                         "write the 16 digits as 0000-0000-0000-0000 (the last may be X), without https://orcid.org/")
         result.append(Contributor(
             id=cid, name=_text(fields["name"]), role=role, native_name=fields.get("native_name"),
             position=fields.get("position"), affiliations=tuple(affiliations), corporate=corporate,
@@ -464,7 +477,8 @@ def _sections(folder: Path, data: Mapping, items, contributors: dict[str, Contri
     for index, entry in enumerate(items):
         where = Location(data.location.path, data.key_lines.get("sections", 0) + index + 1)
         if not isinstance(entry, str):
-            problems.add(where, "each section must be a file path, e.g. 'sections/01-introduction.md'")
+            problems.add(where, "each section must be a file path",
+                         "write it as '- sections/01-introduction.md', relative to the publication folder")
             continue
         path = (folder / entry)
         if not _inside(path, folder):
@@ -476,7 +490,7 @@ def _sections(folder: Path, data: Mapping, items, contributors: dict[str, Contri
                          "create it, or correct the path (it is relative to the publication folder)")
             continue
         if entry in seen:
-            problems.add(where, f"section '{entry}' is listed twice")
+            problems.add(where, f"section '{entry}' is listed twice", "list each section file once")
         seen.add(entry)
         try:
             source = load_markdown_file(path)
@@ -487,7 +501,8 @@ def _sections(folder: Path, data: Mapping, items, contributors: dict[str, Contri
         if section:
             result.append(section)
     if not items and "sections" in data:
-        problems.add(data.where("sections"), "the publication has no sections")
+        problems.add(data.where("sections"), "the publication has no sections",
+                     "list its section files under 'sections:', e.g. '- sections/01-introduction.md'")
     return result
 
 
@@ -514,7 +529,8 @@ def _section(folder: Path, source: MarkdownSource, contributors: dict[str, Contr
             else:
                 people[key].append(contributors[cid])
     if "authors" in fields and not fields["authors"]:
-        problems.add(front.where("authors"), "the section lists no authors")
+        problems.add(front.where("authors"), "the section lists no authors",
+                     "name who wrote it by contributor id, e.g. 'authors: [first-author]'")
     if not source.body.strip():
         problems.add(Location(source.path, source.body_line), "the section has no text",
                      "write the section's text below the front matter, or remove it from publication.yaml")
