@@ -66,23 +66,27 @@ def layout_print(env: jinja2.Environment, publication: Publication) -> PrintLayo
     """Lay out the print edition once with WeasyPrint and name where each page begins."""
     from weasyprint import HTML
 
-    from .pdf import _safe_fetcher, print_html
+    from .pdf import _safe_fetcher, _WarningCollector, print_html
 
     templates = Path(env.loader.searchpath[0])
     fetcher = _safe_fetcher([publication.folder, templates])
     html = HTML(string=print_html(env, publication), base_url=str(publication.folder.resolve()) + "/",
                 url_fetcher=fetcher)
+    warnings = _WarningCollector()
     logger = logging.getLogger("weasyprint")
-    previous = logger.level
-    logger.setLevel(logging.ERROR)  # the print edition reports its own layout warnings
+    logger.addHandler(warnings)
     try:
         document = html.render()
         first_page = document.copy(document.pages[:1]).write_pdf()
     finally:
-        logger.setLevel(previous)
-    if fetcher.refused:  # as the PDF editions do, so an EPUB-only build says so too
+        logger.removeHandler(warnings)
+    # As the PDF editions do, so that an EPUB-only build says so too.
+    if fetcher.refused:
         raise RenderError("the print layout (for the EPUB's page-list) tried to read what content may not reach: "
                           + "; ".join(fetcher.refused))
+    if warnings.messages:
+        raise RenderError("WeasyPrint warned while laying out the print edition for the EPUB (a template bug):\n  "
+                          + "\n  ".join(warnings.messages))
     return PrintLayout(_page_starts(document, html.etree_element), first_page)
 
 
