@@ -62,3 +62,12 @@ def test_a_page_the_epub_cannot_find_takes_the_next_page_s_place():
     pagemap.insert_markers(placements)
     ids = [e.get("id") for e in root.iter(f"{{{XHTML}}}span")]
     assert ids == ["page-1", "page-2"]
+
+
+def test_pages_after_the_last_the_epub_has_go_at_the_end():
+    root = etree.fromstring(DOC)
+    starts = [pagemap.PageStart(1, (("#s-b2", 0),)), pagemap.PageStart(2, (("#back-cover", 0),))]
+    placements = pagemap.place(starts, {"doc": root})
+    pagemap.insert_markers(placements)
+    body = root.find(f"{{{XHTML}}}body")
+    assert body[-1].get("id") == "page-2"

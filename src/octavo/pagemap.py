@@ -157,7 +157,8 @@ def place(starts: list[PageStart], documents: dict[str, etree._Element]) -> list
     """Find each page start in the EPUB's documents (name -> parsed XHTML), in reading order.
 
     A page whose start the EPUB lacks (a blank page, furniture only the print
-    edition has) gets its marker where the next page's goes, so the page-list
+    edition has) gets its marker where the next page's goes, or, after the
+    last page the EPUB has, at the end of the last document, so the page-list
     stays complete and in order.
     """
     index = _index(documents)
@@ -165,7 +166,9 @@ def place(starts: list[PageStart], documents: dict[str, etree._Element]) -> list
     for start in starts:
         hit = next(((index[loc], letters) for loc, letters in start.chain if loc in index), None)
         found.append(Placement(start.number, hit[0][0], hit[0][1], hit[1]) if hit else None)
-    placements, following = [], None
+    last = list(documents)[-1]
+    end = Placement(0, last, documents[last].find(f"{{{XHTML}}}body"), 1 << 62)  # past every letter: at the end
+    placements, following = [], end
     for start, placement in reversed(list(zip(starts, found))):
         if placement is None and following is not None:
             placement = Placement(start.number, following.document, following.element, following.letters)
