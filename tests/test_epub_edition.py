@@ -328,7 +328,7 @@ def test_structural_semantics(features):
     assert types["sec-02-interconnectors.xhtml"]["chapter"] == "doc-chapter"
     imprint = " ".join(epub.docs["imprint.xhtml"].find("x:body", NS).itertext())
     assert "fictional test publication" in imprint and "authors' own" in imprint
-    bylines = epub.docs["sec-03-storage.xhtml"].xpath("//*[@role='doc-credits']")
+    bylines = epub.docs["sec-03-storage.xhtml"].xpath("//*[@role='doc-credits'][@epub:type='credits']", namespaces=NS)
     assert bylines and "Li Wei, School of Electrical Engineering" in "".join(bylines[0].itertext())
 
 

@@ -103,6 +103,7 @@ def build_epub(env: jinja2.Environment, publication: Publication, target: Path) 
                                   sections=publication.sections))
     for tree in trees.values():
         _popup_footnotes(tree)
+        _byline_semantics(tree)
     _add_documents(book, publication, trees)
     _add_images(book, publication)
     writer = _Writer(str(target), book, {"epub2_guide": False, "epub3_landmark": False,
@@ -262,6 +263,14 @@ def _popup_footnotes(tree: etree._Element) -> None:
                 section.insert(position, aside)
                 position += 1
             section.remove(ol)
+
+
+def _byline_semantics(tree: etree._Element) -> None:
+    """Bylines (the shared partial gives them role="doc-credits") also get the EPUB
+    structural semantic of the same meaning, `credits` (EPUB SSV 1.1)."""
+    for element in tree.iter(etree.Element):
+        if element.get("role") == "doc-credits" and not element.get(EPUB_TYPE):
+            element.set(EPUB_TYPE, "credits")
 
 
 def _add_documents(book: epub.EpubBook, p: Publication, trees: dict[str, etree._Element]) -> None:
