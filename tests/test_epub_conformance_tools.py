@@ -62,8 +62,17 @@ def test_calibre_check_names_a_missing_author(built, tmp_path):
     assert len(problems) == 1 and problems[0].startswith("author 'Li Wei' not in")
 
 
-@pytest.mark.skipif(not (ACE.exists() and Path("/usr/bin/chromium").exists()),
-                    reason="DAISY Ace is installed by `make conformance`")
+NEEDS_ACE = pytest.mark.skipif(not (ACE.exists() and Path("/usr/bin/chromium").exists()),
+                               reason="DAISY Ace is installed by `make conformance`")
+
+
+@NEEDS_ACE
+def test_ace_finds_no_violation_in_the_feature_fixture(built, tmp_path, monkeypatch):
+    monkeypatch.setenv("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium")
+    assert conformance.ace(str(ACE), built[0], tmp_path / "ace") == []
+
+
+@NEEDS_ACE
 def test_ace_reports_an_image_without_alt_text(built, tmp_path, monkeypatch):
     epub, _ = built
     monkeypatch.setenv("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium")
