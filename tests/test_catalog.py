@@ -22,8 +22,8 @@ import pytest
 from pypdf import PdfReader
 
 from octavo import catalog
-from octavo.catalog import (EXIT_MIXED, Outcome, Progress, build_one, current_stamp, exit_code, fingerprint,
-                            stamp_path, summary, write_stamp)
+from octavo.catalog import (EXIT_MIXED, Outcome, Progress, build_one, changed, current_stamp, exit_code,
+                            fingerprint, stamp_path, summary, why_build, write_stamp)
 from octavo.cli import main
 
 from conftest import CONTENT, SEED_SLUG, TEMPLATES, copy_templates, edit
@@ -89,7 +89,7 @@ def test_the_summary_reports_titles_editions_and_the_pages_of_the_built_pdf(buil
     cells = row(run.stdout, "beta")
     pages = len(PdfReader(root / "build" / "beta.pdf").pages)
     assert cells[:4] == ["beta", "Beta Paper on the Korean Peninsula", "screen, epub", str(pages)]
-    assert cells[-1] == "built" and float(cells[4]) > 0
+    assert cells[-1] == "built (first build)" and float(cells[4]) > 0
     # Not a terminal: one plain line per publication, no bar.
     assert "[1/3] " in run.stdout and "\r" not in run.stdout
 
@@ -121,7 +121,8 @@ def test_editing_a_section_rebuilds_that_publication_only(built, capsys):
     code = main(["build", str(root / "content" / "alpha"), str(root / "content" / "beta"), "--out", str(out)])
     stdout = capsys.readouterr().out
     assert code == 0
-    assert row(stdout, "alpha")[-1] == "built" and row(stdout, "beta")[-1] == "unchanged"
+    assert row(stdout, "alpha")[-1] == "built (changed: sections/07-conclusion.md)"
+    assert row(stdout, "beta")[-1] == "unchanged"
     after = mtimes(out)
     assert after["alpha.pdf"] != before["alpha.pdf"] and after["beta.pdf"] == before["beta.pdf"]
     assert "Alpha revised." in "".join(page.extract_text() for page in PdfReader(out / "alpha.pdf").pages)
@@ -131,13 +132,13 @@ def test_force_rebuilds_and_a_template_change_rebuilds(built, tmp_path, capsys):
     root, _ = built
     out, beta = root / "build", str(root / "content" / "beta")
     assert main(["build", beta, "--out", str(out), "--force"]) == 0
-    assert row(capsys.readouterr().out, "beta")[-1] == "built"
+    assert row(capsys.readouterr().out, "beta")[-1] == "built (--force)"
 
     templates = copy_templates(tmp_path)
     with open(templates / "print" / "print.css", "a", encoding="utf-8") as css:
         css.write("\n/* a harmless change: still a change to what the editions are made from */\n")
     assert main(["build", beta, "--out", str(out), "--templates", str(templates)]) == 0
-    assert row(capsys.readouterr().out, "beta")[-1] == "built"
+    assert row(capsys.readouterr().out, "beta")[-1] == "built (changed: template print/print.css)"
     assert main(["build", beta, "--out", str(out), "--templates", str(templates)]) == 0
     assert row(capsys.readouterr().out, "beta")[-1] == "unchanged"
 
@@ -195,17 +196,31 @@ def test_a_stamp_holds_only_while_every_output_is_as_written(tmp_path):
         (out / name).write_bytes(b"proven")
     outcome = Outcome("x", "content/x", "built", title="X", editions=["pdf", "epub"],
                       outputs=[str(out / "x.pdf"), str(out / "x.epub")], pages=[3])
-    write_stamp(out, outcome, "f1")
-    assert current_stamp(out, "x", "f1")["outcome"]["pages"] == [3]
-    assert current_stamp(out, "x", "f2") is None  # another fingerprint
+    inputs = {"source:publication.yaml": "1", "template:print/print.css": "2"}
+    assert why_build(out, "x", inputs) == "first build"
+    write_stamp(out, outcome, inputs)
+    assert why_build(out, "x", inputs) is None
+    assert current_stamp(out, "x", inputs)["outcome"]["pages"] == [3]
+    assert why_build(out, "x", {**inputs, "source:publication.yaml": "3"}) == "changed: publication.yaml"
+    assert current_stamp(out, "x", {**inputs, "source:publication.yaml": "3"}) is None
     (out / "x.epub").write_bytes(b"edited by hand")
-    assert current_stamp(out, "x", "f1") is None
-    write_stamp(out, outcome, "f1")
+    assert why_build(out, "x", inputs) == "x.epub was changed after it was built"
+    write_stamp(out, outcome, inputs)
     (out / "x.pdf").unlink()
-    assert current_stamp(out, "x", "f1") is None
+    assert why_build(out, "x", inputs) == "x.pdf is missing"
     stamp_path(out, "x").write_text("{not json")
-    assert current_stamp(out, "x", "f1") is None
+    assert why_build(out, "x", inputs) == "first build" and current_stamp(out, "x", inputs) is None
     assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_what_changed_is_named_for_a_person():
+    before = {"source:sections/01-summary.md": "a", "template:print/print.css": "b", "house:publisher.yaml": "c",
+              "code:pdf.py": "d", "packages:": "e", "source:images/map.png": "f"}
+    now = {**before, "source:sections/01-summary.md": "A", "template:print/print.css": "B", "code:pdf.py": "D",
+           "packages:": "E", "source:images/new.png": "g"}
+    del now["source:images/map.png"]
+    assert changed(before, now) == ["images/map.png", "images/new.png", "sections/01-summary.md",
+                                    "Octavo's pdf.py", "the installed Python packages", "template print/print.css"]
 
 
 def test_exit_codes_one_kind_of_failure_gives_its_code_several_kinds_give_5():

@@ -11,10 +11,11 @@ sections, images), the house file, every file of the templates, Octavo's
 version and own source, the installed Python distributions (WeasyPrint,
 EbookLib, ... by version) and the editions asked for. The stamp
 (<out>/.<slug>.octavo.json) is written only after a build has been proven and
-published, and records the fingerprint and each output's size and time; a
-publication is skipped only when the fingerprint matches and every output is
-still there as it was written. System fonts are not part of the fingerprint:
-after changing fonts, build with --force.
+published, and records the fingerprint, each input's own digest (so the next
+build can say what changed) and each output's size and time; a publication is
+skipped only when the fingerprint matches and every output is still there as
+it was written. System fonts are not part of the fingerprint: after changing
+fonts, build with --force.
 
 Import discipline: this module imports only the standard library and
 octavo.errors at module level. The pipeline (model, render, build: ~0.4 s)
@@ -45,7 +46,7 @@ PUBLICATION_FILE = "publication.yaml"
 PUBLISHER_FILE = "publisher.yaml"
 DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
-STAMP_FORMAT = 1
+STAMP_FORMAT = 2
 EXIT_MIXED = 5  # publications failed for different reasons: the summary says which
 STATUS_BY_EXIT = {2: "content error", 3: "render error", 4: "proof failed"}
 
@@ -65,6 +66,7 @@ class Outcome:
     seconds: float = 0.0
     message: str = ""  # the proof summary when built; the error when failed
     report_lines: list[str] = field(default_factory=list)  # the proof's findings when the proof failed
+    reason: str = ""  # why it was built: "first build", "--force", "changed: sections/02-introduction.md"
 
     @property
     def failed(self) -> bool:
@@ -78,44 +80,64 @@ def find_publications(content_dir: Path) -> list[Path]:
     return sorted(p.parent for p in Path(content_dir).glob(f"*/{PUBLICATION_FILE}"))
 
 
+def inputs(folder: Path, templates: Path | None = None, editions: Iterable[str] | None = None) -> dict[str, str]:
+    """Everything the publication's editions are made from, each as "kind:name" → SHA-256 (hex).
+
+    The kind before the first colon keeps the kinds apart: a section file can
+    never stand for a template of the same name.
+    """
+    entries = {"octavo:version": _text_digest(__version__),
+               "editions:": _text_digest(",".join(editions) if editions is not None else "(default)"),
+               "packages:": _text_digest("\n".join(_installed_distributions()))}
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        entries[f"code:{path.name}"] = _file_digest(path)
+    entries.update((f"template:{name}", digest) for name, digest in _tree(Path(templates or DEFAULT_TEMPLATES)))
+    entries[f"house:{PUBLISHER_FILE}"] = _file_digest(Path(folder).parent / PUBLISHER_FILE)
+    entries.update((f"source:{name}", digest) for name, digest in _tree(Path(folder)))
+    return entries
+
+
 def fingerprint(folder: Path, templates: Path | None = None, editions: Iterable[str] | None = None) -> str:
-    """A SHA-256 over everything the publication's editions are made from (see the module's docstring)."""
-    digest = hashlib.sha256()
-
-    def add(kind: str, name: str, data: bytes) -> None:
-        # Length-prefixed, so that no two different inputs can hash alike by shifting bytes between fields.
-        digest.update(f"{kind}\0{name}\0{len(data)}\0".encode())
-        digest.update(data)
-
-    add("octavo", __version__, b"")
-    add("editions", ",".join(editions) if editions is not None else "(default)", b"")
-    for name in _installed_distributions():
-        add("distribution", name, b"")
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.glob("*.py")):
-        add("code", path.name, path.read_bytes())
-    _add_tree(add, "template", Path(templates or DEFAULT_TEMPLATES))
-    add("house", PUBLISHER_FILE, _file_digest(Path(folder).parent / PUBLISHER_FILE))
-    _add_tree(add, "source", Path(folder))
-    return digest.hexdigest()
+    """One SHA-256 over all the inputs (see the module's docstring)."""
+    return digest_of(inputs(folder, templates, editions))
 
 
-def _add_tree(add, kind: str, root: Path) -> None:
+def digest_of(entries: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(entries, sort_keys=True).encode()).hexdigest()
+
+
+def changed(before: dict[str, str], now: dict[str, str]) -> list[str]:
+    """The inputs that differ, named for a person: "sections/07-conclusion.md", "template print/print.css"."""
+    shown = {"source": "{}", "template": "template {}", "house": "house file {}", "code": "Octavo's {}",
+             "octavo": "Octavo's version", "editions": "the editions asked for",
+             "packages": "the installed Python packages"}
+    names = []
+    for key in sorted(before.keys() | now.keys(), key=lambda k: (not k.startswith("source:"), k)):
+        if before.get(key) != now.get(key):
+            kind, _, name = key.partition(":")
+            names.append(shown.get(kind, kind + " {}").format(name))
+    return names
+
+
+def _tree(root: Path) -> list[tuple[str, str]]:
     if not root.is_dir():
         raise FileNotFoundError(root)
     files = []
     for directory, subdirs, names in os.walk(root):  # does not follow symlinked folders: no loops
         subdirs.sort()
         files.extend(Path(directory, name) for name in names)
-    for path in sorted(files):
-        if path.is_file():  # regular files (or links to them): never block on a FIFO or read a device
-            add(kind, path.relative_to(root).as_posix(), _file_digest(path))
+    # Regular files (or links to them) only: never block on a FIFO or read a device.
+    return [(path.relative_to(root).as_posix(), _file_digest(path)) for path in sorted(files) if path.is_file()]
 
 
-def _file_digest(path: Path) -> bytes:
+def _text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _file_digest(path: Path) -> str:
     """A file's SHA-256, read in chunks: a stray multi-gigabyte file costs time, not memory."""
     with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").digest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _installed_distributions() -> list[str]:
@@ -133,29 +155,50 @@ def stamp_path(out_dir: Path, slug: str) -> Path:
     return Path(out_dir) / f".{slug}.octavo.json"
 
 
-def current_stamp(out_dir: Path, slug: str, print_: str) -> dict | None:
-    """The stamp of the last proven build, if it has this fingerprint and its outputs are untouched."""
+def read_stamp(out_dir: Path, slug: str) -> dict | None:
     try:
         stamp = json.loads(stamp_path(out_dir, slug).read_text(encoding="utf-8"))
-        if stamp.get("format") != STAMP_FORMAT or stamp.get("fingerprint") != print_:
-            return None
+        return stamp if isinstance(stamp, dict) and stamp.get("format") == STAMP_FORMAT else None
+    except (OSError, ValueError):
+        return None  # no stamp, or not one we can read: build
+
+
+def why_build(out_dir: Path, slug: str, entries: dict[str, str]) -> str | None:
+    """None when the last proven build is current and its outputs untouched; otherwise why to build."""
+    stamp = read_stamp(out_dir, slug)
+    try:
+        if stamp is None:
+            return "first build"
+        if stamp["fingerprint"] != digest_of(entries):
+            names = changed(stamp.get("inputs", {}), entries) or ["inputs"]
+            more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+            return f"changed: {', '.join(names[:3])}{more}"
         for name, (size, mtime_ns) in stamp["files"].items():
-            status = (Path(out_dir) / name).stat()
+            try:
+                status = (Path(out_dir) / name).stat()
+            except OSError:
+                return f"{name} is missing"
             if (status.st_size, status.st_mtime_ns) != (size, mtime_ns):
-                return None
-        return stamp
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # no stamp, or not one we can trust: build
+                return f"{name} was changed after it was built"
+        return None
+    except (KeyError, TypeError, ValueError):
+        return "the stamp of the last build is damaged"
 
 
-def write_stamp(out_dir: Path, outcome: Outcome, print_: str) -> None:
+def current_stamp(out_dir: Path, slug: str, entries: dict[str, str]) -> dict | None:
+    """The stamp of the last proven build, if it has these inputs and its outputs are untouched."""
+    return read_stamp(out_dir, slug) if why_build(out_dir, slug, entries) is None else None
+
+
+def write_stamp(out_dir: Path, outcome: Outcome, entries: dict[str, str]) -> None:
     """Record a proven build; written through a temporary file, so a stamp is whole or absent."""
     files = {}
     for output in outcome.outputs:
         status = Path(output).stat()
         files[Path(output).name] = [status.st_size, status.st_mtime_ns]
-    stamp = {"format": STAMP_FORMAT, "fingerprint": print_, "octavo": __version__, "files": files,
-             "outcome": {k: v for k, v in asdict(outcome).items() if k not in ("report_lines", "exit_code")}}
+    stamp = {"format": STAMP_FORMAT, "fingerprint": digest_of(entries), "octavo": __version__, "files": files,
+             "outcome": {k: v for k, v in asdict(outcome).items() if k not in ("report_lines", "exit_code")},
+             "inputs": entries}
     target = stamp_path(out_dir, outcome.slug)
     temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     temporary.write_text(json.dumps(stamp, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -172,7 +215,7 @@ def unchanged_outcome(stamp: dict, folder: Path) -> Outcome:
 # ---------------------------------------------------------------- building
 
 def build_one(folder: str, out_dir: str, templates: str | None = None,
-              editions: tuple[str, ...] | None = None) -> Outcome:
+              editions: tuple[str, ...] | None = None, reason: str = "") -> Outcome:
     """Build and prove one publication; every failure becomes an Outcome (this runs in a worker)."""
     from .errors import VerificationError
 
@@ -196,7 +239,7 @@ def build_one(folder: str, out_dir: str, templates: str | None = None,
     chosen = editions or getattr(result.publication, "editions", None) or [Path(p).name for p in outputs]
     return Outcome(slug, folder, "built", 0, title=result.publication.title, editions=list(chosen),
                    outputs=outputs, pages=[_pdf_pages(p) for p in outputs if p.endswith(".pdf")],
-                   seconds=time.perf_counter() - started, message=result.report.summary())
+                   seconds=time.perf_counter() - started, message=result.report.summary(), reason=reason)
 
 
 def _pdf_pages(path: str) -> int | None:
@@ -219,22 +262,24 @@ def build_catalog(folders: list[Path], out_dir: Path, templates: Path | None = N
     folders = _distinct(folders)
     progress = progress or Progress(len(folders))
     outcomes: dict[str, Outcome] = {}
-    pending: list[tuple[Path, str | None]] = []
+    pending: list[tuple[Path, dict | None, str]] = []
     for folder in folders:
         try:
-            print_ = fingerprint(folder, templates, editions)
+            entries = inputs(folder, templates, editions)
         except OSError:
-            print_ = None  # unreadable or missing: the build reports it properly
-        stamp = None if force or print_ is None else current_stamp(out_dir, folder.name, print_)
+            entries = None  # unreadable or missing: the build reports it properly
+        reason = ("--force" if force else why_build(out_dir, folder.name, entries) if entries
+                  else "its files could not all be read")
+        stamp = read_stamp(out_dir, folder.name) if reason is None else None
         if stamp:
             outcomes[folder.name] = unchanged_outcome(stamp, folder)
             progress.finished(outcomes[folder.name])
         else:
-            pending.append((folder, print_))
-    for outcome, print_ in _run(pending, out_dir, templates, editions, jobs, progress):
-        if outcome.status == "built" and print_ is not None:
+            pending.append((folder, entries, reason or "first build"))
+    for outcome, entries in _run(pending, out_dir, templates, editions, jobs, progress):
+        if outcome.status == "built" and entries is not None:
             try:
-                write_stamp(out_dir, outcome, print_)
+                write_stamp(out_dir, outcome, entries)
             except OSError:
                 pass  # the editions are proven and published; without a stamp the next run rebuilds them
         outcomes[outcome.slug] = outcome
@@ -255,15 +300,16 @@ def _distinct(folders: list[Path]) -> list[Path]:
 
 
 def _run(pending, out_dir, templates, editions, jobs, progress):
-    """Yield (outcome, fingerprint) as builds finish: in this process for one job, else in workers."""
+    """Yield (outcome, inputs) as builds finish: in this process for one job, else in workers."""
     if not pending:
         return
     workers = min(jobs or default_jobs(len(pending)), len(pending))
-    args = lambda folder: (str(folder), str(out_dir), str(templates) if templates else None, editions)  # noqa: E731
+    args = lambda folder, reason: (str(folder), str(out_dir), str(templates) if templates else None,  # noqa: E731
+                                   editions, reason)
     if workers == 1:
-        for folder, print_ in pending:
+        for folder, entries, reason in pending:
             progress.started(folder.name)
-            yield build_one(*args(folder)), print_
+            yield build_one(*args(folder, reason)), entries
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -272,18 +318,19 @@ def _run(pending, out_dir, templates, editions, jobs, progress):
     # Spawned, not forked: each worker starts its own WeasyPrint, fontconfig and
     # Pango state instead of inheriting copies of the parent's.
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(build_one, *args(folder)): (folder, print_) for folder, print_ in pending}
+        futures = {pool.submit(build_one, *args(folder, reason)): (folder, entries)
+                   for folder, entries, reason in pending}
         progress.started(f"{workers} workers")
         for future in as_completed(futures):
-            folder, print_ = futures[future]
+            folder, entries = futures[future]
             try:
-                yield future.result(), print_
+                yield future.result(), entries
             except BrokenProcessPool as exc:  # a worker was killed (out of memory, a crash in a C library)
                 yield Outcome(folder.name, str(folder), "crashed", 1,
-                              message=f"the worker process building it died ({exc})"), print_
+                              message=f"the worker process building it died ({exc})"), entries
             except Exception as exc:  # the outcome could not come back from the worker: a bug
                 yield Outcome(folder.name, str(folder), "crashed", 1,
-                              message=f"Octavo crashed (a bug): {type(exc).__name__}: {exc}"), print_
+                              message=f"Octavo crashed (a bug): {type(exc).__name__}: {exc}"), entries
 
 
 def exit_code(outcomes: list[Outcome]) -> int:
@@ -336,7 +383,8 @@ class Progress:
 
 def describe(outcome: Outcome) -> str:
     if outcome.status == "built":
-        return (f"built {', '.join(outcome.editions)} ({_pages(outcome)} pages, {outcome.seconds:.1f} s); "
+        why = f"; {outcome.reason}" if outcome.reason else ""
+        return (f"built {', '.join(outcome.editions)} ({_pages(outcome)} pages, {outcome.seconds:.1f} s{why}); "
                 f"{outcome.message}")
     if outcome.status == "unchanged":
         return "unchanged, not rebuilt"
@@ -354,6 +402,8 @@ def summary(outcomes: list[Outcome], seconds: float) -> list[str]:
     for o in outcomes:
         title = o.title if len(o.title) <= 48 else o.title[:47] + "…"
         status = o.status if not o.failed else f"FAILED: {o.status} (exit {o.exit_code})"
+        if o.status == "built" and o.reason:
+            status = f"built ({o.reason if len(o.reason) <= 60 else o.reason[:59] + '…'})"
         rows.append((o.slug, title or "-", ", ".join(o.editions) or "-", _pages(o),
                      f"{o.seconds:.1f}" if o.status != "unchanged" else "-", status))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
