@@ -34,7 +34,10 @@ def cover_png(first_page_pdf: bytes) -> bytes:
 
 def cover_alt(p: Publication) -> str:
     """The cover's alt text: what the cover shows, in words (WCAG 1.1.1)."""
-    parts = [f"Cover of {p.full_title}"]
+    title = p.title
+    if p.subtitle:
+        title += (" " if title[-1] in "?!:.;" else ": ") + p.subtitle
+    parts = [f"Cover of {title}"]
     if p.series:
         parts.append(" ".join(x for x in (p.series.name, p.series.kind,
                                            f"No. {p.series.number}" if p.series.number else None) if x))
