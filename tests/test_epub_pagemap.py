@@ -71,3 +71,49 @@ def test_pages_after_the_last_the_epub_has_go_at_the_end():
     pagemap.insert_markers(placements)
     body = root.find(f"{{{XHTML}}}body")
     assert body[-1].get("id") == "page-2"
+
+
+def test_a_footnote_floated_to_the_page_foot_does_not_shift_the_markers_after_it():
+    """Print sets a note at the foot of the page (CSS GCPM `float: footnote`), inside the
+    paragraph that calls it; the EPUB keeps it apart. Pages that begin later in that
+    paragraph must still get their markers where the PDF's pages begin."""
+    import pypdfium2
+    from weasyprint import HTML
+
+    from octavo.verify import skeleton
+
+    words = " ".join(f"word{n}" for n in range(400))
+    note = "A long note " + " ".join(f"note{n}" for n in range(25))
+    print_html = (f'<html><head><style>@page {{ size: 100mm 120mm; margin: 8mm; }} '
+                  f'body {{ font: 10pt/1.3 "Noto Serif", serif; }} .footnote {{ float: footnote; }} '
+                  f'::footnote-call {{ content: counter(footnote); }}</style></head><body>'
+                  f'<section id="s"><p id="s-b1">Opening {words[:60]}<span class="footnote" id="fn-s-1">{note}</span> '
+                  f'{words}</p></section></body></html>')
+    html = HTML(string=print_html)
+    document = html.render()
+    starts = pagemap._page_starts(document, html.etree_element)
+    pdf = pypdfium2.PdfDocument(document.write_pdf())
+    page_texts = [page.get_textpage().get_text_range() for page in pdf]
+    assert len(page_texts) >= 4
+    assert "note24" in page_texts[0]  # the note is set at the foot of page 1
+
+    epub = etree.fromstring(
+        f'<html xmlns="{XHTML}" xmlns:epub="http://www.idpf.org/2007/ops"><body><section id="s">'
+        f'<p id="s-b1">Opening {words[:60]}<sup class="footnote-ref"><a epub:type="noteref" href="#fn-s-1">1</a></sup> '
+        f'{words}</p><aside id="fn-s-1">{note}</aside></section></body></html>')
+    pagemap.insert_markers(pagemap.place(starts, {"doc": epub}))
+    flow = []
+
+    def walk(element):
+        if element.get("id", "").startswith("page-"):
+            flow.append(f"\x00{element.get('id')}\x00")
+        flow.append(element.text or "")
+        for child in element:
+            walk(child)
+            flow.append(child.tail or "")
+
+    walk(epub)
+    parts = "".join(flow).split("\x00")
+    after = {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+    for number, page_text in enumerate(page_texts[1:], start=2):
+        assert skeleton(page_text)[:12] in skeleton(after[f"page-{number}"])[:40], (number, page_text[:50])

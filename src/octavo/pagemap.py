@@ -39,6 +39,7 @@ EPUB_NS = "http://www.idpf.org/2007/ops"
 # Front matter without ids in the shared partials: named by the class both
 # editions give it (print: templates/print/document.html; EPUB: templates/epub/).
 FRONT_CLASSES = ("title-page", "imprint-page", "toc")
+NOTE_CALL = "footnote-ref"  # the class markdown.py gives a footnote call's <sup>
 # Elements whose content model allows a marker (a <span>) as a child
 # (HTML "flow content" containers); the others hold it inside or beside.
 FLOW = {"body", "section", "div", "blockquote", "li", "td", "th", "aside", "article", "header",
@@ -95,38 +96,57 @@ def _page_starts(document, root) -> list[PageStart]:
     counts: dict[tuple[int, str], int] = {}  # (element, locator) -> letters laid out so far
     starts = []
     for number, page in enumerate(document.pages, start=1):
-        first = None
-        for box in _content_boxes(page._page_box):
-            chain = _chain(box.element, parents)
-            if first is None:
-                first = tuple((loc, counts.get((key, loc), 0)) for key, loc in chain)
+        first = {False: None, True: None}  # the first box of the text, and of the footnotes
+        for box, note in _content_boxes(page._page_box):
+            chain = _chain(box.element, parents, note)
+            if chain is None:
+                continue
+            if first[note is not None] is None:
+                first[note is not None] = tuple((loc, counts.get((key, loc), 0)) for key, loc in chain)
             letters = _letters(box.text) if hasattr(box, "text") else 0
             for key, loc in chain:
                 counts[(key, loc)] = counts.get((key, loc), 0) + letters
-        starts.append(PageStart(number, first or ()))
+        # A page begins with its text; with its footnotes only if it holds nothing else.
+        starts.append(PageStart(number, first[False] or first[True] or ()))
     return starts
 
 
-def _content_boxes(box, generated: bool = False):
-    """Text boxes with letters or digits and images, in layout order, outside margins and generated content."""
+def _content_boxes(box, generated: bool = False, note=None):
+    """(box, note) for text boxes with letters or digits and images, in layout order, outside
+    margins and generated content; `note` is the footnote element a box belongs to, if any."""
     from weasyprint.formatting_structure import boxes
 
     if isinstance(box, boxes.MarginBox):
         return
+    if isinstance(box, boxes.FootnoteAreaBox):  # each child is one note, set at the page foot
+        for child in box.children:
+            yield from _content_boxes(child, generated, child.element)
+        return
     generated = generated or "::" in (box.element_tag or "")
     if not generated and box.element is not None:
         if isinstance(box, boxes.TextBox) and _letters(box.text):
-            yield box
+            yield box, note
         elif isinstance(box, boxes.ReplacedBox):
-            yield box
+            yield box, note
     for child in getattr(box, "children", ()):
-        yield from _content_boxes(child, generated)
+        yield from _content_boxes(child, generated, note)
 
 
-def _chain(element, parents) -> list[tuple[int, str]]:
+def _chain(element, parents, note=None) -> list[tuple[int, str]] | None:
+    """The element's locators, nearest first; None for a footnote call's number.
+
+    A footnote floated to the page foot (CSS GCPM `float: footnote`) counts for
+    itself only, not for the paragraph it was moved into: in the EPUB the note
+    stands apart. Call numbers are left out on both sides (_text_nodes), as the
+    print edition may make them generated content (`::footnote-call`).
+    """
     chain = []
     while element is not None:
+        if NOTE_CALL in (element.get("class") or "").split():
+            return None
         chain.extend((id(element), loc) for loc in _locators(element))
+        if element is note:
+            break
         element = parents.get(element)
     return chain
 
@@ -237,9 +257,10 @@ def _find_letter(anchor, letters: int):
 def _text_nodes(element, top=True):
     if not isinstance(element.tag, str):
         return
-    yield element, "text"
-    for child in element:
-        yield from _text_nodes(child, top=False)
+    if NOTE_CALL not in (element.get("class") or "").split():  # its number is not counted (see _chain)
+        yield element, "text"
+        for child in element:
+            yield from _text_nodes(child, top=False)
     if not top:
         yield element, "tail"
 
