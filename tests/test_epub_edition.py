@@ -357,6 +357,9 @@ def test_every_image_has_alt_text(features):
     images = [img for doc in epub.docs.values() for img in doc.iter("{%s}img" % NS["x"])]
     assert len(images) == 2  # the cover and the figure
     assert all(len(img.get("alt", "").strip()) > 20 for img in images)
+    # An image alone in its paragraph is a figure, its Markdown title the caption, as in print.
+    caption = epub.docs["sec-03-storage.xhtml"].find(".//x:figure/x:figcaption", NS)
+    assert caption is not None and caption.text.startswith("Figure 1. Storage capacity")
 
 
 def test_stylesheet_leaves_font_and_size_to_the_reader(features):

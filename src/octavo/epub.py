@@ -104,6 +104,7 @@ def build_epub(env: jinja2.Environment, publication: Publication, target: Path) 
     for tree in trees.values():
         _popup_footnotes(tree)
         _byline_semantics(tree)
+        _figures(tree)
     _add_documents(book, publication, trees)
     _add_images(book, publication)
     writer = _Writer(str(target), book, {"epub2_guide": False, "epub3_landmark": False,
@@ -263,6 +264,25 @@ def _popup_footnotes(tree: etree._Element) -> None:
                 section.insert(position, aside)
                 position += 1
             section.remove(ol)
+
+
+def _figures(tree: etree._Element) -> None:
+    """An image alone in its paragraph becomes a <figure>, its title the <figcaption>:
+    as in the print edition (pdf.paged_sections), so both editions show the caption."""
+    for paragraph in list(tree.iter(f"{{{XHTML}}}p")):
+        images = paragraph.findall(f"{{{XHTML}}}img")
+        if len(paragraph) != 1 or len(images) != 1 or (paragraph.text or "").strip() \
+                or (images[0].tail or "").strip():
+            continue
+        figure = etree.Element(f"{{{XHTML}}}figure", dict(paragraph.attrib))
+        image = images[0]
+        image.tail = None
+        figure.append(image)
+        if image.get("title"):
+            caption = etree.SubElement(figure, f"{{{XHTML}}}figcaption")
+            caption.text = image.attrib.pop("title")
+        figure.tail = paragraph.tail
+        paragraph.getparent().replace(paragraph, figure)
 
 
 def _byline_semantics(tree: etree._Element) -> None:
