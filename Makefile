@@ -25,13 +25,13 @@ help:
 	@echo "make clean    remove $(BUILD_DIR)/"
 
 system-packages:
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  if ! command -v java >/dev/null 2>&1 || [ "$$missing" != "default-jre-headless" ]; then \
-	    echo "installing Debian packages:" $$missing; \
-	    if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
-	  fi; \
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do \
+	  if [ $$p = default-jre-headless ] && command -v java >/dev/null 2>&1; then continue; fi; \
+	  dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$(echo $$missing)" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
 $(STAMP): pyproject.toml | system-packages
