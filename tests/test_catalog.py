@@ -276,3 +276,25 @@ def test_summary_table_and_totals():
     assert row("\n".join(lines), "beta") == ["beta", "Beta", "pdf, epub", "9", "-", "unchanged"]
     assert row("\n".join(lines), "broken")[-1] == "FAILED: content error (exit 2)"
     assert lines[-1] == "3 publications in 3.0 s: 1 built, 1 unchanged, 1 failed"
+
+
+def test_build_prints_warnings_and_strict_makes_them_errors(tmp_path, capsys):
+    content = make_catalog(tmp_path, {"warned": "A Paper With a Placeholder"})
+    edit(content / "warned" / "sections" / "07-conclusion.md", "We hope that the reader",
+         "TODO We hope that the reader")
+    out = tmp_path / "build"
+    assert main(["build", "--content", str(content), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "warning:" in err and "07-conclusion.md:6" in err and "placeholder 'TODO'" in err
+    # Unchanged since a build that had warnings: --strict does not skip it, it fails it.
+    assert main(["build", "--content", str(content), "--out", str(out), "--strict"]) == 2
+    out_text, err = capsys.readouterr()
+    assert "07-conclusion.md:6" in err and "--strict makes it an error" in err
+    assert "FAILED: content error" in out_text
+
+
+def test_a_usage_error_is_exit_64_not_a_content_error(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["build", "--jobs", "0"])
+    assert caught.value.code == 64
+    assert "--jobs" in capsys.readouterr().err

@@ -19,6 +19,7 @@ import jinja2
 from .errors import OctavoError, VerificationError
 from .model import EDITION_NAMES, Publication, load_publication
 from .render import DEFAULT_TEMPLATES, environment
+from .validate import strict_errors
 from .verify import Report, verify
 from .write import normalise_zip, publish, temporary_beside
 
@@ -79,14 +80,18 @@ class BuildResult:
 
 
 def build_publication(folder: Path, out_dir: Path, templates: Path | None = None,
-                      editions: tuple[str, ...] | None = None) -> BuildResult:
-    """Build, prove and publish `editions` (default: those the publication's `editions:` field names)."""
+                      editions: tuple[str, ...] | None = None, strict: bool = False) -> BuildResult:
+    """Build, prove and publish `editions` (default: those the publication's `editions:` field names).
+
+    With `strict`, the content's warnings are errors and nothing is built.
+    """
     if editions is not None:
         editions = tuple(EDITION_ALIASES.get(e, e) for e in editions)
         unknown = [e for e in editions if e not in EDITIONS]
         if unknown:
             raise OctavoError(f"unknown edition {', '.join(unknown)}: choose from {', '.join(EDITIONS)}")
     publication = load_publication(folder)  # every content error is reported before anything is written
+    strict_errors(publication.warnings, strict)
     editions = editions or publication.editions
     templates = Path(templates or DEFAULT_TEMPLATES)
     env = environment(templates)

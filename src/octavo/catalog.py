@@ -67,6 +67,7 @@ class Outcome:
     message: str = ""  # the proof summary when built; the error when failed
     report_lines: list[str] = field(default_factory=list)  # the proof's findings when the proof failed
     reason: str = ""  # why it was built: "first build", "--force", "changed: sections/02-introduction.md"
+    warnings: list[str] = field(default_factory=list)  # the content's warnings, "file:line: message"
 
     @property
     def failed(self) -> bool:
@@ -209,13 +210,13 @@ def unchanged_outcome(stamp: dict, folder: Path) -> Outcome:
     previous = stamp["outcome"]
     return Outcome(slug=previous["slug"], folder=str(folder), status="unchanged", title=previous["title"],
                    editions=previous["editions"], outputs=previous["outputs"], pages=previous["pages"],
-                   message=previous.get("message", ""))
+                   message=previous.get("message", ""), warnings=previous.get("warnings", []))
 
 
 # ---------------------------------------------------------------- building
 
 def build_one(folder: str, out_dir: str, templates: str | None = None,
-              editions: tuple[str, ...] | None = None, reason: str = "") -> Outcome:
+              editions: tuple[str, ...] | None = None, reason: str = "", strict: bool = False) -> Outcome:
     """Build and prove one publication; every failure becomes an Outcome (this runs in a worker)."""
     from .errors import VerificationError
 
@@ -225,7 +226,8 @@ def build_one(folder: str, out_dir: str, templates: str | None = None,
         from .build import build_publication
         # Without editions, build_publication makes those the publication asks for (or all).
         options = {"editions": tuple(editions)} if editions else {}
-        result = build_publication(Path(folder), Path(out_dir), Path(templates) if templates else None, **options)
+        result = build_publication(Path(folder), Path(out_dir), Path(templates) if templates else None,
+                                   strict=strict, **options)
     except VerificationError as exc:
         return Outcome(slug, folder, "proof failed", exc.exit_code, message=str(exc),
                        report_lines=exc.report.lines(), seconds=time.perf_counter() - started)
@@ -239,7 +241,8 @@ def build_one(folder: str, out_dir: str, templates: str | None = None,
     chosen = editions or getattr(result.publication, "editions", None) or [Path(p).name for p in outputs]
     return Outcome(slug, folder, "built", 0, title=result.publication.title, editions=list(chosen),
                    outputs=outputs, pages=[_pdf_pages(p) for p in outputs if p.endswith(".pdf")],
-                   seconds=time.perf_counter() - started, message=result.report.summary(), reason=reason)
+                   seconds=time.perf_counter() - started, message=result.report.summary(), reason=reason,
+                   warnings=[str(w) for w in result.publication.warnings])
 
 
 def _pdf_pages(path: str) -> int | None:
@@ -257,8 +260,12 @@ def default_jobs(pending: int) -> int:
 
 def build_catalog(folders: list[Path], out_dir: Path, templates: Path | None = None,
                   editions: tuple[str, ...] | None = None, jobs: int | None = None, force: bool = False,
-                  progress: Progress | None = None) -> list[Outcome]:
-    """Build every folder that has changed (all of them with force), in parallel; outcomes in folder order."""
+                  progress: Progress | None = None, strict: bool = False) -> list[Outcome]:
+    """Build every folder that has changed (all of them with force), in parallel; outcomes in folder order.
+
+    With `strict`, content warnings are errors: an unchanged publication whose
+    last build had warnings is built again, so that it fails as it should.
+    """
     folders = _distinct(folders)
     progress = progress or Progress(len(folders))
     outcomes: dict[str, Outcome] = {}
@@ -271,12 +278,14 @@ def build_catalog(folders: list[Path], out_dir: Path, templates: Path | None = N
         reason = ("--force" if force else why_build(out_dir, folder.name, entries) if entries
                   else "its files could not all be read")
         stamp = read_stamp(out_dir, folder.name) if reason is None else None
+        if stamp and strict and stamp.get("outcome", {}).get("warnings"):
+            stamp, reason = None, "--strict, and its content has warnings"
         if stamp:
             outcomes[folder.name] = unchanged_outcome(stamp, folder)
             progress.finished(outcomes[folder.name])
         else:
             pending.append((folder, entries, reason or "first build"))
-    for outcome, entries in _run(pending, out_dir, templates, editions, jobs, progress):
+    for outcome, entries in _run(pending, out_dir, templates, editions, jobs, progress, strict):
         if outcome.status == "built" and entries is not None:
             try:
                 write_stamp(out_dir, outcome, entries)
@@ -299,13 +308,13 @@ def _distinct(folders: list[Path]) -> list[Path]:
     return list(seen.values())
 
 
-def _run(pending, out_dir, templates, editions, jobs, progress):
+def _run(pending, out_dir, templates, editions, jobs, progress, strict=False):
     """Yield (outcome, inputs) as builds finish: in this process for one job, else in workers."""
     if not pending:
         return
     workers = min(jobs or default_jobs(len(pending)), len(pending))
     args = lambda folder, reason: (str(folder), str(out_dir), str(templates) if templates else None,  # noqa: E731
-                                   editions, reason)
+                                   editions, reason, strict)
     if workers == 1:
         for folder, entries, reason in pending:
             progress.started(folder.name)
@@ -420,7 +429,10 @@ def summary(outcomes: list[Outcome], seconds: float) -> list[str]:
 
 
 def report_failures(outcomes: list[Outcome], out: TextIO, err: TextIO) -> None:
-    """Each failure in full: the proof's findings on stdout, the error (file:line) on stderr."""
+    """The content's warnings, then each failure in full: the proof's findings on stdout, the error (file:line) on stderr."""
+    for o in outcomes:
+        for warning in o.warnings:
+            print(f"warning: {warning}", file=err)
     for o in outcomes:
         if not o.failed:
             continue

@@ -34,8 +34,16 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse exits with 2 on a usage error, which is our content-error code: use 64 (EX_USAGE)."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="octavo", description="Build and prove the editions of policy papers.")
+    parser = _Parser(prog="octavo", description="Build and prove the editions of policy papers.")
     parser.add_argument("--version", action="version", version=f"octavo {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
 
@@ -52,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=Path("build"), help="where editions are written (default: build)")
     build.add_argument("--templates", type=Path, default=None, help="a templates folder (default: Octavo's own)")
     build.add_argument("--force", action="store_true", help="rebuild even what has not changed")
+    build.add_argument("--strict", action="store_true",
+                       help="treat the content's warnings as errors (as 'octavo validate --strict')")
     build.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
                        help="worker processes (default: one per CPU, at most one per publication)")
     build.add_argument("--edition", type=_editions, default=None, metavar="NAMES",
@@ -131,7 +141,7 @@ def _run_build(args) -> int:
     folders = args.publications or find_publications(args.content)
     if not folders:
         raise OctavoError(f"no publications found in {args.content}/: each needs a folder with a publication.yaml")
-    folders = [f if f.is_dir() or f.parent != Path(".") else args.content / f for f in folders]
+    folders = [_folder(f, args.content) for f in folders]
     chosen = getattr(args, "edition", None)  # --edition print,screen (checked by build_publication)
     if isinstance(chosen, str):
         chosen = [name.strip() for name in chosen.split(",") if name.strip()]
@@ -139,7 +149,8 @@ def _run_build(args) -> int:
     started = time.perf_counter()
     try:
         outcomes = build_catalog(folders, args.out, args.templates, editions=editions, jobs=args.jobs,
-                                 force=args.force, progress=Progress(len(folders), sys.stdout))
+                                 force=args.force, progress=Progress(len(folders), sys.stdout),
+                                 strict=args.strict)
     except KeyboardInterrupt:
         # Editions reach build/ whole or not at all (write.py), but some may have been published.
         print(f"\ninterrupted: no edition in {args.out}/ is half-written; editions proven before the "
@@ -172,8 +183,7 @@ def _run_archive(args) -> int:
     if not folders:
         raise OctavoError(f"no publications found in {args.content}/: each needs a folder with a publication.yaml")
     for folder in folders:
-        folder = folder if folder.is_dir() or folder.parent != Path(".") else args.content / folder
-        bag = write_bag(folder, args.out, args.templates)
+        bag = write_bag(_folder(folder, args.content), args.out, args.templates)
         print(f"bagged {bag}")
     return 0
 
