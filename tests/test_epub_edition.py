@@ -116,21 +116,10 @@ class Epub:
 
 
 def pdf_page_starts(pdf: Path) -> list[str]:
-    """Each PDF page's text block (running heads and folios left out, as the proof reads it), with PDFium."""
-    import pypdfium2
+    """Each PDF page's text block (running heads and folios left out, as the proof reads it)."""
+    from octavo.verify import pdf_text_blocks
 
-    from octavo.verify import PAGE_FURNITURE_PT
-
-    document = pypdfium2.PdfDocument(str(pdf))
-    try:
-        pages = []
-        for page in document:
-            left, bottom, right, top = page.get_trimbox()
-            pages.append(page.get_textpage().get_text_bounded(
-                left, bottom + PAGE_FURNITURE_PT, right, top - PAGE_FURNITURE_PT))
-        return pages
-    finally:
-        document.close()
+    return pdf_text_blocks(pdf)
 
 
 # ------------------------------------------------------------- conformance

@@ -108,20 +108,19 @@ def read_pdf(path: Path) -> Edition:
     from pypdf import PdfReader
 
     reader = PdfReader(str(path))
-    text = _text_blocks(path)
+    text = "\n".join(pdf_text_blocks(path))
     info = reader.metadata or {}
     authors = tuple(a.strip() for a in str(info.get("/Author", "")).split(",") if a.strip())
     language = str(reader.trailer["/Root"].get("/Lang", ""))
     return Edition("PDF", path, text, authors, title=str(info.get("/Title", "")), language=language)
 
 
-def _text_blocks(path: Path) -> str:
-    """Every page's text block, read with PDFium (the PDF engine of Chromium).
+def pdf_text_blocks(path: Path) -> list[str]:
+    """Each page's text block (page furniture left out), read with PDFium (the PDF engine of Chromium).
 
-    The same text as _text_block gives (the same letters, compared as
-    skeletons, on the seed and on a generated long paper), but PDFium
-    reads it in C: pypdf's text extraction took about 0.1 s a page, three
-    quarters of a long paper's build (`make bench`); PDFium takes about 4 ms.
+    PDFium reads it in C: pypdf's text extraction gave the same letters but
+    took about 0.1 s a page, three quarters of a long paper's build
+    (`make bench`); PDFium takes about 4 ms.
     """
     import pypdfium2
 
@@ -132,24 +131,9 @@ def _text_blocks(path: Path) -> str:
             left, bottom, right, top = page.get_trimbox()
             blocks.append(page.get_textpage().get_text_bounded(
                 left, bottom + PAGE_FURNITURE_PT, right, top - PAGE_FURNITURE_PT))
-        return "\n".join(blocks)
+        return blocks
     finally:
         document.close()
-
-
-def _text_block(page) -> str:
-    """A pypdf page's text without what stands in its top and bottom margins."""
-    box = page.trimbox
-    low, high = float(box.bottom) + PAGE_FURNITURE_PT, float(box.top) - PAGE_FURNITURE_PT
-    pieces = []
-
-    def keep(text, cm, tm, font, size):
-        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-        if not text.strip() or low <= y <= high:
-            pieces.append(text)
-
-    page.extract_text(visitor_text=keep)
-    return "".join(pieces)
 
 
 def read_epub(path: Path) -> Edition:
