@@ -368,3 +368,19 @@ def test_two_builds_are_byte_identical(tmp_path):
     epub = Epub(again)
     assert epub.names[0] == "mimetype" and epub.infos[0].compress_type == zipfile.ZIP_STORED
     assert {i.date_time for i in epub.infos} == {(2024, 3, 14, 0, 0, 0)}
+
+
+def test_the_epub_takes_the_screen_editions_layout_and_is_the_same_for_it(seed_epub, tmp_path, monkeypatch):
+    """A full build lays the screen HTML out once for both the screen PDF and the EPUB's page
+    map; the EPUB is byte for byte the one an EPUB-only build (its own layout) makes."""
+    import octavo.pdf as pdf
+
+    layouts = []
+    real = pdf.lay_out
+    monkeypatch.setattr(pdf, "lay_out", lambda *a, **k: layouts.append(1) or real(*a, **k))
+    alone = build_publication(CONTENT / SEED_SLUG, tmp_path, editions=("epub",))
+    assert len(layouts) == 1
+    assert alone.outputs[0].read_bytes() == seed_epub.read_bytes()
+    layouts.clear()
+    build_publication(CONTENT / SEED_SLUG, tmp_path / "all")
+    assert len(layouts) == 3  # print, screen (shared with the EPUB), archive

@@ -98,7 +98,9 @@ def build_publication(folder: Path, out_dir: Path, templates: Path | None = None
     finals = {name: Path(out_dir) / EDITIONS[name].filename(publication) for name in editions}
     with contextlib.ExitStack() as stack:
         built = {}
-        for name in editions:
+        # The screen edition just before the EPUB: the EPUB's page map takes its
+        # layout (pdf.take_layout) instead of laying the same HTML out again.
+        for name in sorted(editions, key=lambda n: {"screen": 1, "epub": 2}.get(n, 0)):
             temporary = stack.enter_context(temporary_beside(finals[name]))
             EDITIONS[name].write(env, publication, temporary, templates)
             built[name] = temporary

@@ -24,14 +24,12 @@ elements it has and puts the marker before the word holding that letter.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 from lxml import etree
 
-from .errors import RenderError
 from .model import Publication
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -64,31 +62,16 @@ class PrintLayout:
 
 
 def layout_print(env: jinja2.Environment, publication: Publication) -> PrintLayout:
-    """Lay out the print edition once with WeasyPrint and name where each page begins."""
-    from weasyprint import HTML
-
-    from .pdf import _safe_fetcher, _WarningCollector, print_html
+    """Lay out the print edition (or take the screen edition's layout of it) and name where each page begins."""
+    from .pdf import lay_out, print_html, take_layout, weasyprint_guard
 
     templates = Path(env.loader.searchpath[0])
-    fetcher = _safe_fetcher([publication.folder, templates])
-    html = HTML(string=print_html(env, publication), base_url=str(publication.folder.resolve()) + "/",
-                url_fetcher=fetcher)
-    warnings = _WarningCollector()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(warnings)
-    try:
-        document = html.render()
-        first_page = document.copy(document.pages[:1]).write_pdf()
-    finally:
-        logger.removeHandler(warnings)
+    html = print_html(env, publication)
     # As the PDF editions do, so that an EPUB-only build says so too.
-    if fetcher.refused:
-        raise RenderError("the print layout (for the EPUB's page-list) tried to read what content may not reach: "
-                          + "; ".join(fetcher.refused))
-    if warnings.messages:
-        raise RenderError("WeasyPrint warned while laying out the print edition for the EPUB (a template bug):\n  "
-                          + "\n  ".join(warnings.messages))
-    return PrintLayout(_page_starts(document, html.etree_element), first_page)
+    with weasyprint_guard("the print layout for the EPUB's page-list", publication, templates) as fetcher:
+        laid = take_layout(html, publication, templates) or lay_out(html, publication, fetcher)
+        first_page = laid.document.copy(laid.document.pages[:1]).write_pdf()
+    return PrintLayout(_page_starts(laid.document, laid.html.etree_element), first_page)
 
 
 def _page_starts(document, root) -> list[PageStart]:

@@ -24,6 +24,7 @@ build: for our own templates a warning is a bug.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -183,31 +184,81 @@ def modified_date(publication: Publication) -> str:
 def write_pdf(html: str, publication: Publication, target: Path, templates: Path,
               edition: PdfEdition = SCREEN) -> None:
     """Lay out `html` and write the edition to `target` (a temporary path; write.py renames it)."""
-    from weasyprint import HTML  # imported here: the CLI must start fast when nothing renders
-
     if edition.bleed and not CMYK_PROFILE.is_file():
         raise RenderError(f"the print edition needs the CMYK profile {CMYK_PROFILE}: "
                           "install Debian's libgs-common (`make` does)")
-    roots = [publication.folder, templates] + ([CMYK_PROFILE] if edition.bleed else [])
-    fetcher = _safe_fetcher(roots)
+    extra_roots = [CMYK_PROFILE] if edition.bleed else []
+    with weasyprint_guard(f"the {edition.name} edition", publication, templates, extra_roots) as fetcher:
+        laid = lay_out(html, publication, fetcher, edition)
+        laid.document.write_pdf(
+            str(target), pdf_variant=edition.variant, pdf_identifier=_pdf_identifier(publication, edition),
+            attachments=source_attachments(publication) if edition.sources else None,
+            finisher=lambda document, pdf: _finish(pdf, publication, edition))
+    if edition is SCREEN:
+        _keep_layout(html, publication, templates, laid)
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """WeasyPrint's layout of one HTML document: the parsed HTML (its etree_element
+    is the tree the boxes point to) and the rendered Document with its pages."""
+
+    html: object
+    document: object
+
+
+@contextlib.contextmanager
+def weasyprint_guard(subject: str, publication: Publication, templates: Path, extra_roots: list[Path] = ()):
+    """Yield a safe URL fetcher; afterwards, fail on any refused fetch or any WeasyPrint warning.
+
+    A warning about our own templates is a bug (STYLE.md: assert_no_logs), and
+    a refused fetch means content tried to reach what it may not.
+    """
+    fetcher = _safe_fetcher([publication.folder, templates, *extra_roots])
     warnings = _WarningCollector()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(warnings)
     try:
-        document = HTML(string=html, base_url=str(publication.folder.resolve()) + "/",
-                        url_fetcher=fetcher).render(pdf_variant=edition.variant)
-        document.write_pdf(
-            str(target), pdf_variant=edition.variant, pdf_identifier=_pdf_identifier(publication, edition),
-            attachments=source_attachments(publication) if edition.sources else None,
-            finisher=lambda document, pdf: _finish(pdf, publication, edition))
+        yield fetcher
     finally:
         logger.removeHandler(warnings)
     if fetcher.refused:
-        raise RenderError(f"the {edition.name} edition tried to read what content may not reach: "
-                          + "; ".join(fetcher.refused))
+        raise RenderError(f"{subject} tried to read what content may not reach: " + "; ".join(fetcher.refused))
     if warnings.messages:
-        raise RenderError(f"WeasyPrint warned while laying out the {edition.name} edition (a template bug):\n  "
+        raise RenderError(f"WeasyPrint warned while laying out {subject} (a template bug):\n  "
                           + "\n  ".join(warnings.messages))
+
+
+def lay_out(html: str, publication: Publication, fetcher, edition: PdfEdition = SCREEN) -> LaidOut:
+    from weasyprint import HTML  # imported here: the CLI must start fast when nothing renders
+
+    parsed = HTML(string=html, base_url=str(publication.folder.resolve()) + "/", url_fetcher=fetcher)
+    # The variant only changes what is written (tags, version, intent), not the layout.
+    return LaidOut(parsed, parsed.render(pdf_variant=edition.variant))
+
+
+# The screen edition and the EPUB's page map lay out the same HTML; in one
+# build process the EPUB takes the screen edition's layout instead of making
+# its own (a long paper's layout costs about 0.08 s a page). One layout is
+# kept at most, and taken once, so memory holds no more than it did.
+_kept_layout: tuple[str, LaidOut] | None = None
+
+
+def _layout_key(html: str, publication: Publication, templates: Path) -> str:
+    key = "\0".join([html, str(publication.folder.resolve()), str(Path(templates).resolve())])
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _keep_layout(html: str, publication: Publication, templates: Path, laid: LaidOut) -> None:
+    global _kept_layout
+    _kept_layout = (_layout_key(html, publication, templates), laid)
+
+
+def take_layout(html: str, publication: Publication, templates: Path) -> LaidOut | None:
+    """The screen edition's layout of exactly this HTML, if this process just made it."""
+    global _kept_layout
+    kept, _kept_layout = _kept_layout, None
+    return kept[1] if kept and kept[0] == _layout_key(html, publication, templates) else None
 
 
 def _pdf_identifier(publication: Publication, edition: PdfEdition) -> bytes:
