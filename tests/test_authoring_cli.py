@@ -120,7 +120,7 @@ def test_each_warning_is_reported_and_strict_makes_it_an_error(case, tmp_path, m
     edit(folder / file, old, new)
     monkeypatch.chdir(tmp_path)
     code, out, _ = _run(capsys, "validate", "--content", str(folder.parent))
-    assert code == 0 and f"warning: " in out and expected in out, out
+    assert code == 0 and "warning: " in out and expected in out, out
     code, _, err = _run(capsys, "validate", "--content", str(folder.parent), "--strict")
     assert code == 2 and expected in err and "--strict" in err
 

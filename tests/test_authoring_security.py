@@ -11,7 +11,7 @@ from octavo.build import build_publication
 from octavo.errors import RenderError
 from octavo.pdf import MAX_DATA_URL_BYTES, _safe_fetcher
 
-from conftest import CONTENT, SEED_SLUG, copy_content, copy_templates, edit
+from conftest import copy_content, copy_templates, edit
 
 
 @pytest.fixture

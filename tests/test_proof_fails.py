@@ -9,8 +9,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 from octavo.cli import main
 from octavo.model import load_publication
 from octavo.verify import Edition, check_disclaimers, skeleton, verify

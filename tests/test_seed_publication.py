@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from octavo.model import load_publication
-from octavo.verify import read_epub, read_pdf, skeleton, verify
+from octavo.verify import read_epub, read_pdf, skeleton
 
 from conftest import CONTENT, REPO, SEED_SLUG, SEED_TEXT
 
