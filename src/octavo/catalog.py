@@ -77,7 +77,10 @@ class Outcome:
 # ------------------------------------------------------------ what to build
 
 def find_publications(content_dir: Path) -> list[Path]:
-    """Every publication in content/: the folders that hold a publication.yaml (as model.publication_folders)."""
+    """Every publication in content/: the folders that hold a publication.yaml.
+
+    Here rather than in model.py so that every command can list publications
+    without importing the pipeline (a no-op build stays fast)."""
     return sorted(p.parent for p in Path(content_dir).glob(f"*/{PUBLICATION_FILE}"))
 
 
@@ -184,11 +187,6 @@ def why_build(out_dir: Path, slug: str, entries: dict[str, str]) -> str | None:
         return None
     except (KeyError, TypeError, ValueError):
         return "the stamp of the last build is damaged"
-
-
-def current_stamp(out_dir: Path, slug: str, entries: dict[str, str]) -> dict | None:
-    """The stamp of the last proven build, if it has these inputs and its outputs are untouched."""
-    return read_stamp(out_dir, slug) if why_build(out_dir, slug, entries) is None else None
 
 
 def write_stamp(out_dir: Path, outcome: Outcome, entries: dict[str, str]) -> None:

@@ -172,14 +172,14 @@ def _editions(text: str) -> tuple[str, ...]:
 
 def _run_archive(args) -> int:
     from .archive import verify_bag, write_bag
-    from .model import publication_folders
+    from .catalog import find_publications
 
     if args.verify:
         if args.publications:
             raise OctavoError("--verify checks a bag and builds nothing: name no publication with it")
         print(verify_bag(args.verify))
         return 0
-    folders = args.publications or publication_folders(args.content)
+    folders = args.publications or find_publications(args.content)
     if not folders:
         raise OctavoError(f"no publications found in {args.content}/: each needs a folder with a publication.yaml")
     for folder in folders:
@@ -210,10 +210,10 @@ def _run_check(args) -> int:
 
 
 def _run_validate(args) -> int:
-    from .model import publication_folders
+    from .catalog import find_publications
     from .validate import validate
 
-    folders = [_folder(p, args.content) for p in args.publications] or publication_folders(args.content)
+    folders = [_folder(p, args.content) for p in args.publications] or find_publications(args.content)
     if not folders:
         raise OctavoError(f"no publications found in {args.content}/: each needs a folder with a publication.yaml")
     result = validate(folders, args.content)
@@ -246,13 +246,13 @@ def _run_schema(args) -> int:
 
 
 def _run_preview(args) -> int:
-    from .model import publication_folders
+    from .catalog import find_publications
     from .preview import Preview, PreviewServer
 
     if args.slug:
         folder = _folder(Path(args.slug), args.content)
     else:
-        folders = publication_folders(args.content)
+        folders = find_publications(args.content)
         if len(folders) != 1:
             names = ", ".join(f.name for f in folders) or "none"
             raise OctavoError(f"name the publication to preview: octavo preview <slug> (in {args.content}/: {names})")

@@ -644,8 +644,3 @@ def _warn_placeholders(data, problems: _Collector, where: Location | None = None
         if match:
             problems.warn(where, f"'{data[:60]}' still holds the placeholder '{match.group(1)}'",
                           "fill in the real value")
-
-
-def publication_folders(content_dir: Path) -> list[Path]:
-    """Every publication in content/: the folders that hold a publication.yaml."""
-    return sorted(p.parent for p in Path(content_dir).glob(f"*/{PUBLICATION_FILE}"))
