@@ -13,7 +13,7 @@ BUILD_DIR := build
 # (the tests' structural check of every PDF edition).
 SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless chromium libgs-common qpdf
 
-.PHONY: all build test bench conformance conformance-packages system-packages clean help
+.PHONY: all build test bench conformance conformance-packages webcheck-packages system-packages clean help
 
 all: build
 
@@ -43,7 +43,25 @@ build: $(STAMP)
 	$(BIN)/octavo build
 	$(BIN)/octavo archive
 
-test: $(STAMP)
+# axe-core, the accessibility engine the web edition's tests run in Chromium
+# (tests/webcheck.py; the Nu HTML checker comes with the test extra). It is an
+# npm package, so it lives in .webcheck/ (git-ignored); the stamp is named
+# after the version, so changing the pin installs it again. npm is installed
+# from Debian where the machine has none.
+AXE_CORE_VERSION := 4.14.1
+AXE_CORE := .webcheck/.axe-core-$(AXE_CORE_VERSION)
+
+$(AXE_CORE): | webcheck-packages
+	npm install --no-audit --no-fund --save-exact --prefix .webcheck axe-core@$(AXE_CORE_VERSION)
+	touch $(AXE_CORE)
+
+webcheck-packages:
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian packages: nodejs npm"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; }
+
+test: $(STAMP) $(AXE_CORE)
 	$(BIN)/pytest
 
 # Not a test: prints a table of timings on this machine (bench/bench.py says what

