@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import yaml
+from jsonschema import Draft7Validator
 
 from octavo.cli import _parser, main
 from octavo.errors import ContentError
-from octavo.model import LONG_PARAGRAPH_WORDS, load_publication
+from octavo.model import LONG_PARAGRAPH_WORDS, load_publication, load_publisher
+from octavo.schema import schema
 from octavo.validate import strict_errors
 
 from conftest import CONTENT, SEED_SLUG, copy_content, edit
@@ -69,10 +72,28 @@ def test_new_refuses_a_bad_slug_or_an_existing_folder(slug, message, tmp_path, c
     assert sorted(p.name for p in content.iterdir()) == before  # nothing half-made
 
 
-def test_new_without_a_house_file(tmp_path, capsys):
-    code, _, err = _run(capsys, "new", SLUG, "--content", str(tmp_path))
-    assert code == 2 and "publisher.yaml: the house file is missing" in err
-    assert list(tmp_path.iterdir()) == []
+def test_new_in_an_empty_folder_writes_a_starter_house_file(tmp_path, monkeypatch, capsys):
+    """`octavo new` where there is no content/ yet: a TODO-marked house file with one disclaimer, said so."""
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = _run(capsys, "new", SLUG)
+    assert code == 0
+    assert out.startswith("created content/publisher.yaml: a starter house file; replace its TODOs")
+    content = tmp_path / "content"
+    house_text = (content / "publisher.yaml").read_text(encoding="utf-8")
+    assert house_text.startswith("# yaml-language-server: $schema=.schema/publisher.schema.json\n")
+    assert (content / ".schema" / "publisher.schema.json").is_file()
+    assert not list(Draft7Validator(schema("publisher")).iter_errors(yaml.safe_load(house_text)))
+    publisher = load_publisher(content)
+    assert publisher.name.startswith("TODO") and [d.id for d in publisher.disclaimers] == ["house-opinions"]
+    publication = load_publication(content / SLUG)
+    assert [d.id for d in publication.disclaimers] == ["house-opinions"]
+    assert any("TODO: the publisher's name" in str(w) for w in publication.warnings)  # the holder, until filled in
+    # the next publication uses the house file as it is now, untouched
+    (content / "publisher.yaml").write_text(house_text.replace("TODO: the publisher's name", "Our House"),
+                                            encoding="utf-8")
+    code, out, _ = _run(capsys, "new", "second-paper")
+    assert code == 0 and "publisher.yaml" not in out
+    assert "Our House" in (content / "publisher.yaml").read_text(encoding="utf-8")
 
 
 # -------------------------------------------------------------- validate

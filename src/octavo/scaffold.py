@@ -8,6 +8,10 @@ completes and checks the fields while typing.
 
 The folder appears whole or not at all: it is written under a hidden name
 and renamed into place.
+
+In an empty folder (no content/publisher.yaml yet) it first writes a starter
+house file, with the name marked TODO and one house disclaimer, so that
+`octavo new my-paper && octavo build` works from nothing; it says so.
 """
 
 from __future__ import annotations
@@ -17,17 +21,23 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from .errors import ContentError, Location, OctavoError, Problem
+from .errors import Location, OctavoError
 from .model import PUBLICATION_FILE, PUBLISHER_FILE, SECTION_ROLES, SLUG_RE, load_publisher
 from .schema import SCHEMA_DIR, write_schemas
+from .write import write_text_atomically
 
 SECTION_FILE = "sections/01-introduction.md"
 
 
-def new_publication(content_dir: Path, slug: str, today: dt.date | None = None) -> Path:
-    """Create content/<slug>/ and return it; refuses a bad slug or an existing folder."""
+def new_publication(content_dir: Path, slug: str, today: dt.date | None = None,
+                    say: Callable[[str], object] = print) -> Path:
+    """Create content/<slug>/ and return it; refuses a bad slug or an existing folder.
+
+    Without a house file it writes a starter one first and says so through `say`.
+    """
     content_dir = Path(content_dir)
     target = content_dir / slug
     if not SLUG_RE.match(slug):
@@ -35,9 +45,11 @@ def new_publication(content_dir: Path, slug: str, today: dt.date | None = None) 
                           "e.g. 'arctic-security-2025' (it becomes the name of the built files)")
     if target.exists():
         raise OctavoError(f"{target} already exists: choose another slug, or edit the publication there")
-    if not (content_dir / PUBLISHER_FILE).is_file():
-        raise ContentError([Problem(Location(content_dir / PUBLISHER_FILE), "the house file is missing",
-                                    "a publication needs the house file beside it: create content/publisher.yaml (see the README)")])
+    house_file = content_dir / PUBLISHER_FILE
+    if not house_file.is_file():
+        content_dir.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(house_file, publisher_yaml())
+        say(f"created {Location(house_file)}: a starter house file; replace its TODOs with your publisher's details")
     publisher = load_publisher(content_dir)  # its disclaimers must all be named by the new publication
     write_schemas(content_dir)
     today = today or dt.date.today()
@@ -59,6 +71,32 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def publisher_yaml() -> str:
+    return f"""\
+# yaml-language-server: $schema={SCHEMA_DIR}/publisher.schema.json
+# The house file: who publishes, and the disclaimers that every publication
+# in content/ must carry. Each publication.yaml names these disclaimers by id
+# under `house_disclaimers`; a publication that leaves one out fails to build.
+#
+# `octavo new` wrote this starter because there was none: replace every TODO
+# with your publisher's details. The README ("Writing a publication") explains
+# every field.
+
+name: "TODO: the publisher's name"    # printed on the title page and the imprint
+short_name: "TODO"                    # the short form, e.g. ISDP: imprint and metadata keywords
+place: "TODO: City, Country"          # printed on the imprint
+# website: https://example.org        # optional: printed on the imprint, in the metadata
+
+# Every publication carries each of these; the build proves that it is in every edition.
+disclaimers:
+  - id: house-opinions                 # the name publications use under house_disclaimers
+    label: "Disclaimer:"               # optional, printed before the text
+    text: >-
+      The opinions expressed in this paper are those of the authors only and do
+      not necessarily reflect those of the publisher.
+"""
 
 
 def publication_yaml(slug: str, publisher_name: str, house_disclaimers: list[str], today: dt.date) -> str:
