@@ -38,13 +38,14 @@ from typing import TextIO
 
 from . import __version__
 from .errors import OctavoError
+from .resources import default_templates
 
 # Both also defined by the pipeline (model.PUBLICATION_FILE, model.PUBLISHER_FILE,
 # render.DEFAULT_TEMPLATES); repeated here so that deciding "nothing to do"
 # does not import it.
 PUBLICATION_FILE = "publication.yaml"
 PUBLISHER_FILE = "publisher.yaml"
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+DEFAULT_TEMPLATES = default_templates()
 
 STAMP_FORMAT = 2
 EXIT_MIXED = 5  # publications failed for different reasons: the summary says which

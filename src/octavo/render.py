@@ -17,8 +17,9 @@ from . import __version__
 from .errors import RenderError
 from .markdown import render_body
 from .model import Publication, Section
+from .resources import default_templates
 
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+DEFAULT_TEMPLATES = default_templates()
 
 
 @dataclass(frozen=True)
