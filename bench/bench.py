@@ -152,11 +152,13 @@ def bench_seed(work: Path, runs: int) -> list[tuple[str, str]]:
 
 def bench_overhead(work: Path, runs: int, octavo_seconds: float) -> list[tuple[str, str]]:
     """Octavo against WeasyPrint alone on the HTML Octavo generates for the print edition."""
-    from octavo import build, pdf
+    from octavo import build
+    from octavo.editions import EDITIONS
+    from octavo.layout import paged_html
     from octavo.model import load_publication
-    from octavo.render import environment
+    from octavo.render import Rendering
     publication = load_publication(SEED)
-    html_text = pdf.print_html(environment(), publication)
+    html_text = paged_html(Rendering(publication))
     html = work / "seed-print.html"
     html.write_text(html_text, encoding="utf-8")
     cli = median([str(BIN / "weasyprint"), str(html), str(work / "weasyprint.pdf")], runs)
@@ -165,7 +167,7 @@ def bench_overhead(work: Path, runs: int, octavo_seconds: float) -> list[tuple[s
     # render, lay out with the guarded fetcher, prove, publish) against
     # WeasyPrint laying out the same HTML.
     from weasyprint import HTML
-    print_edition = next(name for name, e in build.EDITIONS.items() if e.filename(publication) == "breaking-deadlock.pdf")
+    print_edition = next(name for name, e in EDITIONS.items() if e.filename(publication.slug) == "breaking-deadlock.pdf")
     warm = work / "warm"
 
     def octavo_print():

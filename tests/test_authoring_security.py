@@ -9,7 +9,7 @@ from lxml import etree
 
 from octavo.build import build_publication
 from octavo.errors import RenderError
-from octavo.pdf import MAX_DATA_URL_BYTES, _safe_fetcher
+from octavo.layout import MAX_DATA_URL_BYTES, safe_fetcher
 
 from conftest import copy_content, copy_templates, edit
 
@@ -37,7 +37,7 @@ def roots(tmp_path):
 ])
 def test_the_fetcher_refuses(url, roots):
     publication, templates = roots
-    fetcher = _safe_fetcher([publication, templates])
+    fetcher = safe_fetcher([publication, templates])
     url = url.format(pub=publication)
     with pytest.raises(ValueError):
         fetcher.fetch(url)
@@ -48,7 +48,7 @@ def test_the_fetcher_refuses(url, roots):
                                  "data:text/plain;base64,SGVsbG8="])
 def test_the_fetcher_reads_the_publication_and_the_templates(url, roots):
     publication, templates = roots
-    fetcher = _safe_fetcher([publication, templates])
+    fetcher = safe_fetcher([publication, templates])
     response = fetcher.fetch(url.format(pub=publication, templates=templates))
     assert response is not None and not fetcher.refused
     getattr(response, "close", lambda: None)()

@@ -222,8 +222,9 @@ def test_two_publications_with_the_same_slug(tmp_path, monkeypatch, capsys):
     out = tmp_path / "build"
     code = main(["build", str(first), str(second), "--out", str(out)])
     shown = "".join(capsys.readouterr())
-    assert code != 0 and "Traceback" not in shown and _files(out) == []
-    assert f"both be built as '{SEED_SLUG}'" in shown
+    # The same rule, the same words and the same exit code as validate.
+    assert code == 2 and "Traceback" not in shown and _files(out) == []
+    assert f"elsewhere/{SEED_SLUG}/publication.yaml:1: the slug '{SEED_SLUG}' is also the slug of" in shown
 
 
 def test_missing_house_file(tmp_path, monkeypatch, capsys):

@@ -247,7 +247,7 @@ def test_a_crash_in_one_publication_becomes_its_outcome_with_the_traceback(monke
 
 def test_two_folders_with_one_slug_are_refused(tmp_path):
     a, b = tmp_path / "a" / "paper", tmp_path / "b" / "paper"
-    with pytest.raises(catalog.OctavoError, match="would both be built as 'paper'"):
+    with pytest.raises(catalog.ContentError, match="the slug 'paper' is also the slug of"):
         catalog.build_catalog([a, b], tmp_path / "out")
     # One folder named twice is built once.
     assert catalog._distinct([a, tmp_path / "a" / ".." / "a" / "paper", b.parent]) == [a, b.parent]

@@ -20,6 +20,7 @@ import pytest
 from lxml import etree
 
 from octavo.build import build_publication
+from octavo.metadata import primary_identifier
 from octavo.model import load_publication
 from octavo.verify import skeleton
 
@@ -201,15 +202,15 @@ def test_seed_page_markers_follow_its_print_pages(seed_epub, seed_build):
 
 def test_the_epub_s_print_layout_reads_nothing_content_may_not_reach(tmp_path):
     """An EPUB-only build lays the print edition out too, with the same guarded fetcher."""
-    from octavo.epub import build_epub
+    from octavo.editions.epub import write_epub
     from octavo.errors import RenderError
-    from octavo.render import environment
+    from octavo.render import Rendering
 
     templates = copy_templates(tmp_path)
     css = templates / "print" / "print.css"
     css.write_text("@import url(file:///etc/passwd);\n" + css.read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(RenderError, match="/etc/passwd"):
-        build_epub(environment(templates), load_publication(FEATURES), tmp_path / "x.epub")
+        write_epub(Rendering(load_publication(FEATURES), templates), tmp_path / "x.epub")
 
 
 def test_page_list_nav_lists_every_marker(features):
@@ -275,18 +276,18 @@ def test_package_metadata(features):
 
 def test_modified_date_follows_source_date_epoch_not_the_clock(tmp_path, monkeypatch):
     """As every edition: SOURCE_DATE_EPOCH (reproducible-builds.org) when set, else the content's date."""
-    from octavo.epub import build_epub
-    from octavo.render import environment
+    from octavo.editions.epub import write_epub
+    from octavo.render import Rendering
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    build_epub(environment(), load_publication(FEATURES), tmp_path / "x.epub")
+    write_epub(Rendering(load_publication(FEATURES)), tmp_path / "x.epub")
     assert Epub(tmp_path / "x.epub").properties("dcterms:modified") == ["2023-11-14T22:13:20Z"]
 
 
 def test_seed_identifier_is_a_uuid_derived_from_the_publication(seed_epub):
     epub = Epub(seed_epub)
     primary = epub.meta.find(f"dc:identifier[@id='{epub.opf.get('unique-identifier')}']", NS).text
-    assert primary == load_publication(CONTENT / SEED_SLUG).identifier
+    assert primary == primary_identifier(load_publication(CONTENT / SEED_SLUG))
     assert re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", primary)
 
 
@@ -370,17 +371,18 @@ def test_two_builds_are_byte_identical(tmp_path):
     assert {i.date_time for i in epub.infos} == {(2024, 3, 14, 0, 0, 0)}
 
 
-def test_the_epub_takes_the_screen_editions_layout_and_is_the_same_for_it(seed_epub, tmp_path, monkeypatch):
-    """A full build lays the screen HTML out once for both the screen PDF and the EPUB's page
-    map; the EPUB is byte for byte the one an EPUB-only build (its own layout) makes."""
-    import octavo.pdf as pdf
+def test_one_layout_per_page_geometry_and_the_epub_is_the_same_for_it(seed_epub, tmp_path, monkeypatch):
+    """A full build lays the HTML out once per page setup: the print sheet, and the trimmed
+    page that the screen and archive PDFs and the EPUB's page map share. The EPUB is byte for
+    byte the one an EPUB-only build makes."""
+    from weasyprint import HTML
 
     layouts = []
-    real = pdf.lay_out
-    monkeypatch.setattr(pdf, "lay_out", lambda *a, **k: layouts.append(1) or real(*a, **k))
+    real = HTML.render
+    monkeypatch.setattr(HTML, "render", lambda self, *a, **k: layouts.append(1) or real(self, *a, **k))
     alone = build_publication(CONTENT / SEED_SLUG, tmp_path, editions=("epub",))
     assert len(layouts) == 1
     assert alone.outputs[0].read_bytes() == seed_epub.read_bytes()
     layouts.clear()
     build_publication(CONTENT / SEED_SLUG, tmp_path / "all")
-    assert len(layouts) == 3  # print, screen (shared with the EPUB), archive
+    assert len(layouts) == 2  # the print sheet; the trimmed page (screen, archive, EPUB)

@@ -313,7 +313,7 @@ def test_a_weasyprint_warning_fails_the_build(tmp_path):
     templates = copy_templates(tmp_path)
     css = templates / "print" / "print.css"
     css.write_text(css.read_text(encoding="utf-8") + "\np { hyphens: sometimes; }\n", encoding="utf-8")
-    with pytest.raises(RenderError, match="WeasyPrint warned while laying out the screen edition"):
+    with pytest.raises(RenderError, match="WeasyPrint warned while laying out the trimmed page"):
         build_publication(CONTENT / SEED_SLUG, tmp_path / "out", templates, editions=("screen",))
     assert not (tmp_path / "out" / f"{SEED_SLUG}.pdf").exists()
 

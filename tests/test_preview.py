@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 from lxml import html as lxml_html
 
+from octavo.metadata import join_title
 from octavo.model import load_publication
 from octavo.preview import EVENTS, VERSION, Preview, PreviewServer
 
@@ -51,7 +52,7 @@ def test_a_headless_browser_shows_the_title_and_every_disclaimer(served, tmp_pat
         capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     dom = lxml_html.fromstring(run.stdout)
-    assert _words(dom.findtext(".//title")) == publication.full_title
+    assert _words(dom.findtext(".//title")) == join_title(publication.title, publication.subtitle)
     shown = _words(dom.text_content())
     assert publication.title in shown
     assert len(publication.disclaimers) >= 3

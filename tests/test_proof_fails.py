@@ -11,10 +11,16 @@ import sys
 
 from octavo.cli import main
 from octavo.model import load_publication
-from octavo.verify import Edition, check_disclaimers, skeleton, verify
+from octavo.render import Rendering
+from octavo.verify import Reading, check_disclaimers, skeleton, verify
 
 from conftest import (CONTENT, REPO, SEED_SLUG, build_expecting_proof_failure, copy_content,
                       copy_templates, edit)
+
+
+def document_of(folder):
+    """The rendered document the proof compares the editions with."""
+    return Rendering(load_publication(folder)).document
 
 
 def failures(report):
@@ -25,7 +31,7 @@ def test_altered_disclaimer_text_is_missing_from_both_editions(seed_pdf, seed_ep
     # The house changes its disclaimer; editions built before the change no longer carry it.
     folder = copy_content(tmp_path)
     edit(folder.parent / "publisher.yaml", "those of ISDP or its sponsors", "those of ISDP or its donors")
-    report = verify(load_publication(folder), [seed_pdf, seed_epub])
+    report = verify(document_of(folder), [seed_pdf, seed_epub])
     assert failures(report) == {("PDF", "disclaimer", "house-opinions"), ("EPUB", "disclaimer", "house-opinions")}
     assert "its donors" in report.summary() and "house-opinions" in report.summary()
 
@@ -41,10 +47,10 @@ def test_cli_check_names_what_is_missing_and_exits_non_zero(seed_pdf, seed_epub,
 
 
 def test_a_fragment_of_a_disclaimer_does_not_count(tmp_path):
-    publication = load_publication(CONTENT / SEED_SLUG)
-    house = publication.disclaimer("house-opinions").text
-    fragment = Edition("PDF", tmp_path / "x.pdf", text=house[: len(house) // 2], authors=())
-    findings = {f.subject: f.ok for f in check_disclaimers(publication, fragment)}
+    document = document_of(CONTENT / SEED_SLUG)
+    house = document.publication.disclaimer("house-opinions").text
+    fragment = Reading("PDF", tmp_path / "x.pdf", text=house[: len(house) // 2], authors=())
+    findings = {f.subject: f.ok for f in check_disclaimers(document, fragment)}
     assert findings["house-opinions"] is False
 
 
@@ -95,7 +101,7 @@ def test_affiliation_on_the_wrong_section_is_caught(seed_pdf, seed_epub, tmp_pat
     folder = copy_content(tmp_path)
     edit(folder / "sections" / "04-south-korea.md", "perspective_of: [joon-hyung-kim]",
          "perspective_of: [joon-hyung-kim, zhu-feng]")
-    report = verify(load_publication(folder), [seed_pdf, seed_epub])
+    report = verify(document_of(folder), [seed_pdf, seed_epub])
     assert {(f.edition.kind, f.subject, f.where) for f in report.failures} == {
         ("PDF", "zhu-feng", "A Perspective from South Korea"), ("EPUB", "zhu-feng", "A Perspective from South Korea")}
 

@@ -10,6 +10,7 @@ import zipfile
 import pytest
 from lxml import etree
 
+from octavo.metadata import join_title
 from octavo.model import load_publication
 from octavo.verify import read_epub, read_pdf, skeleton
 
@@ -49,7 +50,7 @@ def test_no_sentence_is_invented_in_the_sections():
 def test_title_and_date_match_the_seed():
     publication = load_publication(CONTENT / SEED_SLUG)
     title_line, dateline = seed_paragraphs()[:2]
-    assert publication.full_title == title_line
+    assert join_title(publication.title, publication.subtitle) == title_line
     assert dateline == "Focus Asia February 5, 2018"
     assert publication.series.name == "Focus Asia" and publication.date.isoformat() == "2018-02-05"
 

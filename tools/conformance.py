@@ -21,8 +21,6 @@ import sys
 from pathlib import Path
 
 from octavo.build import build_publication
-from octavo.markdown import plain_text
-from octavo.model import load_publication
 from octavo.verify import skeleton
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,12 +36,12 @@ def main(ace_cli: str, out_dir: str) -> int:
     failures, rows = [], []
     for source in SOURCES:
         for folder in sorted(p.parent for p in source.glob("*/publication.yaml")):
-            publication = load_publication(folder)
-            epub = _epub(build_publication(folder, out / "build" / source.name))
+            result = build_publication(folder, out / "build" / source.name)
+            publication, epub = result.publication, _epub(result)
             print(f"== {folder.relative_to(REPO)} -> {epub.relative_to(REPO) if epub.is_relative_to(REPO) else epub}")
             violations = ace(ace_cli, epub, out / folder.name)
             meta_problems = calibre(epub, publication)
-            text_problems = pandoc(epub, publication)
+            text_problems = pandoc(epub, result.document)
             for what, problems in (("calibre", meta_problems), ("pandoc", text_problems)):
                 failures += [f"{folder.name}: {what}: {p}" for p in problems]
             if violations:
@@ -107,7 +105,8 @@ def calibre(epub: Path, p) -> list[str]:
     return problems
 
 
-def pandoc(epub: Path, p) -> list[str]:
+def pandoc(epub: Path, document) -> list[str]:
+    p = document.publication
     run = subprocess.run(["pandoc", "-f", "epub", "-t", "plain", "--wrap=none", str(epub)],
                          capture_output=True, text=True, timeout=300)
     if run.returncode != 0:
@@ -124,9 +123,8 @@ def pandoc(epub: Path, p) -> list[str]:
             problems.append(f"disclaimer {d.id!r} missing")
     if skeleton(p.title) not in text:
         problems.append("title missing")
-    for s in p.sections:
-        body = plain_text(s.body, lambda i: p.disclaimer(i).text)
-        missing = [para for para in body.split("\n") if skeleton(para) and skeleton(para) not in text]
+    for s in document.sections:
+        missing = [b.text for b in s.blocks if skeleton(b.text) not in text]
         problems += [f"section {s.id}: text missing: {para[:70]!r}" for para in missing]
     print(f"   pandoc: {len(run.stdout.split())} words read; {len(problems)} missing")
     return problems

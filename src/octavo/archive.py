@@ -24,8 +24,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .errors import OctavoError
-from .model import Publication
+from .editions import EDITIONS, edition_for_file
+from .errors import EXIT_PROOF, OctavoError
+from .metadata import Record
 
 CHECKSUMS = ["sha256"]
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -36,7 +37,7 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 class BagError(OctavoError):
     """A bag that does not validate: files missing, added or changed since it was made."""
 
-    exit_code = 4
+    exit_code = EXIT_PROOF
 
 
 def bag_path(out_dir: Path, slug: str) -> Path:
@@ -47,8 +48,7 @@ def write_bag(folder: Path, out_dir: Path, templates: Path | None = None) -> Pat
     """Build and prove every edition of the publication in `folder`, and bag them with its sources."""
     import bagit
 
-    from .build import EDITIONS, build_publication
-    from .pdf import source_files
+    from .build import build_publication
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -56,15 +56,15 @@ def write_bag(folder: Path, out_dir: Path, templates: Path | None = None) -> Pat
     try:
         editions = staging / "editions"
         result = build_publication(folder, editions, templates, editions=tuple(EDITIONS))
-        publication = result.publication
-        for name, path in source_files(publication):
+        publication, record = result.publication, result.record
+        for name, path in result.document.sources:
             target = staging / "source" / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
         (staging / "metadata").mkdir()
-        (staging / "metadata" / "dublin-core.xml").write_bytes(dublin_core(publication, result.outputs))
+        (staging / "metadata" / "dublin-core.xml").write_bytes(dublin_core(record, result.outputs))
         logging.getLogger("bagit").setLevel(logging.WARNING)
-        bagit.make_bag(str(staging), bag_info=_bag_info(publication), checksums=CHECKSUMS)
+        bagit.make_bag(str(staging), bag_info=_bag_info(record, publication.slug), checksums=CHECKSUMS)
         os.chmod(staging, 0o755)  # mkdtemp makes 0700; a bag is an ordinary folder
         final = bag_path(out_dir, publication.slug)
         _replace_dir(staging, final)
@@ -73,18 +73,18 @@ def write_bag(folder: Path, out_dir: Path, templates: Path | None = None) -> Pat
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _bag_info(publication: Publication) -> dict[str, str]:
-    """bag-info.txt's reserved elements (RFC 8493, 2.2.2)."""
+def _bag_info(record: Record, slug: str) -> dict[str, str]:
+    """bag-info.txt's reserved elements (RFC 8493, 2.2.2): a view of the metadata record."""
     info = {
-        "Source-Organization": publication.publisher.name,
-        "Organization-Address": publication.publisher.place,
-        "External-Identifier": publication.identifier,
-        "External-Description": f"{publication.full_title} ({publication.date.isoformat()}): "
+        "Source-Organization": record.publisher,
+        "Organization-Address": record.publisher_place,
+        "External-Identifier": record.identifier,
+        "External-Description": f"{record.full_title} ({record.date.isoformat()}): "
                                 f"every edition, the source files and a Dublin Core record",
-        "Internal-Sender-Identifier": publication.slug,
+        "Internal-Sender-Identifier": slug,
     }
-    if publication.publisher.website:
-        info["Contact-Website"] = publication.publisher.website
+    if record.website:
+        info["Contact-Website"] = record.website
     return info
 
 
@@ -98,8 +98,8 @@ def _replace_dir(new: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def dublin_core(publication: Publication, editions: list[Path]) -> bytes:
-    """The publication as a simple Dublin Core record (the oai_dc container of OAI-PMH 2.0)."""
+def dublin_core(record: Record, editions: list[Path]) -> bytes:
+    """The Dublin Core view of the metadata record (the oai_dc container of OAI-PMH 2.0)."""
     from lxml import etree
 
     root = etree.Element(f"{{{OAI_DC}}}dc", nsmap={"oai_dc": OAI_DC, "dc": DC, "xsi": XSI})
@@ -109,28 +109,26 @@ def dublin_core(publication: Publication, editions: list[Path]) -> bytes:
         element = etree.SubElement(root, f"{{{DC}}}{name}")
         element.text = text
         if lang:
-            element.set("{http://www.w3.org/XML/1998/namespace}lang", publication.language)
+            element.set("{http://www.w3.org/XML/1998/namespace}lang", record.language)
 
-    from .render import description
-
-    add("title", publication.full_title, lang=True)
-    for c in publication.authors:
+    add("title", record.full_title, lang=True)
+    for c in record.creators:
         add("creator", c.name)
-    for c in publication.editors:
+    for c in record.editors:
         add("contributor", c.name)
-    add("publisher", publication.publisher.name)
-    add("date", publication.date.isoformat())
-    add("language", publication.language)
-    add("rights", f"{publication.rights}. All rights reserved.", lang=True)
-    add("description", description(publication), lang=True)
-    add("identifier", publication.identifier)
-    for scheme, value in sorted(publication.identifiers.items()):
+    add("publisher", record.publisher)
+    add("date", record.date.isoformat())
+    add("language", record.language)
+    add("rights", record.rights_statement, lang=True)
+    add("description", record.description, lang=True)
+    add("identifier", record.identifier)
+    for scheme, value in sorted(record.identifiers.items()):
         add("identifier", f"{scheme}:{value}")
-    if publication.series:
-        add("relation", f"Series: {publication.series.name}")
+    if record.series:
+        add("relation", f"Series: {record.series}")
     add("type", "Text")
-    for path in editions:
-        add("format", "application/epub+zip" if path.suffix == ".epub" else "application/pdf")
+    for media_type in dict.fromkeys(edition_for_file(path).media_type for path in editions):
+        add("format", media_type)
     return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
 
 

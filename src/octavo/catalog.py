@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .errors import OctavoError
+from .errors import EXIT_CONTENT, EXIT_MIXED, EXIT_PROOF, EXIT_RENDER, ContentError, Location, OctavoError, Problem
 from .resources import default_templates
 
 # Both also defined by the pipeline (model.PUBLICATION_FILE, model.PUBLISHER_FILE,
@@ -48,8 +48,7 @@ PUBLISHER_FILE = "publisher.yaml"
 DEFAULT_TEMPLATES = default_templates()
 
 STAMP_FORMAT = 2
-EXIT_MIXED = 5  # publications failed for different reasons: the summary says which
-STATUS_BY_EXIT = {2: "content error", 3: "render error", 4: "proof failed"}
+STATUS_BY_EXIT = {EXIT_CONTENT: "content error", EXIT_RENDER: "render error", EXIT_PROOF: "proof failed"}
 
 
 @dataclass
@@ -297,14 +296,29 @@ def build_catalog(folders: list[Path], out_dir: Path, templates: Path | None = N
 
 
 def _distinct(folders: list[Path]) -> list[Path]:
-    """Each folder once; two different folders with one slug would overwrite each other's editions."""
-    seen: dict[str, Path] = {}
+    """Each folder once; two different folders with one slug are refused (duplicate_slugs)."""
+    problems = duplicate_slugs(folders)
+    if problems:
+        raise ContentError(problems)
+    kept: dict[str, Path] = {}
     for folder in folders:
-        if folder.name in seen and seen[folder.name].resolve() != folder.resolve():
-            raise OctavoError(f"{seen[folder.name]} and {folder} would both be built as '{folder.name}': "
-                              "build them into different --out folders")
-        seen.setdefault(folder.name, folder)
-    return list(seen.values())
+        kept.setdefault(folder.name, folder)
+    return list(kept.values())
+
+
+def duplicate_slugs(folders: list[Path]) -> list[Problem]:
+    """Two folders with the same name would write the same build/<slug>.pdf: refuse both.
+    The one rule for every command (validate reports it, build refuses to start)."""
+    seen: dict[str, Path] = {}
+    problems = []
+    for folder in folders:
+        slug = Path(folder).name
+        if slug in seen and Path(folder).resolve() != seen[slug].resolve():
+            problems.append(Problem(Location(Path(folder) / PUBLICATION_FILE, 1),
+                                    f"the slug '{slug}' is also the slug of {seen[slug]}",
+                                    f"both would be built as build/{slug}.pdf; rename one folder"))
+        seen.setdefault(slug, Path(folder))
+    return problems
 
 
 def _run(pending, out_dir, templates, editions, jobs, progress, strict=False):

@@ -8,9 +8,8 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .errors import OctavoError, VerificationError
-
-EXIT_USAGE = 64
+from .editions import EDITIONS
+from .errors import EXIT_CONTENT, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, OctavoError, VerificationError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted: nothing was published", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,15 +64,16 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
                        help="worker processes (default: one per CPU, at most one per publication)")
     build.add_argument("--edition", type=_editions, default=None, metavar="NAMES",
-                       help="the editions to build, comma-separated: print (PDF/X-4 for the print shop), "
-                            "screen (tagged PDF/UA-1, build/<slug>.pdf), archive (PDF/A-3u with its sources), "
-                            "epub (default: those the publication's 'editions:' field names, else all)")
+                       help="the editions to build, comma-separated: "
+                            + "; ".join(f"{e.name} ({e.summary}, <slug>{e.suffix})" for e in EDITIONS.values())
+                            + " (default: those the publication's 'editions:' field names, else all)")
     build.set_defaults(run=_run_build)
 
     check = commands.add_parser("check", help="prove that built editions carry every disclaimer and attribution",
                                 description="Read built editions back and verify every required disclaimer "
                                             "and every contributor's attribution.")
-    check.add_argument("files", nargs="+", type=Path, metavar="FILE", help="built .pdf or .epub files")
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                       help="built editions: " + ", ".join(f"<slug>{e.suffix}" for e in EDITIONS.values()))
     check.add_argument("--publication", type=Path, default=None,
                        help="the publication folder the files were built from "
                             "(default: content/<slug>, from the file name)")
@@ -142,10 +142,7 @@ def _run_build(args) -> int:
     if not folders:
         raise OctavoError(f"no publications found in {args.content}/: each needs a folder with a publication.yaml")
     folders = [_folder(f, args.content) for f in folders]
-    chosen = getattr(args, "edition", None)  # --edition print,screen (checked by build_publication)
-    if isinstance(chosen, str):
-        chosen = [name.strip() for name in chosen.split(",") if name.strip()]
-    editions = tuple(chosen) if chosen else None
+    editions = args.edition  # --edition print,screen, checked by _editions
     started = time.perf_counter()
     try:
         outcomes = build_catalog(folders, args.out, args.templates, editions=editions, jobs=args.jobs,
@@ -155,7 +152,7 @@ def _run_build(args) -> int:
         # Editions reach build/ whole or not at all (write.py), but some may have been published.
         print(f"\ninterrupted: no edition in {args.out}/ is half-written; editions proven before the "
               "interrupt may have been published; run 'octavo build' again to finish", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     report_failures(outcomes, sys.stdout, sys.stderr)
     for line in summary(outcomes, time.perf_counter() - started):
         print(line)
@@ -196,11 +193,11 @@ def _positive(text: str) -> int:
 
 def _run_check(args) -> int:
     from .model import load_publication
+    from .render import Rendering
     from .verify import verify
 
     folder = args.publication or _publication_for(args.files[0], args.content)
-    publication = load_publication(folder)
-    report = verify(publication, args.files)
+    report = verify(Rendering(load_publication(folder)).document, args.files)
     for line in report.lines():
         print(line)
     if not report.ok:
@@ -219,7 +216,7 @@ def _run_validate(args) -> int:
     result = validate(folders, args.content)
     for line in result.lines(args.strict):
         print(line, file=sys.stderr if result.failed(args.strict) else sys.stdout)
-    return 2 if result.failed(args.strict) else 0
+    return EXIT_CONTENT if result.failed(args.strict) else EXIT_OK
 
 
 def _run_new(args) -> int:

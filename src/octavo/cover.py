@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 
-from .model import Publication
+from .metadata import Record
 
 # Reading systems show covers at 1400-1600 px high; the print page is ~842 pt.
 COVER_HEIGHT_PX = 1600
@@ -32,17 +32,13 @@ def cover_png(first_page_pdf: bytes) -> bytes:
     return out.getvalue()
 
 
-def cover_alt(p: Publication) -> str:
+def cover_alt(record: Record) -> str:
     """The cover's alt text: what the cover shows, in words (WCAG 1.1.1)."""
-    title = p.title
-    if p.subtitle:
-        title += (" " if title[-1] in "?!:.;" else ": ") + p.subtitle
-    parts = [f"Cover of {title}"]
-    if p.series:
-        parts.append(" ".join(x for x in (p.series.name, p.series.kind,
-                                           f"No. {p.series.number}" if p.series.number else None) if x))
-    if p.authors:
-        names = [c.name for c in p.authors]
+    parts = [f"Cover of {record.full_title}"]
+    if record.series:
+        parts.append(record.series)
+    if record.creators:
+        names = [c.name for c in record.creators]
         parts.append("by " + (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]))
-    parts.append(p.publisher.name)
+    parts.append(record.publisher)
     return ". ".join(parts[:1] + [", ".join(parts[1:])]) + "."

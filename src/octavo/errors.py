@@ -9,6 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# Every exit code Octavo gives, in one place: the CLI, the catalog and the
+# archive read them from here (sysexits.h's EX_USAGE for a wrong command line).
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_CONTENT = 2
+EXIT_RENDER = 3
+EXIT_PROOF = 4
+EXIT_MIXED = 5  # publications failed for different reasons: the summary says which
+EXIT_USAGE = 64
+EXIT_INTERRUPTED = 130
+
 
 @dataclass(frozen=True)
 class Location:
@@ -36,13 +47,13 @@ class Problem:
 class OctavoError(Exception):
     """Base class: the message is meant for the user, not the developer."""
 
-    exit_code = 1
+    exit_code = EXIT_FAILED
 
 
 class ContentError(OctavoError):
     """The content files are wrong; carries every problem found, not just the first."""
 
-    exit_code = 2
+    exit_code = EXIT_CONTENT
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
@@ -54,13 +65,13 @@ class ContentError(OctavoError):
 class RenderError(OctavoError):
     """A template or the renderer failed on content that passed validation."""
 
-    exit_code = 3
+    exit_code = EXIT_RENDER
 
 
 class VerificationError(OctavoError):
     """A built edition lacks a required disclaimer or attribution."""
 
-    exit_code = 4
+    exit_code = EXIT_PROOF
 
     def __init__(self, report):
         self.report = report

@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.footnote import footnote_plugin
 
 from .errors import Location, Problem
 
-DISCLAIMER_RE = re.compile(r"\{\{\s*disclaimer:([a-z0-9-]+)\s*\}\}")
+# The one grammar of a disclaimer placeholder, `{{disclaimer:ID}}`; the model
+# checks the id (placed_disclaimers), the renderer prints it.
+DISCLAIMER_RE = re.compile(r"\{\{\s*disclaimer:([^}\s]*)\s*\}\}")
 REMOTE_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -109,6 +112,16 @@ def _check_image(token, where: Location, folder: Path) -> list[Problem]:
     return problems
 
 
+def placed_disclaimers(body: str, first_line: int) -> list[tuple[str, int]]:
+    """(disclaimer id, line) for each placeholder the renderer will print, in order."""
+    found = []
+    for token in _parser().parse(body, {}):
+        for child in token.children or []:
+            if child.type == "octavo_disclaimer":
+                found.append((child.meta["id"], first_line + (token.map or [0])[0]))
+    return found
+
+
 def images_in(body: str, folder: Path) -> list[Image]:
     result = []
     for token in _parser().parse(body, {}):
@@ -120,8 +133,28 @@ def images_in(body: str, folder: Path) -> list[Image]:
     return result
 
 
-def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str]) -> str:
-    """A section body as XHTML-compatible HTML; footnote ids are prefixed with doc_id."""
+@dataclass(frozen=True)
+class Block:
+    """One unit of text a reader must see: a paragraph, heading, list item, table cell,
+    block quote, figure caption, code block or footnote, with its stable id (the same
+    in every edition) and the line of the source file it comes from."""
+
+    id: str
+    kind: str
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    html: str
+    blocks: tuple[Block, ...]
+
+
+def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str],
+                disclaimer_text: Callable[[str], str], first_line: int = 1) -> RenderedBody:
+    """A section body, parsed once: its XHTML-compatible HTML (footnote ids prefixed
+    with doc_id) and the blocks of text it holds, each with its id and source line."""
     md = _parser()
     md.add_render_rule("octavo_disclaimer", lambda self, tokens, idx, options, env:
                        disclaimer_html(tokens[idx].meta["id"]))
@@ -130,14 +163,20 @@ def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str]) -
     md.add_render_rule("footnote_block_close", lambda *a: "</ol>\n</section>\n")
     md.add_render_rule("footnote_open", _footnote_open)
     md.add_render_rule("footnote_anchor", _footnote_anchor)
+    md.add_render_rule("image", _image)
+    md.core.ruler.push("octavo_figures", _figures)
     md.core.ruler.push("octavo_block_ids", _block_ids)
-    return md.render(body, {"docId": doc_id})
+    env = {"docId": doc_id}
+    tokens = md.parse(body, env)
+    html = md.renderer.render(tokens, md.options, env)
+    return RenderedBody(html, tuple(_blocks(tokens, first_line, disclaimer_text)))
 
 
 # Block elements that get a stable id, the same in every edition: the EPUB's
-# page-break markers (pagemap.py) name the print edition's page starts by them.
+# page-break markers (pagemap.py) name the print edition's page starts by them,
+# and the proof names a missing block by it.
 ID_BLOCKS = ("paragraph_open", "heading_open", "blockquote_open", "table_open", "bullet_list_open",
-             "ordered_list_open", "list_item_open", "code_block", "fence")
+             "ordered_list_open", "list_item_open", "code_block", "fence", "th_open", "td_open")
 
 
 def _block_ids(state) -> None:
@@ -146,6 +185,70 @@ def _block_ids(state) -> None:
         if token.type in ID_BLOCKS and not token.hidden:
             count += 1
             token.attrSet("id", f"{state.env['docId']}-b{count}")
+
+
+def _figures(state) -> None:
+    """An image alone in its paragraph is a figure, its title the caption: in every edition."""
+    tokens = state.tokens
+    for i in range(len(tokens) - 2):
+        opening, inline, closing = tokens[i:i + 3]
+        if opening.type != "paragraph_open" or opening.hidden or inline.type != "inline":
+            continue
+        children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())]
+        if len(children) == 1 and children[0].type == "image":
+            opening.tag = closing.tag = "figure"
+            children[0].meta["figure"] = True
+
+
+def _image(self, tokens, idx, options, env):
+    token = tokens[idx]
+    caption = token.attrGet("title") if token.meta.get("figure") else None
+    if caption:
+        token.attrs.pop("title")
+    html = self.image(tokens, idx, options, env)
+    return html + (f"<figcaption>{escapeHtml(caption)}</figcaption>" if caption else "")
+
+
+# What a block is called in a report, by the innermost container of its text.
+_CONTAINERS = {"list_item_open": "list item", "blockquote_open": "block quote", "footnote_open": "footnote"}
+
+
+def _blocks(tokens, first_line: int, disclaimer_text: Callable[[str], str]) -> list[Block]:
+    blocks, stack = [], []  # stack: (kind, id) of the open containers
+    for index, token in enumerate(tokens):
+        if token.type in _CONTAINERS:
+            stack.append((_CONTAINERS[token.type], token.attrGet("id")))
+        elif token.type in ("list_item_close", "blockquote_close", "footnote_close"):
+            stack.pop()
+        elif token.type in ("code_block", "fence"):
+            blocks.append(Block(token.attrGet("id"), "code", token.content, first_line + token.map[0]))
+        elif token.type == "inline" and index > 0:
+            opening = tokens[index - 1]
+            text = _inline_text(token, disclaimer_text)
+            if not any(ch.isalnum() for ch in text):
+                continue
+            kind = {"heading_open": "heading", "th_open": "table cell", "td_open": "table cell"}.get(opening.type)
+            if kind is None:
+                kind = "figure caption" if opening.tag == "figure" else stack[-1][0] if stack else "paragraph"
+            block_id = opening.attrGet("id") or next((i for _, i in reversed(stack) if i), None)
+            line = first_line + (token.map or opening.map or [0])[0]
+            blocks.append(Block(block_id, kind, text, line))
+    return blocks
+
+
+def _inline_text(token, disclaimer_text: Callable[[str], str]) -> str:
+    """The words an inline token shows a reader: footnote call numbers and image alt text left out."""
+    words = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            words.append(child.content)
+        elif child.type == "octavo_disclaimer":
+            words.append(disclaimer_text(child.meta["id"]))
+        elif child.type in ("softbreak", "hardbreak"):
+            words.append(" ")
+        elif child.type == "image" and child.meta.get("figure"):
+            words.append(child.attrGet("title") or "")
+    return "".join(words)
 
 
 # Footnotes carry the EPUB 3 structural semantics (epub:type noteref/footnote)
@@ -181,19 +284,3 @@ def _footnote_open(self, tokens, idx, options, env):
     # No role: DPUB-ARIA 1.1 deprecates doc-endnote; the EPUB makes each note an
     # <aside role="doc-footnote"> (epub._popup_footnotes).
     return f'<li id="fn{ident}" class="footnote-item" epub:type="footnote">'
-
-
-def plain_text(body: str, disclaimer_text: Callable[[str], str]) -> str:
-    """The words a reader sees in a section body, without markup: what verify looks for."""
-    words = []
-    for token in _parser().parse(body, {}):
-        for child in token.children or []:
-            if child.type in ("text", "code_inline"):
-                words.append(child.content)
-            elif child.type == "octavo_disclaimer":
-                words.append(disclaimer_text(child.meta["id"]))
-            elif child.type in ("softbreak", "hardbreak"):
-                words.append(" ")
-        if token.type.endswith("_close"):
-            words.append("\n")
-    return "".join(words)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .editions import EDITION_NAMES
 from .errors import ContentError, Location, Problem
-from .markdown import check_body
+from .markdown import check_body, placed_disclaimers
 from .load import Mapping, MarkdownSource, Sequence, load_markdown_file, load_yaml_file
 
 PUBLISHER_FILE = "publisher.yaml"
@@ -24,9 +24,6 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ROLES = ("author", "editor")
 SECTION_ROLES = ("summary", "introduction", "perspective", "chapter", "closing", "appendix")
 PLACEMENTS = ("imprint", "inline")
-# The editions a publication can ask for (build.EDITIONS makes each); without
-# an `editions:` field it gets them all.
-EDITION_NAMES = ("print", "screen", "archive", "epub")
 # Trim sizes: the CSS Paged Media page-size keywords (css-page-3 §7.1), or "<width>mm <height>mm".
 TRIM_KEYWORDS = ("A3", "A4", "A5", "B4", "B5", "JIS-B4", "JIS-B5", "letter", "legal", "ledger")
 TRIM_MM_RE = re.compile(r"^(\d{2,4}(?:\.\d+)?)mm (\d{2,4}(?:\.\d+)?)mm$")
@@ -98,6 +95,7 @@ class Publisher:
     website: str | None
     disclaimers: tuple[Disclaimer, ...]
     location: Location | None = field(default=None, compare=False)
+    style: str | None = None  # a house style: styles/<name>/ in content/ or in Octavo's templates
 
 
 @dataclass(frozen=True)
@@ -146,10 +144,6 @@ class Publication:
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     @property
-    def full_title(self) -> str:
-        return f"{self.title} {self.subtitle}" if self.subtitle else self.title
-
-    @property
     def authors(self) -> tuple[Contributor, ...]:
         return tuple(c for c in self.contributors if c.role == "author")
 
@@ -160,21 +154,6 @@ class Publication:
     @property
     def imprint_disclaimers(self) -> tuple[Disclaimer, ...]:
         return tuple(d for d in self.disclaimers if d.placement == "imprint")
-
-    @property
-    def identifier(self) -> str:
-        """A stable identifier: ISBN, DOI or URL when given, else a UUID derived from the slug."""
-        for scheme in ("isbn", "doi", "url"):
-            if scheme in self.identifiers:
-                value = self.identifiers[scheme]
-                return f"urn:isbn:{value}" if scheme == "isbn" else (
-                    f"https://doi.org/{value}" if scheme == "doi" else value)
-        seed = f"octavo:{self.publisher.website or self.publisher.name}/{self.slug}"
-        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
-
-    @property
-    def rights(self) -> str:
-        return f"© {self.rights_year} {self.rights_holder}"
 
     def disclaimer(self, disclaimer_id: str) -> Disclaimer:
         return next(d for d in self.disclaimers if d.id == disclaimer_id)
@@ -260,7 +239,8 @@ def _text(value: str) -> str:
 DISCLAIMER_SPEC: Spec = {"id": (STR, True), "text": (STR, True), "label": (STR, False),
                          "placement": (STR, False)}
 PUBLISHER_SPEC: Spec = {"name": (STR, True), "short_name": (STR, True), "place": (STR, True),
-                        "website": (STR, False), "disclaimers": ((Sequence,), True)}
+                        "website": (STR, False), "disclaimers": ((Sequence,), True), "style": (STR, False)}
+STYLES_FOLDER = "styles"
 
 
 def load_publisher(content_dir: Path) -> Publisher:
@@ -272,10 +252,30 @@ def load_publisher(content_dir: Path) -> Publisher:
     if "disclaimers" in fields and not disclaimers and not problems.problems:
         problems.add(data.where("disclaimers"), "the house file lists no disclaimers",
                      "every publication carries the house disclaimers; list at least one")
+    style = fields.get("style")
+    if style is not None:
+        _check_style(style, content_dir, data.where("style"), problems)
     problems.raise_if_any()
     return Publisher(name=_text(fields["name"]), short_name=_text(fields["short_name"]),
                      place=_text(fields["place"]), website=fields.get("website"),
-                     disclaimers=tuple(disclaimers), location=Location(path, 1))
+                     disclaimers=tuple(disclaimers), location=Location(path, 1), style=style)
+
+
+def house_styles(content_dir: Path) -> list[str]:
+    """The styles a house may name: its own (content/styles/<name>/) and Octavo's."""
+    from .resources import default_templates
+
+    folders = [Path(content_dir) / STYLES_FOLDER, default_templates() / STYLES_FOLDER]
+    return sorted({p.name for f in folders if f.is_dir() for p in f.iterdir() if p.is_dir()})
+
+
+def _check_style(style: str, content_dir: Path, where: Location, problems: _Collector) -> None:
+    known = house_styles(content_dir)
+    if not SLUG_RE.match(style) or style not in known:
+        close = difflib.get_close_matches(style, known, n=1)
+        problems.add(where, f"house style '{style}' does not exist",
+                     f"did you mean '{close[0]}'?" if close else
+                     f"choose one of {', '.join(known) or '(none)'}, or make content/{STYLES_FOLDER}/{style}/")
 
 
 def _disclaimers(items, source: str, problems: _Collector) -> list[Disclaimer]:
@@ -543,26 +543,21 @@ def _section(folder: Path, source: MarkdownSource, contributors: dict[str, Contr
                    body=source.body, body_line=source.body_line)
 
 
-INLINE_DISCLAIMER_RE = re.compile(r"\{\{\s*disclaimer:([^}\s]*)\s*\}\}")
-
-
 def _check_inline_disclaimers(disclaimers: list[Disclaimer], sections: list[Section], path: Path,
                               problems: _Collector) -> None:
     """An inline disclaimer is printed where the text places it: exactly once."""
     known = {d.id: d for d in disclaimers}
     placed: dict[str, int] = {}
     for section in sections:
-        for offset, line in enumerate(section.body.splitlines()):
-            for match in INLINE_DISCLAIMER_RE.finditer(line):
-                d_id = match.group(1)
-                where = Location(section.path, section.body_line + offset)
-                if d_id not in known:
-                    problems.add(where, f"the text places disclaimer '{d_id}', which is not defined",
-                                 f"defined disclaimers: {', '.join(known)}")
-                elif known[d_id].placement != "inline":
-                    problems.add(where, f"disclaimer '{d_id}' is printed on the imprint page, not inline",
-                                 "set 'placement: inline' on it, or remove the placeholder")
-                placed[d_id] = placed.get(d_id, 0) + 1
+        for d_id, line in placed_disclaimers(section.body, section.body_line):
+            where = Location(section.path, line)
+            if d_id not in known:
+                problems.add(where, f"the text places disclaimer '{d_id}', which is not defined",
+                             f"defined disclaimers: {', '.join(known)}")
+            elif known[d_id].placement != "inline":
+                problems.add(where, f"disclaimer '{d_id}' is printed on the imprint page, not inline",
+                             "set 'placement: inline' on it, or remove the placeholder")
+            placed[d_id] = placed.get(d_id, 0) + 1
     for d in disclaimers:
         if d.placement == "inline" and placed.get(d.id, 0) != 1:
             count = placed.get(d.id, 0)

@@ -25,12 +25,7 @@ elements it has and puts the marker before the word holding that letter.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
-import jinja2
 from lxml import etree
-
-from .model import Publication
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -61,16 +56,13 @@ class PrintLayout:
     first_page_pdf: bytes  # the title page, for the cover (cover.py)
 
 
-def layout_print(env: jinja2.Environment, publication: Publication) -> PrintLayout:
-    """Lay out the print edition (or take the screen edition's layout of it) and name where each page begins."""
-    from .pdf import lay_out, print_html, take_layout, weasyprint_guard
+def layout_print(rendering) -> PrintLayout:
+    """Name where each page of the trimmed page's layout begins (the screen edition's
+    layout: in a build that makes both, WeasyPrint lays the pages out once)."""
+    from .layout import TRIMMED, lay_out
 
-    templates = Path(env.loader.searchpath[0])
-    html = print_html(env, publication)
-    # As the PDF editions do, so that an EPUB-only build says so too.
-    with weasyprint_guard("the print layout for the EPUB's page-list", publication, templates) as fetcher:
-        laid = take_layout(html, publication, templates) or lay_out(html, publication, fetcher)
-        first_page = laid.document.copy(laid.document.pages[:1]).write_pdf()
+    laid = lay_out(rendering, TRIMMED)
+    first_page = laid.document.copy(laid.document.pages[:1]).write_pdf()
     return PrintLayout(_page_starts(laid.document, laid.html.etree_element), first_page)
 
 

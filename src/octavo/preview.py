@@ -1,6 +1,6 @@
 """`octavo preview [slug]`: the print layout's HTML on localhost, reloaded on save.
 
-The page is exactly what WeasyPrint lays out (pdf.print_html), shown in a
+The page is exactly what WeasyPrint lays out (layout.paged_html), shown in a
 browser: no PDF is made, so a change shows in about a second. A watcher
 (watchfiles) bumps a version number when the publication, the house file or
 the templates change; the page listens with server-sent events and reloads.
@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import OctavoError
 from .model import PUBLISHER_FILE, load_publication
-from .render import DEFAULT_TEMPLATES, environment
+from .render import DEFAULT_TEMPLATES
 
 EVENTS = "/__octavo/events"
 VERSION = "/__octavo/version"
@@ -46,10 +46,11 @@ class Preview:
 
     def page(self, nonce: str) -> tuple[int, str]:
         """The print HTML with the reload script, or the content errors as a page."""
-        from .pdf import print_html
+        from .layout import paged_html
+        from .render import Rendering
         try:
-            publication = load_publication(self.folder)
-            document, status = print_html(environment(self.templates), publication), HTTPStatus.OK
+            rendering = Rendering(load_publication(self.folder), self.templates)
+            document, status = paged_html(rendering), HTTPStatus.OK
         except OctavoError as exc:
             document = _error_page(str(exc))
             status = HTTPStatus.UNPROCESSABLE_ENTITY

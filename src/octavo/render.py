@@ -1,81 +1,129 @@
-"""Stage 3, render: the Jinja environment and the section bodies, shared by every edition.
+"""Stage 3, render: one publication rendered once, for every edition to write from.
 
-Templates autoescape and use StrictUndefined: a missing field fails the build
-instead of printing blank text where a disclaimer should be.
+A Rendering holds what the editions share: the Jinja environment of the
+house style (templates autoescape and use StrictUndefined, so a missing field
+fails the build instead of printing blank text where a disclaimer should be),
+the words of the labels file, the format-neutral document (document.py: each
+section's body rendered once) and the metadata record (metadata.py). Layouts
+that several editions read (layout.py) are kept in `shared` for this build
+only: nothing is carried between builds or processes.
+
+House styles (styles/<name>/ in content/ or in Octavo's templates) override
+Octavo's templates file by file through a Jinja ChoiceLoader, so a house that
+only wants its own colours changes one CSS file.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
+import yaml
 
 from . import __version__
 from .errors import RenderError
-from .markdown import render_body
-from .model import Publication, Section
+from .model import Publication
 from .resources import default_templates
 
 DEFAULT_TEMPLATES = default_templates()
+STYLES = "styles"
+DEFAULT_LANGUAGE = "en"
 
 
-@dataclass(frozen=True)
-class RenderedSection:
-    section: Section
-    html: Markup
+def style_folders(publication: Publication, templates: Path | None = None) -> list[Path]:
+    """The folders templates are looked up in, first match wins: the house style, then Octavo's own."""
+    base = Path(templates or DEFAULT_TEMPLATES)
+    style = publication.publisher.style
+    if not style:
+        return [base]
+    for candidate in (publication.folder.parent / STYLES / style, base / STYLES / style):
+        if candidate.is_dir():
+            return [candidate, base]
+    raise RenderError(f"house style '{style}' not found in {publication.folder.parent / STYLES} "
+                      f"or {base / STYLES}")
 
 
-def environment(templates: Path | None = None) -> jinja2.Environment:
+def environment(folders: Path | list[Path] | None = None) -> jinja2.Environment:
+    folders = folders if isinstance(folders, list) else [Path(folders or DEFAULT_TEMPLATES)]
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates or DEFAULT_TEMPLATES)),
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f)) for f in folders]),
         autoescape=True,  # every template, whatever its extension
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
     env.filters["longdate"] = lambda d: f"{d.day} {d:%B} {d.year}"
     env.filters["script_lang"] = script_language
+    env.globals["octavo_folders"] = [str(f) for f in folders]
     return env
+
+
+def template_source(env: jinja2.Environment, name: str) -> str:
+    """A template file's text as the style resolves it (a stylesheet, a label file)."""
+    try:
+        return env.loader.get_source(env, name)[0]
+    except jinja2.TemplateNotFound:
+        raise RenderError(f"template '{name}' not found in {', '.join(env.globals['octavo_folders'])}") from None
 
 
 def render_template(env: jinja2.Environment, name: str, **context) -> str:
     try:
         return env.get_template(name).render(version=__version__, **context)
     except jinja2.TemplateNotFound as exc:
-        raise RenderError(f"template '{exc.name}' not found in {env.loader.searchpath[0]}") from None
+        raise RenderError(f"template '{exc.name}' not found in {', '.join(env.globals['octavo_folders'])}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(f"{exc.filename}:{exc.lineno}: template syntax error: {exc.message}") from None
     except jinja2.UndefinedError as exc:
         raise RenderError(f"template '{name}': {exc.message}; a template uses a field the content does not have") from None
 
 
-def render_sections(env: jinja2.Environment, publication: Publication) -> list[RenderedSection]:
-    """Every section body to HTML; inline disclaimers come from the shared partial."""
-    try:
-        partial = env.get_template("partials/disclaimer.html").module
-    except jinja2.TemplateError as exc:
-        raise RenderError(f"partials/disclaimer.html: {exc}") from None
-
-    def disclaimer_html(disclaimer_id: str) -> str:
-        return str(partial.disclaimer(publication.disclaimer(disclaimer_id), inline=True))
-
-    return [RenderedSection(s, Markup(render_body(s.body, s.id, disclaimer_html)))
-            for s in publication.sections]
-
-
-def description(publication: Publication) -> str:
-    """The summary section's text, used as the editions' description metadata."""
-    summary = next((s for s in publication.sections if s.role == "summary"), None)
-    return " ".join(summary.body.split()) if summary else publication.full_title
-
-
-def keywords(publication: Publication) -> list[str]:
-    words = [publication.publisher.short_name]
-    if publication.series:
-        words.append(publication.series.name)
+def labels(env: jinja2.Environment, language: str) -> dict[str, str]:
+    """The words a reader sees that are not content ("Contents", "Introduced by"), in the
+    publication's language: labels/<language>.yaml, then its primary language, then English."""
+    tags = [language, language.split("-")[0], DEFAULT_LANGUAGE]
+    words: dict[str, str] = {}
+    for tag in reversed(list(dict.fromkeys(tags))):
+        try:
+            source = env.loader.get_source(env, f"labels/{tag}.yaml")[0]
+        except jinja2.TemplateNotFound:
+            continue
+        data = yaml.safe_load(source)
+        if not isinstance(data, dict):
+            raise RenderError(f"labels/{tag}.yaml must be a mapping of label: words")
+        words.update({str(k): str(v) for k, v in data.items()})
+    if not words:
+        raise RenderError("no labels file (labels/en.yaml) in the templates")
     return words
+
+
+class Rendering:
+    """One publication, rendered once; every edition writes from it (editions/*.py)."""
+
+    def __init__(self, publication: Publication, templates: Path | None = None):
+        from .document import build_document
+        from .metadata import make_record
+
+        self.publication = publication
+        self.templates = Path(templates or DEFAULT_TEMPLATES)
+        self.folders = style_folders(publication, self.templates)
+        self.env = environment(self.folders)
+        self.labels = labels(self.env, publication.language)
+        self.document = build_document(publication, self.env)
+        self.record = make_record(publication, self.document.description, self.labels)
+        self.shared: dict = {}  # what several editions of this build read: layouts (layout.py)
+
+    @property
+    def roots(self) -> list[Path]:
+        """What a renderer may read: the publication and the template folders."""
+        return [self.publication.folder, *self.folders]
+
+    def render(self, name: str, **context) -> str:
+        """A template with what every template may use: p (the publication), doc, meta, labels."""
+        return render_template(self.env, name, p=self.publication, doc=self.document, meta=self.record,
+                               labels=self.labels, **context)
+
+    def source(self, name: str) -> str:
+        return template_source(self.env, name)
 
 
 def script_language(text: str) -> str:

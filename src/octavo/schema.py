@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 
 from . import model
+from .editions import EDITION_NAMES
 from .load import Mapping, Sequence
 from .model import Spec
 
@@ -67,7 +68,7 @@ _DESCRIPTIONS = {
     "role": "What the entry is; see the allowed values",
     "authors": "Ids of the contributors who wrote the text (named in the byline)",
     "perspective_of": "Ids of the contributors whose perspective the text presents",
-    "editions": "The editions to build (default: all): " + ", ".join(getattr(model, "EDITION_NAMES", ())),
+    "editions": "The editions to build (default: all): " + ", ".join(EDITION_NAMES),
     "trim_size": "The PDF page: " + ", ".join(getattr(model, "TRIM_KEYWORDS", ())) + ", or '170mm 240mm'",
     "placement": "imprint (default): on the imprint page; inline: where the text writes {{disclaimer:ID}}",
 }
@@ -96,7 +97,7 @@ def _field(spec: Spec, name: str) -> dict:
             if nested == "id":
                 item = {"type": "string", **_ID}
             elif nested == "edition":
-                item = {"type": "string", "enum": list(getattr(model, "EDITION_NAMES", ()))}
+                item = {"type": "string", "enum": list(EDITION_NAMES)}
             elif nested == "path":
                 item = {"type": "string", "pattern": r"^[^/].*\.md$"}
             else:

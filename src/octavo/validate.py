@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ContentError, Location, Problem
-from .model import PUBLICATION_FILE, Publication, load_publication, load_publisher
+from .errors import ContentError, Problem
+from .catalog import duplicate_slugs
+from .model import Publication, load_publication, load_publisher
 
 
 @dataclass
@@ -66,17 +67,3 @@ def validate(folders: list[Path], content_dir: Path) -> Validation:
         result.publications.append(publication)
         result.warnings.extend(publication.warnings)
     return result
-
-
-def duplicate_slugs(folders: list[Path]) -> list[Problem]:
-    """Two folders with the same name would write the same build/<slug>.pdf: refuse both."""
-    seen: dict[str, Path] = {}
-    problems = []
-    for folder in folders:
-        slug = Path(folder).name
-        if slug in seen and Path(folder).resolve() != seen[slug].resolve():
-            problems.append(Problem(Location(Path(folder) / PUBLICATION_FILE, 1),
-                                    f"the slug '{slug}' is also the slug of {seen[slug]}",
-                                    "both would be built as build/" + slug + ".pdf; rename one folder"))
-        seen.setdefault(slug, Path(folder))
-    return problems

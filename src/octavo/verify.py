@@ -1,10 +1,11 @@
 """Stage 6, verify: prove from the built files that every edition carries every
 required disclaimer and attributes every contributor.
 
-The expected words come from the content (the model); the facts come only
-from the built files, read back with independent readers: pypdf for the PDF's
-text and metadata, lxml for the EPUB's package document and XHTML. Nothing
-here looks at the templates.
+The expected words come from the rendered document (document.py); the facts
+come only from the built files, read back by each edition's reader (named in
+the edition registry, editions/): PDFium and pypdf for the PDF's text and
+metadata, lxml for the EPUB's package document and XHTML. Nothing here looks
+at the templates.
 
 Text is compared as a "skeleton": Unicode NFKC (which unfolds ligatures),
 case-folded, letters and digits only. That survives line breaks, hyphenation
@@ -23,9 +24,9 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
+from .document import Document
+from .editions import EDITIONS, edition_for_file
 from .errors import OctavoError
-from .markdown import plain_text
-from .model import Publication
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "c": "urn:oasis:names:tc:opendocument:xmlns:container", "x": "http://www.w3.org/1999/xhtml"}
@@ -43,10 +44,10 @@ def skeleton(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Edition:
+class Reading:
     """What a reader gets from a built file: its text and its metadata."""
 
-    kind: str  # "PDF" or "EPUB"
+    kind: str  # "PDF", "EPUB", ...
     path: Path
     text: str
     authors: tuple[str, ...]
@@ -57,7 +58,7 @@ class Edition:
 
 @dataclass(frozen=True)
 class Finding:
-    edition: Edition
+    edition: Reading
     what: str  # "disclaimer", "attribution", "metadata"
     subject: str
     ok: bool
@@ -104,7 +105,7 @@ class Report:
 
 # ------------------------------------------------------------ reading back
 
-def read_pdf(path: Path) -> Edition:
+def read_pdf(path: Path) -> Reading:
     from pypdf import PdfReader
 
     reader = PdfReader(str(path))
@@ -112,7 +113,7 @@ def read_pdf(path: Path) -> Edition:
     info = reader.metadata or {}
     authors = tuple(a.strip() for a in str(info.get("/Author", "")).split(",") if a.strip())
     language = str(reader.trailer["/Root"].get("/Lang", ""))
-    return Edition("PDF", path, text, authors, title=str(info.get("/Title", "")), language=language)
+    return Reading("PDF", path, text, authors, title=str(info.get("/Title", "")), language=language)
 
 
 def pdf_text_blocks(path: Path) -> list[str]:
@@ -136,7 +137,7 @@ def pdf_text_blocks(path: Path) -> list[str]:
         document.close()
 
 
-def read_epub(path: Path) -> Edition:
+def read_epub(path: Path) -> Reading:
     with zipfile.ZipFile(path) as zf:
         container = etree.fromstring(zf.read("META-INF/container.xml"))
         opf_path = container.find(".//c:rootfile", NS).get("full-path")
@@ -149,7 +150,7 @@ def read_epub(path: Path) -> Edition:
             body = document.find("x:body", NS)
             texts.append(" ".join(body.itertext()) if body is not None else "")
     meta = opf.find("opf:metadata", NS)
-    return Edition(
+    return Reading(
         "EPUB", path, "\n".join(texts),
         authors=tuple(e.text or "" for e in meta.iterfind("dc:creator", NS)),
         contributors=tuple(e.text or "" for e in meta.iterfind("dc:contributor", NS)),
@@ -157,49 +158,52 @@ def read_epub(path: Path) -> Edition:
         language=(meta.findtext("dc:language", "", NS)))
 
 
-def read_edition(path: Path, shown_as: Path | None = None) -> Edition:
-    """Read a built edition; `shown_as` is the name reports use (a temporary file's final name)."""
-    readers = {".pdf": read_pdf, ".epub": read_epub}
-    if path.suffix not in readers:
-        raise OctavoError(f"{path}: cannot check this file: only .pdf and .epub editions can be checked")
+def read_edition(path: Path, shown_as: Path | None = None) -> Reading:
+    """Read a built edition with its edition's reader; `shown_as` is the name reports
+    use (a temporary file's final name), and the name that says which edition it is."""
+    path = Path(path)
+    edition = edition_for_file(shown_as or path)
+    if edition is None:
+        known = ", ".join(f"<slug>{e.suffix}" for e in EDITIONS.values())
+        raise OctavoError(f"{path}: cannot check this file: Octavo's editions are named {known}")
     if not path.is_file():
         raise OctavoError(f"{path}: no such file; build it first with 'octavo build'")
     try:
-        edition = readers[path.suffix](path)
+        reading = edition.read(path)
     except Exception as exc:  # a damaged file is a verdict, not a crash
-        raise OctavoError(f"{path}: cannot read this {path.suffix[1:].upper()} file ({exc})") from None
-    return dataclasses.replace(edition, path=shown_as) if shown_as else edition
+        raise OctavoError(f"{path}: cannot read this {edition.name} edition ({exc})") from None
+    return dataclasses.replace(reading, path=shown_as) if shown_as else reading
 
 
 # ------------------------------------------------------------------ checks
 
-def check_edition(publication: Publication, edition: Edition) -> list[Finding]:
-    return (check_disclaimers(publication, edition)
-            + check_attributions(publication, edition)
-            + check_metadata(publication, edition))
+def check_edition(document: Document, edition: Reading) -> list[Finding]:
+    return (check_disclaimers(document, edition)
+            + check_attributions(document, edition)
+            + check_metadata(document, edition))
 
 
-def check_disclaimers(publication: Publication, edition: Edition) -> list[Finding]:
+def check_disclaimers(document: Document, edition: Reading) -> list[Finding]:
     text = skeleton(edition.text)
     return [Finding(edition, "disclaimer", d.id, skeleton(d.text) in text, d.text)
-            for d in publication.disclaimers]
+            for d in document.disclaimers]
 
 
-def check_attributions(publication: Publication, edition: Edition) -> list[Finding]:
+def check_attributions(document: Document, edition: Reading) -> list[Finding]:
     """Each section's byline, between its title and its text, names each contributor with affiliation."""
     text = skeleton(edition.text)
     findings = []
-    for section in publication.sections:
-        region = _byline_region(text, section, publication)
-        for contributor in section.attributed:
+    for section in document.sections:
+        region = _byline_region(text, section)
+        for contributor in section.section.attributed:
             present = region is not None and skeleton(contributor.attribution) in region
             findings.append(Finding(edition, "attribution", contributor.id, present,
                                     contributor.attribution, where=section.title))
     return findings
 
 
-def _byline_region(text: str, section, publication: Publication) -> str | None:
-    body = plain_text(section.body, lambda d_id: publication.disclaimer(d_id).text)
+def _byline_region(text: str, section) -> str | None:
+    body = "".join(block.text for block in section.blocks)
     start = skeleton(body)[:BODY_PREFIX_CHARS]
     found = _find_body_start(text, start) if start else None
     if found is None:
@@ -222,7 +226,8 @@ def _find_body_start(text: str, start: str) -> int | None:
     return match.start() if match else None
 
 
-def check_metadata(publication: Publication, edition: Edition) -> list[Finding]:
+def check_metadata(document: Document, edition: Reading) -> list[Finding]:
+    publication = document.publication
     findings = [Finding(edition, "metadata", "title", skeleton(publication.title) in skeleton(edition.title),
                         publication.title),
                 Finding(edition, "metadata", "language", edition.language == publication.language,
@@ -235,10 +240,10 @@ def check_metadata(publication: Publication, edition: Edition) -> list[Finding]:
     return findings
 
 
-def verify(publication: Publication, paths: list[Path] | dict[Path, Path]) -> Report:
+def verify(document: Document, paths: list[Path] | dict[Path, Path]) -> Report:
     """Check each edition; `paths` may map files to the names reports should show."""
     names = paths if isinstance(paths, dict) else {p: p for p in paths}
     report = Report()
     for path, shown_as in names.items():
-        report.findings.extend(check_edition(publication, read_edition(path, shown_as)))
+        report.findings.extend(check_edition(document, read_edition(path, shown_as)))
     return report

@@ -1,7 +1,7 @@
-"""Stage 4b, the EPUB 3 edition, assembled with EbookLib.
+"""The EPUB 3 edition, assembled with EbookLib from the rendered document.
 
-The recipe (build_epub): lay out the print edition once (pagemap.py: where
-its pages begin; cover.py: its first page as the cover), then metadata
+The recipe (write_epub): take the trimmed page's layout (pagemap.py: where
+the print edition's pages begin; cover.py: its first page as the cover), then metadata
 (EPUB 3.3 package metadata and EPUB Accessibility 1.1), then the documents in
 reading order (cover, title page, imprint, contents, sections, contributors)
 rendered from the same partials as the print edition, then the page-break
@@ -18,15 +18,15 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 from ebooklib import epub
 from lxml import etree
 
-from . import pagemap
-from .cover import cover_alt, cover_png
-from .markdown import images_in
-from .model import Publication
-from .render import description, render_sections, render_template, script_language
+from .. import pagemap
+from ..cover import cover_alt, cover_png
+from ..document import images
+from ..metadata import Record, identifier_uri, modified_datetime
+from ..render import Rendering, script_language
+from ..write import normalise_zip
 
 STYLESHEET = "style/epub.css"
 COVER_IMAGE = "images/cover.png"
@@ -82,87 +82,81 @@ class _Writer(epub.EpubWriter):
         return item.content
 
 
-def build_epub(env: jinja2.Environment, publication: Publication, target: Path) -> None:
+def write_epub(rendering: Rendering, target: Path) -> None:
     """Write the EPUB to `target` (a temporary path; write.py renames it)."""
-    layout = pagemap.layout_print(env, publication)
+    p, record = rendering.publication, rendering.record
+    layout = pagemap.layout_print(rendering)
     book = epub.EpubBook()
-    _add_metadata(book, publication, has_pages=bool(layout.starts))
+    _add_metadata(book, record, has_pages=bool(layout.starts))
     book.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css",
-                                content=_template_file(env, "epub/epub.css")))
+                                content=(rendering.source("epub/epub.css") + "\n"
+                                         + rendering.source("epub/house.css")).encode("utf-8")))
     cover = epub.EpubCover(uid="cover-image", file_name=COVER_IMAGE)
     cover.content = cover_png(layout.first_page_pdf)
     book.add_item(cover)
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers
-    documents = _render_documents(env, publication)
+    documents = _render_documents(rendering)
     trees = {name: _parse(content) for name, content in documents.items()}
     placements = pagemap.place(layout.starts, trees)
     pagemap.insert_markers(placements)
     pages = [Page(p.number, f"{p.document}.xhtml#page-{p.number}") for p in placements]
-    trees["nav"] = _parse(_render(env, "epub/nav.xhtml", "Navigation", publication, pages=pages,
-                                  sections=publication.sections))
+    trees["nav"] = _parse(_render(rendering, "epub/nav.xhtml", rendering.labels["navigation"], pages=pages))
     for tree in trees.values():
-        _popup_footnotes(tree)
+        _popup_footnotes(tree, rendering.labels)
         _byline_semantics(tree)
-        _figures(tree)
-    _add_documents(book, publication, trees)
-    _add_images(book, publication)
+    _add_documents(book, rendering, trees)
+    _add_images(book, p)
     writer = _Writer(str(target), book, {"epub2_guide": False, "epub3_landmark": False,
-                                         "epub3_pages": False, "mtime": _modified(publication)})
+                                         "epub3_pages": False, "mtime": modified_datetime(record)})
     writer.process()
     writer.write()
+    normalise_zip(target, _zip_timestamp(record))
 
 
 # ---------------------------------------------------------------- metadata
 
-def _add_metadata(book: epub.EpubBook, p: Publication, has_pages: bool) -> None:
-    book.set_identifier(p.identifier)
-    book.set_language(p.language)
-    book.title = p.full_title
-    book.add_metadata("DC", "title", p.title, {"id": "title"})
+def _add_metadata(book: epub.EpubBook, r: Record, has_pages: bool) -> None:
+    """The OPF view of the metadata record (EPUB 3.3 §5.5)."""
+    book.set_identifier(r.identifier)
+    book.set_language(r.language)
+    book.title = r.full_title
+    book.add_metadata("DC", "title", r.title, {"id": "title"})
     book.add_metadata(None, "meta", "main", {"refines": "#title", "property": "title-type"})
-    if p.subtitle:
-        book.add_metadata("DC", "title", p.subtitle, {"id": "subtitle"})
+    if r.subtitle:
+        book.add_metadata("DC", "title", r.subtitle, {"id": "subtitle"})
         book.add_metadata(None, "meta", "subtitle", {"refines": "#subtitle", "property": "title-type"})
-    _add_identifiers(book, p)
-    _add_contributors(book, p)
-    if p.series:
+    _add_identifiers(book, r)
+    _add_contributors(book, r)
+    if r.series_name:
         # EPUB 3.3 §D.3.1: the series as a collection, with the number as its position.
-        book.add_metadata(None, "meta", p.series.name, {"property": "belongs-to-collection", "id": "series"})
+        book.add_metadata(None, "meta", r.series_name, {"property": "belongs-to-collection", "id": "series"})
         book.add_metadata(None, "meta", "series", {"refines": "#series", "property": "collection-type"})
-        if p.series.number:
-            book.add_metadata(None, "meta", p.series.number, {"refines": "#series", "property": "group-position"})
-    book.add_metadata("DC", "publisher", p.publisher.name)
-    book.add_metadata("DC", "date", p.date.isoformat())
-    book.add_metadata("DC", "rights", f"{p.rights}. All rights reserved.")
-    book.add_metadata("DC", "description", description(p))
+        if r.series_number:
+            book.add_metadata(None, "meta", r.series_number, {"refines": "#series", "property": "group-position"})
+    book.add_metadata("DC", "publisher", r.publisher)
+    book.add_metadata("DC", "date", r.date.isoformat())
+    book.add_metadata("DC", "rights", r.rights_statement)
+    book.add_metadata("DC", "description", r.description)
     if has_pages:
         # The page-list's pages are the print edition's (Ace: epub-pagesource; EPUB A11y 1.1 §4.2).
-        book.add_metadata("DC", "source", p.identifier, {"id": "source"})
+        book.add_metadata("DC", "source", r.identifier, {"id": "source"})
         book.add_metadata(None, "meta", "pagination", {"refines": "#source", "property": "source-of"})
-    _add_accessibility(book, p, has_pages)
+    _add_accessibility(book, r, has_pages)
 
 
-def _add_identifiers(book: epub.EpubBook, p: Publication) -> None:
-    book.add_metadata(None, "meta", ONIX_ID_TYPES.get(_primary_scheme(p), "01"),
+def _add_identifiers(book: epub.EpubBook, r: Record) -> None:
+    primary = next((s for s in ONIX_ID_TYPES if s in r.identifiers), "uuid")
+    book.add_metadata(None, "meta", ONIX_ID_TYPES.get(primary, "01"),
                       {"refines": "#id", "property": "identifier-type", "scheme": "onix:codelist5"})
-    for scheme in ("isbn", "doi", "url"):
-        if scheme in p.identifiers and scheme != _primary_scheme(p):
-            value = _identifier_value(scheme, p.identifiers[scheme])
-            book.add_metadata("DC", "identifier", value, {"id": f"id-{scheme}"})
+    for scheme in ONIX_ID_TYPES:
+        if scheme in r.identifiers and scheme != primary:
+            book.add_metadata("DC", "identifier", identifier_uri(scheme, r.identifiers[scheme]), {"id": f"id-{scheme}"})
             book.add_metadata(None, "meta", ONIX_ID_TYPES[scheme],
                               {"refines": f"#id-{scheme}", "property": "identifier-type", "scheme": "onix:codelist5"})
 
 
-def _primary_scheme(p: Publication) -> str:
-    return next((s for s in ("isbn", "doi", "url") if s in p.identifiers), "uuid")
-
-
-def _identifier_value(scheme: str, value: str) -> str:
-    return {"isbn": f"urn:isbn:{value}", "doi": f"https://doi.org/{value}"}.get(scheme, value)
-
-
-def _add_contributors(book: epub.EpubBook, p: Publication) -> None:
-    for c in p.contributors:
+def _add_contributors(book: epub.EpubBook, r: Record) -> None:
+    for c in r.creators + r.editors:
         # One element per contributor with its own id: EbookLib's add_author
         # would give every author the id "creator", an EPUBCheck error.
         uid = f"contributor-{c.id}"
@@ -175,7 +169,7 @@ def _add_contributors(book: epub.EpubBook, p: Publication) -> None:
                                                             XML_LANG: script_language(c.native_name)})
 
 
-def _add_accessibility(book: epub.EpubBook, p: Publication, has_pages: bool) -> None:
+def _add_accessibility(book: epub.EpubBook, r: Record, has_pages: bool) -> None:
     """EPUB Accessibility 1.1 §2 and the schema.org accessibility properties it names.
 
     Every EPUB has images (the cover at least), each with alt text: a content
@@ -202,33 +196,33 @@ def _add_accessibility(book: epub.EpubBook, p: Publication, has_pages: bool) -> 
     book.add_metadata(None, "meta", summary, {"property": "schema:accessibilitySummary"})
     book.add_metadata(None, "meta", A11Y_CONFORMS_TO, {"property": "dcterms:conformsTo"})
     # The publisher makes the claim (on Octavo's checks: EPUBCheck and DAISY Ace, see the README).
-    book.add_metadata(None, "meta", p.publisher.name, {"property": "a11y:certifiedBy"})
+    book.add_metadata(None, "meta", r.publisher, {"property": "a11y:certifiedBy"})
 
 
 # --------------------------------------------------------------- documents
 
-def _render_documents(env: jinja2.Environment, p: Publication) -> dict[str, str]:
+def _render_documents(rendering: Rendering) -> dict[str, str]:
     """Every content document but the nav, in reading order: name -> XHTML."""
+    words, record = rendering.labels, rendering.record
     documents = {
-        "cover": _render(env, "epub/cover.xhtml", "Cover", p, cover_src=COVER_IMAGE, cover_alt=cover_alt(p),
-                         body_type="cover"),
-        "titlepage": _render(env, "epub/titlepage.xhtml", "Title page", p, body_type="frontmatter titlepage"),
-        "imprint": _render(env, "epub/imprint.xhtml", "Imprint", p, body_type="frontmatter"),
-        "contents": _render(env, "epub/contents.xhtml", "Contents", p, body_type="frontmatter",
-                            sections=p.sections),
+        "cover": _render(rendering, "epub/cover.xhtml", words["cover"], cover_src=COVER_IMAGE,
+                         cover_alt=cover_alt(record), body_type="cover"),
+        "titlepage": _render(rendering, "epub/titlepage.xhtml", words["title_page"],
+                             body_type="frontmatter titlepage"),
+        "imprint": _render(rendering, "epub/imprint.xhtml", words["imprint"], body_type="frontmatter"),
+        "contents": _render(rendering, "epub/contents.xhtml", words["contents"], body_type="frontmatter"),
     }
-    for rendered in render_sections(env, p):
-        s = rendered.section
-        epub_type, role = SECTION_TYPES[s.role]
-        documents[s.id] = _render(env, "epub/section.xhtml", s.title, p, body_type="bodymatter",
-                                  s=rendered, epub_type=epub_type, role=role)
-    documents["contributors"] = _render(env, "epub/contributors.xhtml", "About the Contributors", p,
+    for s in rendering.document.sections:
+        epub_type, role = SECTION_TYPES[s.section.role]
+        documents[s.id] = _render(rendering, "epub/section.xhtml", s.title, body_type="bodymatter",
+                                  s=s, epub_type=epub_type, role=role)
+    documents["contributors"] = _render(rendering, "epub/contributors.xhtml", words["contributors"],
                                         body_type="backmatter")
     return documents
 
 
-def _render(env, template: str, title: str, p: Publication, **context) -> str:
-    content = render_template(env, template, title=title, p=p, stylesheet=STYLESHEET, **context)
+def _render(rendering: Rendering, template: str, title: str, **context) -> str:
+    content = rendering.render(template, title=title, stylesheet=STYLESHEET, **context)
     # The template's first line is a Jinja comment; the XML declaration must open the file.
     return content.lstrip()
 
@@ -241,13 +235,13 @@ def _serialise(tree: etree._Element) -> bytes:
     return etree.tostring(tree, encoding="utf-8", xml_declaration=True, doctype="<!DOCTYPE html>")
 
 
-def _popup_footnotes(tree: etree._Element) -> None:
+def _popup_footnotes(tree: etree._Element, words: dict[str, str]) -> None:
     """Footnotes as <aside epub:type="footnote" role="doc-footnote">: the markup Apple Books,
     Kobo and Thorium show as a pop-up at the reference (the shared renderer makes a
     list, which the print edition numbers; here each note carries its number)."""
     for section in tree.iterfind(f".//{{{XHTML}}}section[@class='footnotes']"):
         section.attrib.pop("role", None)
-        section.set("aria-label", "Notes")
+        section.set("aria-label", words["notes"])
         for ol in list(section.iterfind(f"{{{XHTML}}}ol")):
             position = section.index(ol)
             for number, li in enumerate(ol.iterfind(f"{{{XHTML}}}li"), start=1):
@@ -266,25 +260,6 @@ def _popup_footnotes(tree: etree._Element) -> None:
             section.remove(ol)
 
 
-def _figures(tree: etree._Element) -> None:
-    """An image alone in its paragraph becomes a <figure>, its title the <figcaption>:
-    as in the print edition (pdf.paged_sections), so both editions show the caption."""
-    for paragraph in list(tree.iter(f"{{{XHTML}}}p")):
-        images = paragraph.findall(f"{{{XHTML}}}img")
-        if len(paragraph) != 1 or len(images) != 1 or (paragraph.text or "").strip() \
-                or (images[0].tail or "").strip():
-            continue
-        figure = etree.Element(f"{{{XHTML}}}figure", dict(paragraph.attrib))
-        image = images[0]
-        image.tail = None
-        figure.append(image)
-        if image.get("title"):
-            caption = etree.SubElement(figure, f"{{{XHTML}}}figcaption")
-            caption.text = image.attrib.pop("title")
-        figure.tail = paragraph.tail
-        paragraph.getparent().replace(paragraph, figure)
-
-
 def _byline_semantics(tree: etree._Element) -> None:
     """Bylines (the shared partial gives them role="doc-credits") also get the EPUB
     structural semantic of the same meaning, `credits` (EPUB SSV 1.1)."""
@@ -293,10 +268,11 @@ def _byline_semantics(tree: etree._Element) -> None:
             element.set(EPUB_TYPE, "credits")
 
 
-def _add_documents(book: epub.EpubBook, p: Publication, trees: dict[str, etree._Element]) -> None:
-    titles = {"cover": "Cover", "titlepage": "Title page", "imprint": "Imprint", "contents": "Contents",
-              "nav": "Navigation",
-              "contributors": "About the Contributors", **{s.id: s.title for s in p.sections}}
+def _add_documents(book: epub.EpubBook, rendering: Rendering, trees: dict[str, etree._Element]) -> None:
+    words = rendering.labels
+    titles = {"cover": words["cover"], "titlepage": words["title_page"], "imprint": words["imprint"],
+              "contents": words["contents"], "nav": words["navigation"], "contributors": words["contributors"],
+              **{entry.id: entry.title for entry in rendering.document.outline}}
     items = {}
     for name, tree in trees.items():
         cls = _Nav if name == "nav" else _Document
@@ -304,39 +280,22 @@ def _add_documents(book: epub.EpubBook, p: Publication, trees: dict[str, etree._
         item.content = _serialise(tree)
         items[name] = item
         book.add_item(item)
-    sections = [items[s.id] for s in p.sections]
+    sections = [items[entry.id] for entry in rendering.document.outline]
     # The NCX (for EPUB 2 reading systems) is EbookLib's, from book.toc.
     book.add_item(epub.EpubNcx())
     book.toc = [epub.Link(d.file_name, d.title, d.id) for d in sections] + [
-        epub.Link(items["contributors"].file_name, "About the Contributors", "contributors")]
+        epub.Link(items["contributors"].file_name, words["contributors"], "contributors")]
     # The nav is not in the spine: the contents page is (it is the print edition's
     # contents page, and may hold page-break markers, which a nav may not).
     book.spine = [(items["cover"], "yes"), items["titlepage"], items["imprint"], items["contents"], *sections,
                   items["contributors"]]
 
 
-def _images(p: Publication):
-    seen = {}
-    for section in p.sections:
-        for image in images_in(section.body, p.folder):
-            seen.setdefault(image.src, image)
-    return list(seen.values())
-
-
-def _add_images(book: epub.EpubBook, p: Publication) -> None:
-    for number, image in enumerate(_images(p), start=1):
+def _add_images(book: epub.EpubBook, p) -> None:
+    for number, image in enumerate(images(p), start=1):
         book.add_item(epub.EpubImage(uid=f"image-{number}", file_name=image.src, content=image.path.read_bytes()))
 
 
-def _template_file(env: jinja2.Environment, name: str) -> bytes:
-    return (Path(env.loader.searchpath[0]) / name).read_bytes()
-
-
-def _modified(p: Publication) -> dt.datetime:
-    """dcterms:modified from the content (or SOURCE_DATE_EPOCH, as every edition), never the clock."""
-    from .pdf import modified_date
-
-    value = modified_date(p)
-    if "T" in value:
-        return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
-    return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(0, 0), tzinfo=dt.timezone.utc)
+def _zip_timestamp(record: Record) -> tuple[int, int, int, int, int, int]:
+    d = max(record.date, dt.date(1980, 1, 1))  # zip dates start in 1980
+    return (d.year, d.month, d.day, 0, 0, 0)

@@ -1,0 +1,136 @@
+"""Stage 3, document: the publication rendered once into a format-neutral document.
+
+Every edition writes from this document and the proof reads it to know what
+each edition must show: no edition re-renders a section, and none re-parses
+another's output to learn what the content is.
+
+It holds
+- the sections, each with its body's HTML (rendered once, with stable block
+  ids shared by every edition) and its blocks: every paragraph, heading, list
+  item, table cell, block quote, figure caption, code block and footnote, each
+  with its id and its source file and line;
+- the attributions (who is credited with which section, in the words of
+  Contributor.attribution) and the disclaimers, with their placement;
+- the outline (what a table of contents lists, in order);
+- the images the sections show, and the source files the editions are made from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .errors import Location, RenderError
+from .markdown import Block, images_in, render_body
+from .model import PUBLICATION_FILE, PUBLISHER_FILE, Contributor, Disclaimer, Publication, Section
+
+
+@dataclass(frozen=True)
+class DocumentSection:
+    section: Section
+    html: Markup
+    blocks: tuple[Block, ...]
+
+    @property
+    def id(self) -> str:
+        return self.section.id
+
+    @property
+    def title(self) -> str:
+        return self.section.title
+
+    def location(self, block: Block) -> Location:
+        return Location(self.section.path, block.line)
+
+
+@dataclass(frozen=True)
+class OutlineEntry:
+    """One line of a table of contents: the id it leads to and its title."""
+
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Attribution:
+    section: Section
+    contributor: Contributor
+
+    @property
+    def words(self) -> str:
+        return self.contributor.attribution
+
+
+@dataclass(frozen=True)
+class Document:
+    publication: Publication
+    sections: tuple[DocumentSection, ...]
+    outline: tuple[OutlineEntry, ...]
+    sources: tuple[tuple[str, Path], ...]  # (name inside content/, path)
+
+    @property
+    def disclaimers(self) -> tuple[Disclaimer, ...]:
+        return self.publication.disclaimers
+
+    @property
+    def attributions(self) -> tuple[Attribution, ...]:
+        return tuple(Attribution(s.section, c) for s in self.sections for c in s.section.attributed)
+
+    @property
+    def notes(self) -> tuple[Block, ...]:
+        return tuple(b for s in self.sections for b in s.blocks if b.kind == "footnote")
+
+    @property
+    def description(self) -> str:
+        """The summary section's words: the editions' description metadata."""
+        summary = next((s for s in self.sections if s.section.role == "summary"), None)
+        if summary is None:
+            return ""
+        return " ".join(" ".join(b.text.split()) for b in summary.blocks if b.kind != "footnote")
+
+
+def build_document(publication: Publication, env: jinja2.Environment) -> Document:
+    try:
+        partial = env.get_template("partials/disclaimer.html").module
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"partials/disclaimer.html: {exc}") from None
+
+    def disclaimer_html(disclaimer_id: str) -> str:
+        return str(partial.disclaimer(publication.disclaimer(disclaimer_id), inline=True))
+
+    def disclaimer_text(disclaimer_id: str) -> str:
+        return publication.disclaimer(disclaimer_id).text
+
+    sections = []
+    for section in publication.sections:
+        body = render_body(section.body, section.id, disclaimer_html, disclaimer_text, section.body_line)
+        sections.append(DocumentSection(section, Markup(body.html), body.blocks))
+    outline = tuple(OutlineEntry(s.id, s.title) for s in publication.sections)
+    return Document(publication, tuple(sections), outline, tuple(source_files(publication)))
+
+
+def source_files(publication: Publication) -> list[tuple[str, Path]]:
+    """The sources an edition is made from, as (name inside content/, path): house file,
+    publication file, sections and the images they show."""
+    slug = publication.slug
+    files = [(PUBLISHER_FILE, publication.folder.parent / PUBLISHER_FILE),
+             (f"{slug}/{PUBLICATION_FILE}", publication.folder / PUBLICATION_FILE)]
+    for section in publication.sections:
+        files.append((f"{slug}/{section.path.relative_to(publication.folder).as_posix()}", section.path))
+        for image in images_in(section.body, publication.folder):
+            name = f"{slug}/{image.path.resolve().relative_to(publication.folder.resolve()).as_posix()}"
+            if name not in dict(files):
+                files.append((name, image.path))
+    return files
+
+
+def images(publication: Publication):
+    """Each image the sections show, once, in order of first appearance."""
+    seen = {}
+    for section in publication.sections:
+        for image in images_in(section.body, publication.folder):
+            seen.setdefault(image.src, image)
+    return list(seen.values())

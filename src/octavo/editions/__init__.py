@@ -1,0 +1,68 @@
+"""The edition contract: every edition Octavo makes is one row of EDITIONS.
+
+A row names the edition, the file it is written to, its media type, the
+function that writes it from the rendered document, and the function that
+reads a built file back for the proof. Every other module (the model's
+`editions:` field, the CLI's `--edition`, the proof, the archive's media
+types, the JSON Schema) reads this table, so a new edition is a new module
+and one new row here (docs/extending.md gives the recipe).
+
+Writers and readers are named as "module:function" and imported only when
+used: this module is imported by the model and the CLI, which must not load
+WeasyPrint or EbookLib to know the names.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Edition:
+    name: str
+    suffix: str  # the file name after the slug: "<slug>.print.pdf"
+    media_type: str
+    summary: str  # one line for `octavo build --help` and the docs
+    writer: str  # "module:function", called as function(rendering, target: Path)
+    reader: str  # "module:function", called as function(path) -> verify.Reading
+
+    def filename(self, slug: str) -> str:
+        return f"{slug}{self.suffix}"
+
+    def write(self, rendering, target: Path) -> None:
+        _function(self.writer)(rendering, target)
+
+    def read(self, path: Path):
+        return _function(self.reader)(path)
+
+
+def _function(spec: str):
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module, __name__), name)
+
+
+# In build order; a publication without an `editions:` field gets them all.
+# The screen PDF is <slug>.pdf, the one most readers get; the others carry their name.
+EDITIONS: dict[str, Edition] = {e.name: e for e in (
+    Edition("print", ".print.pdf", "application/pdf", "PDF/X-4 for the print shop: CMYK, bleed, crop marks",
+            ".pdf:write_print", "..verify:read_pdf"),
+    Edition("screen", ".pdf", "application/pdf", "tagged PDF/UA-1 for reading on screen",
+            ".pdf:write_screen", "..verify:read_pdf"),
+    Edition("archive", ".archive.pdf", "application/pdf", "tagged PDF/A-3u with its sources attached",
+            ".pdf:write_archive", "..verify:read_pdf"),
+    Edition("epub", ".epub", "application/epub+zip", "EPUB 3 for e-readers, with the print edition's page list",
+            ".epub:write_epub", "..verify:read_epub"),
+)}
+EDITION_NAMES = tuple(EDITIONS)
+# Names that once meant an edition: "pdf" was the only PDF, now the screen edition.
+ALIASES = {"pdf": "screen"}
+
+
+def edition_for_file(path: Path) -> Edition | None:
+    """The edition a built file is, by its name: the longest suffix that matches wins
+    (<slug>.print.pdf is the print edition, <slug>.pdf the screen edition)."""
+    name = Path(path).name
+    matches = [e for e in EDITIONS.values() if name.endswith(e.suffix) and len(name) > len(e.suffix)]
+    return max(matches, key=lambda e: len(e.suffix), default=None)

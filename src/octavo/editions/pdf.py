@@ -1,0 +1,236 @@
+"""The PDF editions: one WeasyPrint layout (layout.py), written once per reader.
+
+Three people read the PDF, and each gets an edition from the same layout (so
+page numbers agree between them):
+
+- print: for the print shop that trims and binds it. PDF/X-4 (ISO 15930-7)
+  with a CMYK output intent, 3 mm bleed, crop marks, TrimBox and BleedBox,
+  and no annotations (PDF/X allows none in the printable area). It has a page
+  setup of its own (layout.PRINT_SHEET).
+- screen: for a reader on screen. Tagged PDF claiming PDF/UA-1 (ISO 14289-1):
+  document title displayed, language set, live links, a bookmark per section.
+  Named <slug>.pdf: it is the edition most people get.
+- archive: for an archivist. PDF/A-3u (ISO 19005-3), tagged as well, with the
+  publication's source files attached as associated files (AFRelationship
+  /Source), complete XMP metadata and reproducible bytes. It is written from
+  the screen edition's layout (layout.TRIMMED): the variant changes what is
+  written, not where anything stands.
+
+The recipe for each: take the layout of its page setup, let WeasyPrint write
+the PDF, and let a finisher complete the XMP packet WeasyPrint wrote from the
+metadata record (metadata.py) before the file is serialised.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import RenderError
+from ..layout import PRINT_SHEET, TRIMMED, PageSetup, lay_out
+from ..metadata import Record
+from ..render import Rendering
+
+BLEED_MM = 3
+PT_PER_MM = 72 / 25.4
+
+
+@dataclass(frozen=True)
+class PdfEdition:
+    """One PDF edition: its page setup, what WeasyPrint is asked for, and what the file then claims."""
+
+    name: str
+    setup: PageSetup
+    variant: str  # WeasyPrint's pdf_variant
+    conformance: str  # the identification the XMP packet carries, e.g. "PDF/X-4"
+    tagged: bool
+    output_intent: str | None = None  # for a variant that needs one the layout lacks (PDF/A: sRGB)
+    annotations: bool = True  # links; the print edition has none
+    sources: bool = False  # the publication's source files attached
+
+
+PRINT = PdfEdition("print", PRINT_SHEET, "pdf/x-4", "PDF/X-4", tagged=False, annotations=False)
+SCREEN = PdfEdition("screen", TRIMMED, "pdf/ua-1", "PDF/UA-1", tagged=True)
+ARCHIVE = PdfEdition("archive", TRIMMED, "pdf/a-3u", "PDF/A-3U", tagged=True, output_intent="srgb", sources=True)
+
+
+def write_print(rendering: Rendering, target: Path) -> None:
+    write_pdf(rendering, target, PRINT)
+
+
+def write_screen(rendering: Rendering, target: Path) -> None:
+    write_pdf(rendering, target, SCREEN)
+
+
+def write_archive(rendering: Rendering, target: Path) -> None:
+    write_pdf(rendering, target, ARCHIVE)
+
+
+def write_pdf(rendering: Rendering, target: Path, edition: PdfEdition) -> None:
+    """Write the edition to `target` (a temporary path; write.py renames it)."""
+    document = lay_out(rendering, edition.setup).pages_copy()
+    if edition.output_intent:
+        document.output_intent = edition.output_intent
+    record = rendering.record
+    document.write_pdf(
+        str(target), pdf_variant=edition.variant, pdf_tags=edition.tagged,
+        pdf_identifier=record.pdf_id(edition.name),
+        attachments=source_attachments(rendering) if edition.sources else None,
+        finisher=lambda _, pdf: _finish(pdf, record, edition))
+
+
+# ------------------------------------------------------------ attachments
+
+MEDIA_TYPES = {".yaml": "application/yaml", ".yml": "application/yaml", ".md": "text/markdown",
+               ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml",
+               ".gif": "image/gif", ".webp": "image/webp"}
+
+
+def source_attachments(rendering: Rendering) -> list:
+    """The source files as PDF/A-3 associated files (ISO 19005-3, 6.8), relationship /Source.
+
+    Each goes in as a data: URL so its media type is ours (RFC 9512 for YAML,
+    RFC 7763 for Markdown), not the guess of the machine's mime.types, and its
+    dates are the content's, so the archive's bytes do not depend on the machine.
+    """
+    from weasyprint import Attachment
+    from weasyprint.urls import URLFetcher
+
+    stamp = dt.datetime.combine(rendering.record.date, dt.time())
+    attachments = []
+    for name, path in rendering.document.sources:
+        media_type = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        attachments.append(Attachment(
+            url=f"data:{media_type};base64,{data}", url_fetcher=URLFetcher(), name=name,
+            description=f"Source of this publication: content/{name}", created=stamp, modified=stamp,
+            relationship="Source"))
+    return attachments
+
+
+# ------------------------------------------------------------------ XMP
+
+XMP_NS = {"x": "adobe:ns:meta/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+          "dc": "http://purl.org/dc/elements/1.1/", "xmp": "http://ns.adobe.com/xap/1.0/",
+          "xmpMM": "http://ns.adobe.com/xap/1.0/mm/", "xmpRights": "http://ns.adobe.com/xap/1.0/rights/"}
+
+
+def _finish(pdf, record: Record, edition: PdfEdition) -> None:
+    """WeasyPrint's finisher hook: runs on the pydyf PDF before it is serialised."""
+    for page in pdf.objects:
+        if not (isinstance(page, dict) and page.get("Type") == "/Page"):
+            continue
+        if not edition.annotations:
+            page.pop("Annots", None)
+        if edition.setup.sheet:
+            # WeasyPrint puts the BleedBox at most 10 pt beyond the TrimBox;
+            # the bleed is 3 mm (ISO 15930-7 wants TrimBox inside BleedBox inside MediaBox).
+            left, bottom, right, top = (float(v) for v in page["TrimBox"])
+            b = BLEED_MM * PT_PER_MM
+            page["BleedBox"] = type(page["TrimBox"])([left - b, bottom - b, right + b, top + b])
+    if edition.setup.sheet:
+        _black_marks_in_cmyk(pdf)
+        _images_in_srgb(pdf)
+    if "AF" in pdf.catalog:
+        # WeasyPrint 70 lists each associated file twice in the catalog's /AF
+        # (once from the EmbeddedFiles name tree, once from the file
+        # specifications); each file needs listing once (ISO 32000-2, 14.13).
+        pdf.catalog["AF"] = type(pdf.catalog["AF"])(dict.fromkeys(pdf.catalog["AF"]))
+    reference = pdf.catalog.get("Metadata")
+    if reference is None:
+        raise RenderError(f"WeasyPrint wrote no XMP metadata for the {edition.name} edition")
+    number = reference.decode() if isinstance(reference, bytes) else str(reference)  # pydyf: b"12 0 R"
+    stream = pdf.objects[int(number.split()[0])]
+    stream.stream = [complete_xmp(b"".join(stream.stream), record, edition)]
+
+
+# WeasyPrint draws its crop marks as an SVG in plain RGB black; under a CMYK
+# output intent PDF/X-4 allows no device RGB (ISO 15930-7, 6.2.4), and the
+# stylesheet gives the print edition device-cmyk() colours for everything
+# else. Black is black in either space: K = 1.
+RGB_BLACK = {b"0 0 0 RG": b"0 0 0 1 K", b"0 0 0 rg": b"0 0 0 1 k"}
+
+
+def _black_marks_in_cmyk(pdf) -> None:
+    import pydyf
+
+    for item in pdf.objects:
+        if isinstance(item, pydyf.Stream):
+            item.stream = [RGB_BLACK.get(chunk, chunk) if isinstance(chunk, bytes) else chunk
+                           for chunk in item.stream]
+
+
+def _images_in_srgb(pdf) -> None:
+    """Declare RGB images as sRGB (ICCBased), what an untagged PNG or JPEG means:
+    device-independent colour, which PDF/X-4 allows and the RIP converts to the
+    output intent; device RGB it does not allow (ISO 15930-7, 6.2.4)."""
+    from importlib.resources import files
+
+    import pydyf
+
+    images = [item for item in pdf.objects if isinstance(item, pydyf.Stream)
+              and item.extra.get("Subtype") == "/Image" and item.extra.get("ColorSpace") == "/DeviceRGB"]
+    if not images:
+        return
+    profile = pydyf.Stream([(files("weasyprint.pdf") / "sRGB2014.icc").read_bytes()], pydyf.Dictionary({"N": 3}),
+                           compress=True)
+    pdf.add_object(profile)
+    for image in images:
+        image.extra["ColorSpace"] = pydyf.Array(("/ICCBased", profile.reference))
+
+
+def complete_xmp(packet: bytes, record: Record, edition: PdfEdition) -> bytes:
+    """The XMP view of the metadata record: what WeasyPrint's packet lacks (rights,
+    date, publisher, language, identifiers, editors), and a stable DocumentID in
+    place of its random one.
+
+    Only properties of the schemas XMP itself defines (Dublin Core, XMP Basic,
+    XMP Rights, XMP Media Management) are used: PDF/A-3 needs no extension
+    schema description for them (ISO 19005-3, 6.6.2.3).
+    """
+    from lxml import etree
+
+    start, end = packet.index(b"<x:xmpmeta"), packet.rindex(b"</x:xmpmeta>") + len(b"</x:xmpmeta>")
+    meta = etree.fromstring(packet[start:end])
+    rdf = meta.find("rdf:RDF", XMP_NS)
+    for old in rdf.iterfind(".//xmpMM:DocumentID", XMP_NS):
+        old.getparent().remove(old)
+
+    def q(name):
+        prefix, local = name.split(":")
+        return f"{{{XMP_NS[prefix]}}}{local}"
+
+    description = etree.SubElement(rdf, q("rdf:Description"), nsmap={k: v for k, v in XMP_NS.items() if k != "x"})
+    description.set(q("rdf:about"), "")
+
+    def container(name, kind, values, lang=False):
+        element = etree.SubElement(etree.SubElement(description, q(name)), q(f"rdf:{kind}"))
+        for value in values:
+            item = etree.SubElement(element, q("rdf:li"))
+            if lang:
+                item.set("{http://www.w3.org/XML/1998/namespace}lang", "x-default")
+            item.text = value
+
+    def simple(name, value):
+        etree.SubElement(description, q(name)).text = value
+
+    container("dc:rights", "Alt", [record.rights_statement], lang=True)
+    container("dc:date", "Seq", [record.date.isoformat()])
+    container("dc:publisher", "Bag", [record.publisher])
+    container("dc:language", "Bag", [record.language])
+    if record.editors:
+        container("dc:contributor", "Bag", [c.name for c in record.editors])
+    container("dc:type", "Bag", ["Text"])
+    simple("dc:format", "application/pdf")
+    simple("dc:identifier", record.identifier)
+    container("xmp:Identifier", "Bag", [record.identifier] + [f"{s}:{v}" for s, v in sorted(record.identifiers.items())])
+    simple("xmpRights:Marked", "True")
+    container("xmpRights:Owner", "Bag", [record.rights_holder])
+    if record.website:
+        simple("xmpRights:WebStatement", record.website)
+    simple("xmpMM:DocumentID", f"uuid:{record.stable_uuid()}")
+    simple("xmpMM:InstanceID", f"uuid:{record.stable_uuid(edition.name)}")
+    body = etree.tostring(meta, encoding="utf-8")
+    return packet[:start] + body + packet[end:]

@@ -1,0 +1,225 @@
+"""Stage 4, layout: the paged HTML laid out by WeasyPrint, once per page geometry.
+
+The PDF editions and the EPUB's page map all read a WeasyPrint layout of the
+same paged HTML (templates/print/document.html). What differs between them is
+the page setup: the print shop's sheet has bleed, crop marks and a CMYK
+palette; the screen and archive editions and the EPUB's page map share the
+trimmed page. Each setup is laid out at most once per build, kept in the
+build's Rendering (rendering.shared), never in a module variable, and each
+edition writes its own copy of it.
+
+WeasyPrint reads through a URL fetcher that can only reach the publication,
+the template folders and the colour profile; any refused fetch and any
+WeasyPrint warning fails the build (for our own templates a warning is a bug).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup
+
+from .errors import RenderError
+from .render import Rendering
+
+MAX_DATA_URL_BYTES = 2 * 1024 * 1024
+# The print shop's colour space: Ghostscript's CMYK profile (SWOP-like), from
+# Debian's libgs-common, which `make` installs. PDF/X-4 needs an output intent
+# carrying a CMYK (or other print) ICC profile (ISO 15930-7, 6.2.2).
+CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+# The print sheet reaches this far beyond the trim: the 3 mm bleed, then room
+# for the crop marks, which WeasyPrint draws in the outer half of the CSS
+# bleed area, so they stand outside the BleedBox and are never printed on the
+# finished page.
+MEDIA_MARGIN_MM = 10
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """One page geometry: the trimmed page alone, or the print shop's sheet around it."""
+
+    name: str
+    sheet: bool  # bleed, crop marks and the CMYK palette
+    # WeasyPrint's pdf_variant at layout time, where it matters: it sets the output
+    # intent the rendered document carries (the sheet's, from its @color-profile).
+    variant: str | None = None
+
+
+TRIMMED = PageSetup("trimmed page", sheet=False)
+PRINT_SHEET = PageSetup("print sheet", sheet=True, variant="pdf/x-4")
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """WeasyPrint's layout of one HTML document: the parsed HTML (its etree_element
+    is the tree the boxes point to) and the rendered Document with its pages."""
+
+    html: object
+    document: object
+
+    def pages_copy(self):
+        """A copy of the rendered document for one edition to write: WeasyPrint's writer
+        adds colour profiles to the document it writes, which must not reach a sibling."""
+        copy = self.document.copy()
+        copy.color_profiles = dict(self.document.color_profiles)
+        return copy
+
+
+def paged_html(rendering: Rendering, setup: PageSetup = TRIMMED) -> str:
+    """The HTML WeasyPrint lays out: every PDF edition has the same markup; only the
+    page's bleed, marks and colour profile differ (the setup block in <style>)."""
+    stylesheet = rendering.source("print/print.css") + "\n" + rendering.source("print/house.css")
+    return rendering.render(
+        "print/document.html", sections=_paper_sections(rendering),
+        stylesheet=Markup(stylesheet), setup=setup, page_size=rendering.publication.trim_size,
+        media_margin_mm=MEDIA_MARGIN_MM, cmyk_profile=Markup(CMYK_PROFILE.as_uri()) if setup.sheet else None)
+
+
+def lay_out(rendering: Rendering, setup: PageSetup = TRIMMED) -> LaidOut:
+    """This build's layout of `setup`, made on first use."""
+    key = ("layout", setup)
+    if key not in rendering.shared:
+        if setup.sheet and not CMYK_PROFILE.is_file():
+            raise RenderError(f"the print edition needs the CMYK profile {CMYK_PROFILE}: "
+                              "install Debian's libgs-common (`make` does)")
+        html = paged_html(rendering, setup)
+        extra = [CMYK_PROFILE] if setup.sheet else []
+        with weasyprint_guard(f"the {setup.name} layout", rendering.roots + extra) as fetcher:
+            from weasyprint import HTML  # imported here: the CLI must start fast when nothing renders
+
+            parsed = HTML(string=html, base_url=str(rendering.publication.folder.resolve()) + "/",
+                          url_fetcher=fetcher)
+            rendering.shared[key] = LaidOut(parsed, parsed.render(pdf_variant=setup.variant))
+    return rendering.shared[key]
+
+
+@dataclass(frozen=True)
+class PaperSection:
+    section: object
+    html: Markup
+
+
+def _paper_sections(rendering: Rendering) -> list[PaperSection]:
+    """The section bodies, with what paper needs changed: each footnote moved to its
+    call, where `float: footnote` (CSS GCPM 3, 2.2) sets it at the foot of the page."""
+    key = ("paper sections",)
+    if key not in rendering.shared:
+        rendering.shared[key] = [PaperSection(s.section, Markup(_notes_at_calls(str(s.html))))
+                                 for s in rendering.document.sections]
+    return rendering.shared[key]
+
+
+def _notes_at_calls(html: str) -> str:
+    import lxml.html
+
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    notes = {li.get("id"): li for li in root.iterfind(".//li[@class='footnote-item']")}
+    placed = set()
+    for sup in list(root.iterfind(".//sup[@class='footnote-ref']")):
+        link = sup.find("a")
+        note_id = (link.get("href") or "#")[1:] if link is not None else ""
+        if note_id not in notes or note_id in placed:
+            continue  # a second call of the same note keeps its number, linking to the first
+        placed.add(note_id)
+        note = lxml.html.Element("span", {"class": "footnote", "id": note_id})
+        for back in notes[note_id].iterfind(".//a[@class='footnote-backref']"):
+            _drop_keeping_tail(back)
+        paragraphs = notes[note_id].findall("p") or [notes[note_id]]
+        for index, paragraph in enumerate(paragraphs):
+            _append_text(note, (" " if index else "") + (paragraph.text or ""))
+            for child in list(paragraph):
+                note.append(child)
+        _trim_trailing_space(note)
+        note.tail = sup.tail
+        sup.getparent().replace(sup, note)
+    for block in root.iterfind(".//section[@class='footnotes']"):
+        if all(li.get("id") in placed for li in block.iter("li")):
+            _drop_keeping_tail(block)
+    return (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+
+
+def _append_text(element, text: str) -> None:
+    if len(element):
+        element[-1].tail = (element[-1].tail or "") + text
+    else:
+        element.text = (element.text or "") + text
+
+
+def _trim_trailing_space(element) -> None:
+    if len(element):
+        element[-1].tail = (element[-1].tail or "").rstrip() or None
+    else:
+        element.text = (element.text or "").rstrip()
+
+
+def _drop_keeping_tail(element) -> None:
+    parent, tail = element.getparent(), element.tail or ""
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+# ------------------------------------------------------------ the guard
+
+@contextlib.contextmanager
+def weasyprint_guard(subject: str, roots: list[Path]):
+    """Yield a safe URL fetcher; afterwards, fail on any refused fetch or any WeasyPrint warning.
+
+    A warning about our own templates is a bug (STYLE.md: assert_no_logs), and
+    a refused fetch means content tried to reach what it may not.
+    """
+    fetcher = safe_fetcher(roots)
+    warnings = _WarningCollector()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(warnings)
+    try:
+        yield fetcher
+    finally:
+        logger.removeHandler(warnings)
+    if fetcher.refused:
+        raise RenderError(f"{subject} tried to read what content may not reach: " + "; ".join(fetcher.refused))
+    if warnings.messages:
+        raise RenderError(f"WeasyPrint warned while laying out {subject} (a template bug):\n  "
+                          + "\n  ".join(warnings.messages))
+
+
+class _WarningCollector(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def safe_fetcher(roots: list[Path]):
+    """A WeasyPrint URL fetcher that reads only files under `roots`: no network, no /etc/passwd."""
+    from urllib.parse import unquote, urlsplit
+
+    from weasyprint.urls import URLFetcher
+
+    allowed = [Path(r).resolve() for r in roots]
+
+    class SafeFetcher(URLFetcher):
+        refused: list[str] = []
+
+        def fetch(self, url, headers=None):
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "data" and len(url) <= MAX_DATA_URL_BYTES:
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                if any(path == root or path.is_relative_to(root) for root in allowed):
+                    return super().fetch(url, headers)
+            self.refused.append(url if len(url) < 200 else url[:200] + "…")
+            raise ValueError(f"Octavo refuses to fetch {url[:200]}")
+
+    fetcher = SafeFetcher()
+    fetcher.refused = []
+    return fetcher

@@ -1,0 +1,115 @@
+"""One metadata record per publication; every format's metadata is a view of it.
+
+The XMP packet of the PDF editions (editions/pdf.py), the EPUB's package
+metadata (editions/epub.py), the archive's Dublin Core record (archive.py)
+and any new edition's metadata read this record and nothing else, so a title,
+a rights line or a date is worded once and cannot differ between editions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import uuid
+from dataclasses import dataclass
+
+from .errors import RenderError
+from .model import Contributor, Publication
+
+IDENTIFIER_SCHEMES = ("isbn", "doi", "url")
+
+
+@dataclass(frozen=True)
+class Record:
+    title: str
+    subtitle: str | None
+    full_title: str  # "title: subtitle" (no colon after a title that ends in ? ! . : ;)
+    language: str
+    date: dt.date
+    modified: str  # ISO 8601: a date, or a UTC date-time from SOURCE_DATE_EPOCH
+    creators: tuple[Contributor, ...]
+    editors: tuple[Contributor, ...]
+    publisher: str
+    publisher_short: str
+    publisher_place: str
+    website: str | None
+    rights_holder: str
+    rights: str  # "© 2018 Holder"
+    rights_statement: str  # "© 2018 Holder. All rights reserved." (the words from the label file)
+    series: str | None  # "Focus Asia Policy Brief No. 3": name, kind and number
+    series_name: str | None
+    series_number: str | None
+    description: str
+    keywords: tuple[str, ...]
+    identifier: str  # the primary identifier, as a URI
+    identifiers: dict[str, str]  # scheme -> value as written in publication.yaml
+
+    def edition_identifier(self, edition: str) -> str:
+        """What one edition is called: the publication's identifier and the edition's name."""
+        return f"{self.identifier}#{edition}"
+
+    def stable_uuid(self, *parts: str) -> uuid.UUID:
+        """A UUID that depends only on the identifier (and `parts`): reproducible bytes."""
+        stable = uuid.uuid5(uuid.NAMESPACE_URL, self.identifier)
+        return uuid.uuid5(stable, "/".join(parts)) if parts else stable
+
+    def pdf_id(self, edition: str) -> bytes:
+        """A fixed PDF /ID (ISO 32000-1, 14.4) for one edition."""
+        return hashlib.md5(self.edition_identifier(edition).encode()).hexdigest().encode()
+
+
+def join_title(title: str, subtitle: str | None) -> str:
+    if not subtitle:
+        return title
+    return f"{title}{' ' if title[-1:] in '?!.:;' else ': '}{subtitle}"
+
+
+def primary_identifier(publication: Publication) -> str:
+    """ISBN, DOI or URL when given (in that order), else a UUID derived from the slug."""
+    for scheme in IDENTIFIER_SCHEMES:
+        if scheme in publication.identifiers:
+            return identifier_uri(scheme, publication.identifiers[scheme])
+    seed = f"octavo:{publication.publisher.website or publication.publisher.name}/{publication.slug}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, seed)}"
+
+
+def identifier_uri(scheme: str, value: str) -> str:
+    return {"isbn": f"urn:isbn:{value}", "doi": f"https://doi.org/{value}"}.get(scheme, value)
+
+
+def modified_date(publication: Publication) -> str:
+    """SOURCE_DATE_EPOCH when set (reproducible-builds.org), else the content's date: never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return publication.date.isoformat()
+    if not epoch.isdigit():
+        raise RenderError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{epoch}'")
+    moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def modified_datetime(record: Record) -> dt.datetime:
+    if "T" in record.modified:
+        return dt.datetime.strptime(record.modified, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.combine(dt.date.fromisoformat(record.modified), dt.time(0, 0), tzinfo=dt.timezone.utc)
+
+
+def make_record(publication: Publication, description: str, labels: dict[str, str]) -> Record:
+    p = publication
+    rights = f"© {p.rights_year} {p.rights_holder}"
+    series = None
+    if p.series:
+        number = f"{labels['series_number']} {p.series.number}" if p.series.number else None
+        series = " ".join(x for x in (p.series.name, p.series.kind, number) if x)
+    keywords = [p.publisher.short_name] + ([p.series.name] if p.series else [])
+    return Record(
+        title=p.title, subtitle=p.subtitle, full_title=join_title(p.title, p.subtitle), language=p.language,
+        date=p.date, modified=modified_date(p), creators=p.authors, editors=p.editors,
+        publisher=p.publisher.name, publisher_short=p.publisher.short_name, publisher_place=p.publisher.place,
+        website=p.publisher.website, rights_holder=p.rights_holder, rights=rights,
+        rights_statement=f"{rights}. {labels['all_rights_reserved']}", series=series,
+        series_name=p.series.name if p.series else None,
+        series_number=str(p.series.number) if p.series and p.series.number else None,
+        description=description or join_title(p.title, p.subtitle), keywords=tuple(keywords),
+        identifier=primary_identifier(p), identifiers=dict(p.identifiers))
