@@ -77,22 +77,23 @@ def render_template(env: jinja2.Environment, name: str, **context) -> str:
         raise RenderError(f"template '{name}': {exc.message}; a template uses a field the content does not have") from None
 
 
-def labels(env: jinja2.Environment, language: str) -> dict[str, str]:
+def labels(folders: list[Path], language: str) -> dict[str, str]:
     """The words a reader sees that are not content ("Contents", "Introduced by"), in the
-    publication's language: labels/<language>.yaml, then its primary language, then English."""
-    tags = [language, language.split("-")[0], DEFAULT_LANGUAGE]
+    publication's language: labels/<language>.yaml, then its primary language, then English,
+    each from Octavo's templates and then from the house style, which may change any one word."""
+    tags = list(dict.fromkeys([DEFAULT_LANGUAGE, language.split("-")[0], language]))
     words: dict[str, str] = {}
-    for tag in reversed(list(dict.fromkeys(tags))):
-        try:
-            source = env.loader.get_source(env, f"labels/{tag}.yaml")[0]
-        except jinja2.TemplateNotFound:
-            continue
-        data = yaml.safe_load(source)
-        if not isinstance(data, dict):
-            raise RenderError(f"labels/{tag}.yaml must be a mapping of label: words")
-        words.update({str(k): str(v) for k, v in data.items()})
+    for folder in reversed(folders):
+        for tag in tags:
+            path = folder / "labels" / f"{tag}.yaml"
+            if not path.is_file():
+                continue
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise RenderError(f"{path}: a labels file must be a mapping of label: words")
+            words.update({str(k): str(v) for k, v in data.items()})
     if not words:
-        raise RenderError("no labels file (labels/en.yaml) in the templates")
+        raise RenderError(f"no labels file (labels/{DEFAULT_LANGUAGE}.yaml) in {', '.join(map(str, folders))}")
     return words
 
 
@@ -107,7 +108,7 @@ class Rendering:
         self.templates = Path(templates or DEFAULT_TEMPLATES)
         self.folders = style_folders(publication, self.templates)
         self.env = environment(self.folders)
-        self.labels = labels(self.env, publication.language)
+        self.labels = labels(self.folders, publication.language)
         self.document = build_document(publication, self.env)
         self.record = make_record(publication, self.document.description, self.labels)
         self.shared: dict = {}  # what several editions of this build read: layouts (layout.py)
