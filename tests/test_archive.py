@@ -11,6 +11,7 @@ import pytest
 from lxml import etree
 
 from octavo.archive import verify_bag
+from octavo.editions import EDITIONS
 from octavo.cli import main
 
 from conftest import CONTENT, REPO, SEED_SLUG
@@ -55,7 +56,7 @@ def test_the_checksums_are_sha256_for_every_payload_file(seed_bag):
     assert manifests == ["manifest-sha256.txt", "tagmanifest-sha256.txt"]
     listed = {line.split(maxsplit=1)[1] for line in (seed_bag / "manifest-sha256.txt").read_text().splitlines()}
     payload = {p.relative_to(seed_bag).as_posix() for p in (seed_bag / "data").rglob("*") if p.is_file()}
-    assert listed == payload and len(payload) == 4 + 9 + 1
+    assert listed == payload and len(payload) == len(EDITIONS) + 9 + 1  # every edition, 9 sources, 1 record
     info = (seed_bag / "bag-info.txt").read_text()
     assert "Source-Organization: Institute for Security and Development Policy" in info
     assert "External-Identifier: urn:uuid:" in info

@@ -19,6 +19,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
 from octavo.build import build_publication
+from octavo.editions import EDITION_NAMES
 from octavo.errors import RenderError
 from octavo.verify import read_pdf
 
@@ -250,6 +251,21 @@ def test_screen_edition_is_tagged_titled_linked_and_bookmarked(seed_pdf_editions
         assert section in titles
 
 
+@pytest.mark.parametrize("edition", ("screen", "archive"))
+def test_the_screen_and_archive_editions_are_tagged(seed_pdf_editions, edition):
+    """Both are written from one layout of the trimmed page, each with its structure tree."""
+    root = PdfReader(str(seed_pdf_editions[edition])).trailer["/Root"]
+    assert str(root["/MarkInfo"]["/Marked"]) == "True" and "/StructTreeRoot" in root
+    assert root["/StructTreeRoot"].get_object()["/K"]  # the tree has content, not just a root
+
+
+def test_one_shared_layout_leaves_each_pdf_its_own_output_intent(seed_pdf_editions):
+    """The screen and archive editions share a layout; what each writer adds stays in its own file."""
+    intents = {name: [str(i["/S"]) for i in PdfReader(str(path)).trailer["/Root"].get("/OutputIntents", [])]
+               for name, path in seed_pdf_editions.items()}
+    assert intents == {"print": ["/GTS_PDFX"], "screen": [], "archive": ["/GTS_PDFA1"]}
+
+
 def test_archive_edition_carries_its_sources_and_complete_xmp(seed_pdf_editions):
     path = seed_pdf_editions["archive"]
     reader = PdfReader(str(path))
@@ -365,7 +381,7 @@ def test_build_edition_option_builds_only_what_it_names(tmp_path):
     run = subprocess.run([sys.executable, "-m", "octavo.cli", "build", str(CONTENT / SEED_SLUG),
                           "--out", str(tmp_path), "--edition", "print,sceen"], capture_output=True, text=True, cwd=REPO)
     assert run.returncode != 0 and "Traceback" not in run.stderr
-    assert "unknown edition sceen: choose from print, screen, archive, epub" in run.stderr
+    assert f"unknown edition sceen: choose from {', '.join(EDITION_NAMES)}" in run.stderr
 
 
 def test_unknown_edition_or_trim_size_in_the_yaml_is_a_content_error_with_file_and_line(tmp_path):
