@@ -168,8 +168,8 @@ def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str],
     md.core.ruler.push("octavo_block_ids", _block_ids)
     env = {"docId": doc_id}
     tokens = md.parse(body, env)
-    html = md.renderer.render(tokens, md.options, env)
-    return RenderedBody(html, tuple(_blocks(tokens, first_line, disclaimer_text)))
+    blocks = tuple(_blocks(tokens, first_line, disclaimer_text))  # before rendering, which moves a figure's title
+    return RenderedBody(md.renderer.render(tokens, md.options, env), blocks)
 
 
 # Block elements that get a stable id, the same in every edition: the EPUB's
