@@ -54,6 +54,8 @@ EDITIONS: dict[str, Edition] = {e.name: e for e in (
             ".pdf:write_archive", "..verify:read_pdf"),
     Edition("epub", ".epub", "application/epub+zip", "EPUB 3 for e-readers, with the print edition's page list",
             ".epub:write_epub", "..verify:read_epub"),
+    Edition("web", ".html", "text/html", "one HTML5 page for the web, with Google Scholar's citation tags",
+            ".web:write_web", ".web:read_web"),
 )}
 EDITION_NAMES = tuple(EDITIONS)
 # Names that once meant an edition: "pdf" was the only PDF, now the screen edition.
