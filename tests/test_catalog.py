@@ -26,7 +26,7 @@ from octavo.catalog import (EXIT_MIXED, Outcome, Progress, build_one, changed, e
                             fingerprint, stamp_path, summary, why_build, write_stamp)
 from octavo.cli import main
 
-from conftest import CONTENT, SEED_SLUG, copy_templates, edit
+from conftest import CONTENT, SEED_SLUG, copy_content, copy_templates, edit
 
 SEED_TITLE = "Breaking Deadlock on the Korean Peninsula?"
 
@@ -299,3 +299,15 @@ def test_a_usage_error_is_exit_64_not_a_content_error(capsys):
         main(["build", "--jobs", "0"])
     assert caught.value.code == 64
     assert "--jobs" in capsys.readouterr().err
+
+
+def test_the_fingerprint_covers_every_module_and_the_house_styles(tmp_path):
+    """A change to an edition's module (editions/*.py) or to the house's own style rebuilds."""
+    folder = copy_content(tmp_path)
+    before = catalog.inputs(folder)
+    assert {"code:editions/web.py", "code:editions/pdf.py", "code:catalog.py"} <= before.keys()
+    css = folder.parent / "styles" / "plain" / "print" / "house.css"
+    css.parent.mkdir(parents=True)
+    css.write_text("p { color: black; }\n", encoding="utf-8")
+    now = catalog.inputs(folder)
+    assert catalog.changed(before, now) == ["house file styles/plain/print/house.css"]

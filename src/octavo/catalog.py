@@ -7,8 +7,9 @@ and keeps a stamp beside the outputs of each proven build.
 
 Incremental builds: a publication's *fingerprint* is a SHA-256 over
 everything its editions are made from: every file in its folder (YAML,
-sections, images), the house file, every file of the templates, Octavo's
-version and own source, the installed Python distributions (WeasyPrint,
+sections, images), the house file and the house's own styles
+(content/styles/), every file of the templates, Octavo's version and own
+source (every module, the editions' included), the installed Python distributions (WeasyPrint,
 EbookLib, ... by version) and the editions asked for. The stamp
 (<out>/.<slug>.octavo.json) is written only after a build has been proven and
 published, and records the fingerprint, each input's own digest (so the next
@@ -17,8 +18,8 @@ skipped only when the fingerprint matches and every output is still there as
 it was written. System fonts are not part of the fingerprint: after changing
 fonts, build with --force.
 
-Import discipline: this module imports only the standard library and
-octavo.errors at module level. The pipeline (model, render, build: ~0.4 s)
+Import discipline: this module imports only the standard library,
+octavo.errors and octavo.resources at module level. The pipeline (model, render, build: ~0.4 s)
 and WeasyPrint (~1.3 s) are imported by the workers that render, so a run
 with nothing to do stays well under 0.3 s (`make bench` measures it).
 """
@@ -38,7 +39,7 @@ from typing import TextIO
 
 from . import __version__
 from .errors import EXIT_CONTENT, EXIT_MIXED, EXIT_PROOF, EXIT_RENDER, ContentError, Location, OctavoError, Problem
-from .resources import default_templates
+from .resources import STYLES, default_templates
 
 # Both also defined by the pipeline (model.PUBLICATION_FILE, model.PUBLISHER_FILE,
 # render.DEFAULT_TEMPLATES); repeated here so that deciding "nothing to do"
@@ -93,10 +94,14 @@ def inputs(folder: Path, templates: Path | None = None, editions: Iterable[str] 
     entries = {"octavo:version": _text_digest(__version__),
                "editions:": _text_digest(",".join(editions) if editions is not None else "(default)"),
                "packages:": _text_digest("\n".join(_installed_distributions()))}
-    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
-        entries[f"code:{path.name}"] = _file_digest(path)
+    code = Path(__file__).resolve().parent
+    for path in sorted(code.rglob("*.py")):  # the edition modules in editions/ too
+        entries[f"code:{path.relative_to(code).as_posix()}"] = _file_digest(path)
     entries.update((f"template:{name}", digest) for name, digest in _tree(Path(templates or DEFAULT_TEMPLATES)))
     entries[f"house:{PUBLISHER_FILE}"] = _file_digest(Path(folder).parent / PUBLISHER_FILE)
+    styles = Path(folder).parent / STYLES  # the house's own styles (render.style_folders)
+    if styles.is_dir():
+        entries.update((f"house:{STYLES}/{name}", digest) for name, digest in _tree(styles))
     entries.update((f"source:{name}", digest) for name, digest in _tree(Path(folder)))
     return entries
 

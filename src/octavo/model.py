@@ -17,6 +17,7 @@ from .editions import EDITION_NAMES
 from .errors import ContentError, Location, Problem
 from .markdown import check_body, placed_disclaimers
 from .load import Mapping, MarkdownSource, Sequence, load_markdown_file, load_yaml_file
+from .resources import STYLES, default_templates
 
 PUBLISHER_FILE = "publisher.yaml"
 PUBLICATION_FILE = "publication.yaml"
@@ -240,7 +241,6 @@ DISCLAIMER_SPEC: Spec = {"id": (STR, True), "text": (STR, True), "label": (STR, 
                          "placement": (STR, False)}
 PUBLISHER_SPEC: Spec = {"name": (STR, True), "short_name": (STR, True), "place": (STR, True),
                         "website": (STR, False), "disclaimers": ((Sequence,), True), "style": (STR, False)}
-STYLES_FOLDER = "styles"
 
 
 def load_publisher(content_dir: Path) -> Publisher:
@@ -263,9 +263,8 @@ def load_publisher(content_dir: Path) -> Publisher:
 
 def house_styles(content_dir: Path) -> list[str]:
     """The styles a house may name: its own (content/styles/<name>/) and Octavo's."""
-    from .resources import default_templates
 
-    folders = [Path(content_dir) / STYLES_FOLDER, default_templates() / STYLES_FOLDER]
+    folders = [Path(content_dir) / STYLES, default_templates() / STYLES]
     return sorted({p.name for f in folders if f.is_dir() for p in f.iterdir() if p.is_dir()})
 
 
@@ -275,7 +274,7 @@ def _check_style(style: str, content_dir: Path, where: Location, problems: _Coll
         close = difflib.get_close_matches(style, known, n=1)
         problems.add(where, f"house style '{style}' does not exist",
                      f"did you mean '{close[0]}'?" if close else
-                     f"choose one of {', '.join(known) or '(none)'}, or make content/{STYLES_FOLDER}/{style}/")
+                     f"choose one of {', '.join(known) or '(none)'}, or make content/{STYLES}/{style}/")
 
 
 def _disclaimers(items, source: str, problems: _Collector) -> list[Disclaimer]:

@@ -24,10 +24,9 @@ import yaml
 from . import __version__
 from .errors import RenderError
 from .model import Publication
-from .resources import default_templates
+from .resources import STYLES, default_templates
 
 DEFAULT_TEMPLATES = default_templates()
-STYLES = "styles"
 DEFAULT_LANGUAGE = "en"
 
 

@@ -16,6 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
+# House styles live in a folder of this name: content/styles/<name>/ (the
+# house's own) or <templates>/styles/<name>/ (shipped with Octavo).
+STYLES = "styles"
 
 
 def default_templates() -> Path:
