@@ -32,13 +32,14 @@ def cover_png(first_page_pdf: bytes) -> bytes:
     return out.getvalue()
 
 
-def cover_alt(record: Record) -> str:
-    """The cover's alt text: what the cover shows, in words (WCAG 1.1.1)."""
-    parts = [f"Cover of {record.full_title}"]
+def cover_alt(record: Record, words: dict[str, str]) -> str:
+    """The cover's alt text: what the cover shows, in words (WCAG 1.1.1), in the labels' language."""
+    parts = [f"{words['cover_of']} {record.full_title}"]
     if record.series:
         parts.append(record.series)
     if record.creators:
         names = [c.name for c in record.creators]
-        parts.append("by " + (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]))
+        joined = ", ".join(names[:-1]) + f" {words['and']} " + names[-1] if len(names) > 1 else names[0]
+        parts.append(f"{words['by']} {joined}")
     parts.append(record.publisher)
     return ". ".join(parts[:1] + [", ".join(parts[1:])]) + "."

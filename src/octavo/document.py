@@ -92,7 +92,7 @@ class Document:
         return " ".join(" ".join(b.text.split()) for b in summary.blocks if b.kind != "footnote")
 
 
-def build_document(publication: Publication, env: jinja2.Environment) -> Document:
+def build_document(publication: Publication, env: jinja2.Environment, labels: dict[str, str]) -> Document:
     try:
         partial = env.get_template("partials/disclaimer.html").module
     except jinja2.TemplateError as exc:
@@ -106,7 +106,8 @@ def build_document(publication: Publication, env: jinja2.Environment) -> Documen
 
     sections = []
     for section in publication.sections:
-        body = render_body(section.body, section.id, disclaimer_html, disclaimer_text, section.body_line)
+        body = render_body(section.body, section.id, disclaimer_html, disclaimer_text, section.body_line,
+                           labels["back_to_reference"])
         sections.append(DocumentSection(section, Markup(body.html), body.blocks))
     outline = tuple(OutlineEntry(s.id, s.title) for s in publication.sections)
     return Document(publication, tuple(sections), outline, tuple(source_files(publication)))

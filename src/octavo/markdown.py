@@ -152,7 +152,7 @@ class RenderedBody:
 
 
 def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str],
-                disclaimer_text: Callable[[str], str], first_line: int = 1) -> RenderedBody:
+                disclaimer_text: Callable[[str], str], first_line: int, back_label: str) -> RenderedBody:
     """A section body, parsed once: its XHTML-compatible HTML (footnote ids prefixed
     with doc_id) and the blocks of text it holds, each with its id and source line."""
     md = _parser()
@@ -166,7 +166,7 @@ def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str],
     md.add_render_rule("image", _image)
     md.core.ruler.push("octavo_figures", _figures)
     md.core.ruler.push("octavo_block_ids", _block_ids)
-    env = {"docId": doc_id}
+    env = {"docId": doc_id, "backLabel": back_label}
     tokens = md.parse(body, env)
     blocks = tuple(_blocks(tokens, first_line, disclaimer_text))  # before rendering, which moves a figure's title
     return RenderedBody(md.renderer.render(tokens, md.options, env), blocks)
@@ -270,7 +270,7 @@ def _footnote_anchor(self, tokens, idx, options, env):
     sub = tokens[idx].meta.get("subId", -1)
     refid = f"{ident}-{sub}" if sub > 0 else ident
     number = tokens[idx].meta["id"] + 1
-    label = f"Back to reference {number}" + (f" ({sub + 1})" if sub > 0 else "")
+    label = f"{env['backLabel']} {number}" + (f" ({sub + 1})" if sub > 0 else "")
     return (f' <a href="#fnref{refid}" class="footnote-backref" role="doc-backlink" '
             f'aria-label="{label}">\u21a9\ufe0e</a>')
 

@@ -190,7 +190,7 @@ def _check_fields(data, spec: Spec, what: str, where: Location, problems: _Colle
     """Validate one mapping against its spec; return the valid fields only."""
     if not isinstance(data, Mapping):
         problems.add(getattr(data, "location", None) or where, f"{what} must be a mapping of fields",
-                     "write it as 'field: value' lines (see the README)")
+                     "write it as 'field: value' lines (see docs/authoring.md)")
         return {}
     valid = {}
     for key, value in data.items():

@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlsplit
 from .errors import OctavoError
 from .model import PUBLISHER_FILE, load_publication
 from .render import DEFAULT_TEMPLATES
+from .resources import STYLES
 
 EVENTS = "/__octavo/events"
 VERSION = "/__octavo/version"
@@ -38,7 +39,8 @@ class Preview:
     def __init__(self, folder: Path, templates: Path | None = None):
         self.folder = Path(folder).resolve()
         self.templates = Path(templates or DEFAULT_TEMPLATES).resolve()
-        self.roots = [self.folder, self.templates]
+        styles = self.folder.parent / STYLES  # the house's own styles override the templates
+        self.roots = [self.folder, self.templates] + ([styles] if styles.is_dir() else [])
         self.version = 0
         self.listeners = 0  # pages that have opened the event stream: the reload script ran
         self.changed = threading.Condition()
@@ -77,7 +79,7 @@ class Preview:
 
     def watch(self) -> None:
         from watchfiles import watch
-        paths = [self.folder, self.templates]
+        paths = list(self.roots)
         if (self.folder.parent / PUBLISHER_FILE).is_file():
             paths.append(self.folder.parent / PUBLISHER_FILE)
         for _changes in watch(*paths, stop_event=self.stopping, debounce=200, step=50,

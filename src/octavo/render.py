@@ -82,8 +82,8 @@ def labels(folders: list[Path], language: str) -> dict[str, str]:
     each from Octavo's templates and then from the house style, which may change any one word."""
     tags = list(dict.fromkeys([DEFAULT_LANGUAGE, language.split("-")[0], language]))
     words: dict[str, str] = {}
-    for folder in reversed(folders):
-        for tag in tags:
+    for tag in tags:  # the publication's own language wins over English, whoever gives the English
+        for folder in reversed(folders):
             path = folder / "labels" / f"{tag}.yaml"
             if not path.is_file():
                 continue
@@ -108,7 +108,7 @@ class Rendering:
         self.folders = style_folders(publication, self.templates)
         self.env = environment(self.folders)
         self.labels = labels(self.folders, publication.language)
-        self.document = build_document(publication, self.env)
+        self.document = build_document(publication, self.env, self.labels)
         self.record = make_record(publication, self.document.description, self.labels)
         self.shared: dict = {}  # what several editions of this build read: layouts (layout.py)
 

@@ -81,7 +81,7 @@ def publisher_yaml() -> str:
 # under `house_disclaimers`; a publication that leaves one out fails to build.
 #
 # `octavo new` wrote this starter because there was none: replace every TODO
-# with your publisher's details. The README ("Writing a publication") explains
+# with your publisher's details. docs/authoring.md in Octavo explains
 # every field.
 
 name: "TODO: the publisher's name"    # printed on the title page and the imprint
@@ -109,7 +109,7 @@ def publication_yaml(slug: str, publisher_name: str, house_disclaimers: list[str
 # Replace every TODO. Check your work at any time with
 #     .venv/bin/octavo validate content/{slug}
 # which names each problem with its file and line; `--strict` also refuses
-# the TODOs that are left. The README ("Writing a publication") explains
+# the TODOs that are left. docs/authoring.md in Octavo explains
 # every field.
 
 title: "TODO: the title"

@@ -51,7 +51,7 @@ class Reading:
     path: Path
     text: str
     authors: tuple[str, ...]
-    contributors: tuple[str, ...] = ()
+    contributors: tuple[str, ...] | None = None  # None: this format's reader has no contributor field
     title: str = ""
     language: str = ""
 
@@ -234,7 +234,7 @@ def check_metadata(document: Document, edition: Reading) -> list[Finding]:
                         publication.language)]
     for c in publication.authors:
         findings.append(Finding(edition, "metadata", f"author {c.id}", c.name in edition.authors, c.name))
-    if edition.kind == "EPUB":
+    if edition.contributors is not None:
         for c in publication.editors:
             findings.append(Finding(edition, "metadata", f"editor {c.id}", c.name in edition.contributors, c.name))
     return findings

@@ -195,7 +195,7 @@ def _add_accessibility(book: epub.EpubBook, r: Record, has_pages: bool) -> None:
     summary += " Footnotes link to their notes and back. It contains no flashing, motion or sound."
     book.add_metadata(None, "meta", summary, {"property": "schema:accessibilitySummary"})
     book.add_metadata(None, "meta", A11Y_CONFORMS_TO, {"property": "dcterms:conformsTo"})
-    # The publisher makes the claim (on Octavo's checks: EPUBCheck and DAISY Ace, see the README).
+    # The publisher makes the claim (on Octavo's checks: EPUBCheck and DAISY Ace, see docs/editions.md).
     book.add_metadata(None, "meta", r.publisher, {"property": "a11y:certifiedBy"})
 
 
@@ -206,7 +206,7 @@ def _render_documents(rendering: Rendering) -> dict[str, str]:
     words, record = rendering.labels, rendering.record
     documents = {
         "cover": _render(rendering, "epub/cover.xhtml", words["cover"], cover_src=COVER_IMAGE,
-                         cover_alt=cover_alt(record), body_type="cover"),
+                         cover_alt=cover_alt(record, words), body_type="cover"),
         "titlepage": _render(rendering, "epub/titlepage.xhtml", words["title_page"],
                              body_type="frontmatter titlepage"),
         "imprint": _render(rendering, "epub/imprint.xhtml", words["imprint"], body_type="frontmatter"),
