@@ -88,3 +88,17 @@ def test_an_unknown_style_is_a_content_error_with_its_line(tmp_path, capsys, mon
     assert code == 2
     assert "content/publisher.yaml:7: house style 'modrn' does not exist" in err
     assert "did you mean 'modern'?" in err
+
+
+def test_labels_follow_the_publication_s_language_before_the_house_s_english(tmp_path):
+    """A German paper gets Octavo's German word even where the house style only changed the English one."""
+    from octavo.render import labels
+
+    octavo, house = tmp_path / "octavo", tmp_path / "house"
+    for folder, name, text in ((octavo, "en", "contents: Contents\nimprint: Imprint\n"),
+                               (octavo, "de", "contents: Inhalt\n"),
+                               (house, "en", "contents: Table of Contents\nimprint: Colophon\n")):
+        (folder / "labels").mkdir(parents=True, exist_ok=True)
+        (folder / "labels" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    assert labels([house, octavo], "de-AT") == {"contents": "Inhalt", "imprint": "Colophon"}
+    assert labels([house, octavo], "en") == {"contents": "Table of Contents", "imprint": "Colophon"}

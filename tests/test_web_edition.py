@@ -14,7 +14,7 @@ from lxml import html as lxml_html
 from octavo.build import build_publication
 
 from conftest import CONTENT, FIXTURES, SEED_SLUG, build_expecting_proof_failure, copy_content, copy_templates
-from webcheck import PHONE_WIDTH, axe_violations, describe, nu_errors
+from webcheck import PHONE_WIDTH, axe_violations, describe, nu_errors, page_overflow
 
 FEATURES = FIXTURES / "epub-content" / "grid-resilience"
 
@@ -131,3 +131,20 @@ def test_the_proof_fails_on_a_web_page_that_drops_the_imprint(tmp_path):
     report = build_expecting_proof_failure(copy_content(tmp_path), tmp_path / "out", templates, editions=("web",))
     assert {(f.edition.kind, f.what, f.subject) for f in report.failures} == {("HTML", "disclaimer", "house-opinions")}
     assert not (tmp_path / "out" / f"{SEED_SLUG}.html").exists()
+
+
+def test_nothing_sticks_out_of_a_phone_screen(tmp_path):
+    """WCAG 1.4.10 at 390 px: a table wider than the screen scrolls in its own box, and a long
+    unbreakable string (a URL, an identifier) breaks instead of widening the page."""
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(FEATURES.parent, content)
+    section = next((content / FEATURES.name / "sections").glob("02-*.md"))
+    columns = [f"Interconnector capacity column {n}" for n in range(9)]
+    table = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n| " + " | ".join("1,000 MW" for _ in columns) + " |\n"
+    section.write_text(section.read_text(encoding="utf-8") + "\n" + table + "\nSee " + "x" * 400 + ".\n",
+                       encoding="utf-8")
+    path = build_publication(content / FEATURES.name, tmp_path / "out", editions=("web",)).outputs[0]
+    found = page_overflow(path, width=PHONE_WIDTH)
+    assert found["outside"] == [] and found["scrollWidth"] == found["viewport"] == PHONE_WIDTH, found

@@ -129,3 +129,18 @@ def test_a_missing_tool_is_an_error_not_a_pass(tmp_path, monkeypatch):
         nu_errors(path)
     with pytest.raises(WebcheckUnavailable, match="chromium"):
         webcheck._chromium()
+
+
+def test_page_overflow_names_what_sticks_out_and_not_what_scrolls_in_its_own_box(tmp_path):
+    from webcheck import page_overflow
+
+    wide = "<table><tr>" + "".join(f"<td>column{n:02d}-with-a-long-unbreakable-heading</td>" for n in range(8)) + "</tr></table>"
+    page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>t</title>"
+            "<style>.scroll { display: block; overflow-x: auto; max-width: 100%; }</style></head><body><main>"
+            f"<div class='scroll'>{wide}</div><div id='fixed' style='width: 800px'>wide</div>"
+            f"<p id='word'>{'x' * 300}</p></main></body></html>")
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    found = page_overflow(path, width=390)
+    assert found["viewport"] == 390 and found["scrollWidth"] > 390
+    assert found["outside"] == ["div#fixed", "p#word"]  # the table scrolls inside its box: not named

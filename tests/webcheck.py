@@ -266,13 +266,63 @@ def axe_violations(path: Path, width: int = DESKTOP_WIDTH, height: int | None = 
     when axe finds none. The viewport is exactly `width` pixels (not mobile
     emulation, which would lay a page without a viewport meta at 980).
     """
+    source = _axe_source()
+
+    def run(browser, session, url):
+        loaded = browser.send("Runtime.evaluate", {"expression": source}, session=session)
+        if "exceptionDetails" in loaded:
+            raise WebcheckFailed(f"axe-core did not load: {loaded['exceptionDetails']}")
+        return _evaluate(browser, session, _RUN_AXE % (json.dumps(url), json.dumps(list(tags))), path)
+
+    return json.loads(_in_page(path, width, height, timeout, run))
+
+
+_OVERFLOW = """(async () => {
+  if (document.readyState !== 'complete') await new Promise(done => addEventListener('load', done));
+  await document.fonts.ready;
+  const viewport = document.documentElement.clientWidth;
+  const scrolls = el => /(auto|scroll)/.test(getComputedStyle(el).overflowX);
+  const outside = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const box = el.getBoundingClientRect();
+    // Outside the viewport itself, or holding text that runs out of its own box (a long word).
+    const hasText = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    const spills = hasText && el.scrollWidth > el.clientWidth + 1 && !scrolls(el)
+                   && getComputedStyle(el).display !== 'inline';
+    if (box.width === 0 || (box.right <= viewport + 0.5 && box.left >= -0.5 && !spills)) continue;
+    let parent = el.parentElement, inScroller = false;
+    for (; parent && parent !== document.body; parent = parent.parentElement) {
+      if (scrolls(parent)) { inScroller = true; break; }
+    }
+    if (!inScroller) outside.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : ''));
+  }
+  return JSON.stringify({viewport, scrollWidth: document.documentElement.scrollWidth, outside});
+})()"""
+
+
+def page_overflow(path: Path, width: int = PHONE_WIDTH, height: int | None = None, timeout: float = 60) -> dict:
+    """What sticks out of a `width`-pixel viewport (WCAG 1.4.10, reflow): {"viewport", "scrollWidth",
+    "outside": elements wider than the viewport that do not scroll inside a box of their own}."""
+    return json.loads(_in_page(path, width, height, timeout,
+                               lambda browser, session, url: _evaluate(browser, session, _OVERFLOW, path)))
+
+
+def _evaluate(browser, session: str, expression: str, path: Path) -> str:
+    result = browser.send("Runtime.evaluate", {"expression": expression, "awaitPromise": True,
+                                               "returnByValue": True}, session=session)
+    if "exceptionDetails" in result:
+        raise WebcheckFailed(f"the check failed on {path}: {result['exceptionDetails']}")
+    return result["result"]["value"]
+
+
+def _in_page(path: Path, width: int, height: int | None, timeout: float, run):
+    """Open the file in headless Chromium at `width` x `height` CSS pixels and return run(browser, session, url)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(path)
-    source = _axe_source()
     chromium = _chromium()
     height = height or (844 if width <= 600 else 900)
-    with tempfile.TemporaryDirectory(prefix="webcheck-axe-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="webcheck-") as tmp:
         browser = _DevTools(chromium, Path(tmp) / "profile", width, height, time.monotonic() + timeout)
         try:
             target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -287,15 +337,7 @@ def axe_violations(path: Path, width: int = DESKTOP_WIDTH, height: int | None = 
             if navigated.get("errorText"):
                 raise WebcheckFailed(f"Chromium could not open {path}: {navigated['errorText']}")
             browser.wait_for("Page.loadEventFired", session)
-            loaded = browser.send("Runtime.evaluate", {"expression": source}, session=session)
-            if "exceptionDetails" in loaded:
-                raise WebcheckFailed(f"axe-core did not load: {loaded['exceptionDetails']}")
-            result = browser.send("Runtime.evaluate",
-                                  {"expression": _RUN_AXE % (json.dumps(url), json.dumps(list(tags))),
-                                   "awaitPromise": True, "returnByValue": True}, session=session)
-            if "exceptionDetails" in result:
-                raise WebcheckFailed(f"axe.run failed on {path}: {result['exceptionDetails']}")
-            return json.loads(result["result"]["value"])
+            return run(browser, session, url)
         finally:
             browser.close()
 
