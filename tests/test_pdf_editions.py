@@ -389,7 +389,7 @@ def test_unknown_edition_or_trim_size_in_the_yaml_is_a_content_error_with_file_a
     from octavo.model import load_publication
 
     folder = copy_content(tmp_path)
-    edit(folder / "publication.yaml", "editions: [print, screen, archive, epub]", "editions: [print, screan]")
+    edit(folder / "publication.yaml", "editions: [print, screen, archive, epub, web]", "editions: [print, screan]")
     edit(folder / "publication.yaml", "trim_size: A4", "trim_size: 20cm 30cm")
     with pytest.raises(ContentError) as caught:
         load_publication(folder)
