@@ -180,13 +180,20 @@ def test_names_in_japanese_and_with_diacritics_are_real_text(edition, sample):
 
 
 def test_the_body_start_is_found_across_a_footnote_call_and_only_there():
-    from octavo.verify import _find_body_start, skeleton
+    """The byline lies between the title and the body's first words as printed: with the
+    footnote call's number (Block.shown), so the number cannot hide the body's start."""
+    from types import SimpleNamespace
 
-    start = skeleton("Dialogue resumed in 2018, after a year of")
+    from octavo.markdown import Block
+    from octavo.verify import _byline_region, skeleton
+
+    block = Block("s-b1", "paragraph", "Dialogue resumed in 2018, after a year of talks", 1,
+                  shown="Dialogue resumed2 in 2018, after a year of talks")
+    section = SimpleNamespace(title="Closing Remarks", blocks=(block,))
     text = skeleton("Closing Remarks Zoë Müller-Łukasiewicz, Université de Genève "
                     "Dialogue resumed2 in 2018, after a year of talks")
-    assert _find_body_start(text, start) == text.index("dialogue")
-    assert _find_body_start(skeleton("Dialogue was resumed in 2018, after a year of"), start) is None
+    assert _byline_region(text, section) == skeleton("Zoë Müller-Łukasiewicz, Université de Genève")
+    assert _byline_region(skeleton("Closing Remarks Dialogue resumed in 2018, after a year"), section) is None
 
 
 @pytest.mark.parametrize("edition", ["print", "screen"])

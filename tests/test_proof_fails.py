@@ -73,7 +73,9 @@ def test_disclaimer_dropped_from_the_epub_template_fails_the_epub_only(tmp_path)
 
 def test_byline_missing_from_the_pdf_only(tmp_path):
     templates = copy_templates(tmp_path)
-    edit(templates / "print" / "document.html", "{{ byline(s.section) }}", "")
+    # The print template's own section macro, without the byline the shared partial prints.
+    edit(templates / "print" / "document.html", '{% from "partials/section.html" import section_text with context %}',
+         '{% macro section_text(s) %}{{ caller() }}<div class="body">{{ s.html }}</div>{% endmacro %}')
     report = build_expecting_proof_failure(CONTENT / SEED_SLUG, tmp_path / "out", templates)
     missing = failures(report)
     assert {kind for kind, _, _ in missing} == {"PDF"}

@@ -180,7 +180,8 @@ def test_cli_check_on_built_editions(seed_pdf, seed_epub):
     assert run.returncode == 0, run.stderr
     assert "ok      disclaimer house-opinions" in run.stdout
     assert "ok      attribution zhu-feng at 'A Perspective from China'" in run.stdout
-    assert "checks passed" in run.stdout
+    assert "ok      blocks 10 of 10" in run.stdout
+    assert "proof: 10 blocks, 3 disclaimers, 11 attributions proven in each of 2 editions" in run.stdout
 
 
 def test_the_repo_copy_of_the_seed_matches_shared_seed():

@@ -104,11 +104,12 @@ def build_document(publication: Publication, env: jinja2.Environment, labels: di
     def disclaimer_text(disclaimer_id: str) -> str:
         return publication.disclaimer(disclaimer_id).text
 
-    sections = []
+    sections, notes = [], 0
     for section in publication.sections:
         body = render_body(section.body, section.id, disclaimer_html, disclaimer_text, section.body_line,
-                           labels["back_to_reference"])
+                           labels["back_to_reference"], notes)
         sections.append(DocumentSection(section, Markup(body.html), body.blocks))
+        notes += body.notes
     outline = tuple(OutlineEntry(s.id, s.title) for s in publication.sections)
     return Document(publication, tuple(sections), outline, tuple(source_files(publication)))
 

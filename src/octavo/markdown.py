@@ -141,20 +141,28 @@ class Block:
 
     id: str
     kind: str
-    text: str
+    text: str  # the words, as in the source (inline disclaimers placed)
     line: int
+    shown: str = ""  # as a reader sees it: the text with its footnote call numbers
+    label: str = ""  # a footnote's number, on its first paragraph
+    calls: tuple[tuple[str, str], ...] = ()  # each footnote call: (its number, the words just before it)
 
 
 @dataclass(frozen=True)
 class RenderedBody:
     html: str
     blocks: tuple[Block, ...]
+    notes: int  # how many footnotes it prints (the next section's numbers follow on)
 
 
 def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str],
-                disclaimer_text: Callable[[str], str], first_line: int, back_label: str) -> RenderedBody:
+                disclaimer_text: Callable[[str], str], first_line: int, back_label: str,
+                notes_before: int = 0) -> RenderedBody:
     """A section body, parsed once: its XHTML-compatible HTML (footnote ids prefixed
-    with doc_id) and the blocks of text it holds, each with its id and source line."""
+    with doc_id) and the blocks of text it holds, each with its id and source line.
+
+    Footnotes are numbered through the publication, as the PDF editions count
+    them: this body's first note is number notes_before + 1 in every edition."""
     md = _parser()
     md.add_render_rule("octavo_disclaimer", lambda self, tokens, idx, options, env:
                        disclaimer_html(tokens[idx].meta["id"]))
@@ -166,10 +174,11 @@ def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str],
     md.add_render_rule("image", _image)
     md.core.ruler.push("octavo_figures", _figures)
     md.core.ruler.push("octavo_block_ids", _block_ids)
-    env = {"docId": doc_id, "backLabel": back_label}
+    env = {"docId": doc_id, "backLabel": back_label, "notesBefore": notes_before}
     tokens = md.parse(body, env)
-    blocks = tuple(_blocks(tokens, first_line, disclaimer_text))  # before rendering, which moves a figure's title
-    return RenderedBody(md.renderer.render(tokens, md.options, env), blocks)
+    blocks = tuple(_blocks(tokens, first_line, disclaimer_text, notes_before))  # before rendering, which moves a figure's title
+    notes = sum(1 for t in tokens if t.type == "footnote_open")
+    return RenderedBody(md.renderer.render(tokens, md.options, env), blocks, notes)
 
 
 # Block elements that get a stable id, the same in every edition: the EPUB's
@@ -213,33 +222,48 @@ def _image(self, tokens, idx, options, env):
 _CONTAINERS = {"list_item_open": "list item", "blockquote_open": "block quote", "footnote_open": "footnote"}
 
 
-def _blocks(tokens, first_line: int, disclaimer_text: Callable[[str], str]) -> list[Block]:
+def _blocks(tokens, first_line: int, disclaimer_text: Callable[[str], str], notes_before: int) -> list[Block]:
     blocks, stack = [], []  # stack: (kind, id) of the open containers
+    label = ""  # the number of the footnote whose first paragraph comes next
     for index, token in enumerate(tokens):
+        if token.type == "footnote_open":
+            label = str(notes_before + token.meta["id"] + 1)
         if token.type in _CONTAINERS:
             stack.append((_CONTAINERS[token.type], token.attrGet("id")))
         elif token.type in ("list_item_close", "blockquote_close", "footnote_close"):
             stack.pop()
         elif token.type in ("code_block", "fence"):
-            blocks.append(Block(token.attrGet("id"), "code", token.content, first_line + token.map[0]))
+            blocks.append(Block(token.attrGet("id"), "code", token.content, first_line + token.map[0], token.content))
         elif token.type == "inline" and index > 0:
             opening = tokens[index - 1]
             text = _inline_text(token, disclaimer_text)
             if not any(ch.isalnum() for ch in text):
                 continue
+            calls: list[tuple[str, str]] = []
+            shown = _inline_text(token, disclaimer_text, notes_before, calls)
             kind = {"heading_open": "heading", "th_open": "table cell", "td_open": "table cell"}.get(opening.type)
             if kind is None:
                 kind = "figure caption" if opening.tag == "figure" else stack[-1][0] if stack else "paragraph"
             block_id = opening.attrGet("id") or next((i for _, i in reversed(stack) if i), None)
             line = first_line + (token.map or opening.map or [0])[0]
-            blocks.append(Block(block_id, kind, text, line))
+            note_label = label if kind == "footnote" else ""
+            label = "" if kind == "footnote" else label
+            blocks.append(Block(block_id, kind, text, line, shown, note_label, tuple(calls)))
     return blocks
 
 
-def _inline_text(token, disclaimer_text: Callable[[str], str]) -> str:
-    """The words an inline token shows a reader: footnote call numbers and image alt text left out."""
+def _inline_text(token, disclaimer_text: Callable[[str], str], notes_before: int | None = None,
+                 calls: list | None = None) -> str:
+    """The words an inline token shows a reader, image alt text left out; with `notes_before`,
+    each footnote call's number where the editions print it (and, into `calls`, each call's
+    number with the 40 characters before it)."""
     words = []
     for child in token.children or []:
+        if child.type == "footnote_ref" and notes_before is not None:
+            number = str(notes_before + child.meta["id"] + 1)
+            if calls is not None:
+                calls.append((number, "".join(words)[-40:]))
+            words.append(number)
         if child.type in ("text", "code_inline"):
             words.append(child.content)
         elif child.type == "octavo_disclaimer":
@@ -255,7 +279,7 @@ def _inline_text(token, disclaimer_text: Callable[[str], str]) -> str:
 # and DPUB-ARIA roles, so reading systems can show them as pop-up notes.
 def _footnote_ref(self, tokens, idx, options, env):
     ident = self.rules["footnote_anchor_name"](tokens, idx, options, env)
-    caption = str(tokens[idx].meta["id"] + 1)
+    caption = str(env["notesBefore"] + tokens[idx].meta["id"] + 1)
     sub = tokens[idx].meta.get("subId", -1)
     refid = f"{ident}-{sub}" if sub > 0 else ident
     return (f'<sup class="footnote-ref"><a href="#fn{ident}" id="fnref{refid}" '
@@ -269,7 +293,7 @@ def _footnote_anchor(self, tokens, idx, options, env):
     ident = self.rules["footnote_anchor_name"](tokens, idx, options, env)
     sub = tokens[idx].meta.get("subId", -1)
     refid = f"{ident}-{sub}" if sub > 0 else ident
-    number = tokens[idx].meta["id"] + 1
+    number = env["notesBefore"] + tokens[idx].meta["id"] + 1
     label = f"{env['backLabel']} {number}" + (f" ({sub + 1})" if sub > 0 else "")
     return (f' <a href="#fnref{refid}" class="footnote-backref" role="doc-backlink" '
             f'aria-label="{label}">\u21a9\ufe0e</a>')
@@ -283,4 +307,5 @@ def _footnote_open(self, tokens, idx, options, env):
     ident = self.rules["footnote_anchor_name"](tokens, idx, options, env)
     # No role: DPUB-ARIA 1.1 deprecates doc-endnote; the EPUB makes each note an
     # <aside role="doc-footnote"> (epub._popup_footnotes).
-    return f'<li id="fn{ident}" class="footnote-item" epub:type="footnote">'
+    number = env["notesBefore"] + tokens[idx].meta["id"] + 1
+    return f'<li id="fn{ident}" class="footnote-item" value="{number}" epub:type="footnote">'

@@ -244,7 +244,8 @@ def _popup_footnotes(tree: etree._Element, words: dict[str, str]) -> None:
         section.set("aria-label", words["notes"])
         for ol in list(section.iterfind(f"{{{XHTML}}}ol")):
             position = section.index(ol)
-            for number, li in enumerate(ol.iterfind(f"{{{XHTML}}}li"), start=1):
+            for li in ol.iterfind(f"{{{XHTML}}}li"):
+                number = li.attrib.pop("value")  # numbered through the publication, as in print
                 aside = etree.Element(f"{{{XHTML}}}aside", {"id": li.get("id"), "class": "footnote"})
                 aside.set(EPUB_TYPE, "footnote")
                 aside.set("role", "doc-footnote")

@@ -1,0 +1,122 @@
+"""The completeness proof: every block of the document (paragraph, heading, list item, table
+cell, block quote, figure caption, footnote) in every edition, in reading order, once; every
+footnote on the page of its call in the PDF editions. Each check shown failing, naming the
+block's file and line and the edition."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from octavo.build import build_publication
+from octavo.cli import main
+from octavo.model import load_publication
+from octavo.render import Rendering
+from octavo.verify import read_edition, verify
+
+from conftest import SEED_SLUG, build_expecting_proof_failure, copy_content, copy_templates, edit
+
+NOTES = 30
+
+
+def with_notes(tmp_path: Path) -> Path:
+    """The seed with two more sections: one paragraph calling 30 notes, then one calling 2."""
+    folder = copy_content(tmp_path)
+    sentences = " ".join(f"Sentence number {n} has a note.[^n{n}]" for n in range(1, NOTES + 1))
+    notes = "\n".join(f"[^n{n}]: This is the text of note number {n}, which says something." for n in range(1, NOTES + 1))
+    (folder / "sections" / "08-notes.md").write_text(
+        f"---\ntitle: Notes\nrole: chapter\nauthors: [isdp]\n---\n{sentences}\n\n{notes}\n", encoding="utf-8")
+    (folder / "sections" / "09-more.md").write_text(
+        "---\ntitle: More Notes\nrole: appendix\nauthors: [isdp]\n---\n"
+        "A later note.[^a] And another.[^b]\n\n[^a]: The first note of the appendix.\n\n"
+        "[^b]: The second note of the appendix.\n", encoding="utf-8")
+    edit(folder / "publication.yaml", "  - sections/07-conclusion.md",
+         "  - sections/07-conclusion.md\n  - sections/08-notes.md\n  - sections/09-more.md")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def noted(tmp_path_factory):
+    root = tmp_path_factory.mktemp("noted")
+    return build_publication(with_notes(root), root / "out")
+
+
+def test_every_note_is_printed_on_the_page_of_its_call(noted):
+    assert noted.report.ok, noted.report.summary()
+    for path in noted.outputs:
+        if path.suffix != ".pdf":
+            continue
+        pages = read_edition(path).pages
+        for n in range(1, NOTES + 1):
+            holding = [i for i, page in enumerate(pages) if f"note number {n}," in " ".join(page.split())]
+            assert len(holding) == 1, (path.name, n, holding)
+
+
+def test_notes_are_numbered_through_the_publication_in_every_edition(noted):
+    """The appendix's notes are 31 and 32 in every edition, as the PDFs count them."""
+    for path in noted.outputs:
+        text = " ".join(read_edition(path).text.split())
+        assert re.search(r"A later note\.\s?31 And another\.\s?32", text), path.name
+        if path.suffix in (".epub",):
+            assert "31. The first note of the appendix" in text
+    web = next(p for p in noted.outputs if p.suffix == ".html").read_text(encoding="utf-8")
+    assert 'value="31"' in web and 'value="32"' in web  # the list numbers its notes 31 and 32
+
+
+def test_check_prints_what_it_proved_for_each_edition(noted, capsys):
+    folder = Path(noted.publication.folder)
+    code = main(["check", *map(str, noted.outputs), "--publication", str(folder)])
+    out = capsys.readouterr().out
+    assert code == 0
+    blocks = sum(len(s.blocks) for s in noted.document.sections)
+    tally = f"{blocks} blocks, 3 disclaimers, 13 attributions proven"
+    assert out.count(f"  {tally}\n") == len(noted.outputs)
+    assert f"proof: {tally} in each of {len(noted.outputs)} editions" in out
+
+
+def test_notes_the_layout_drops_are_reported_with_their_line(tmp_path):
+    """Without footnote-policy: line and with a padded note area, WeasyPrint 70 defers notes that do
+    not fit and drops those still waiting at the end: the proof names each, with its line."""
+    templates = copy_templates(tmp_path)
+    edit(templates / "print" / "print.css", "float: footnote; footnote-policy: line;", "float: footnote;")
+    edit(templates / "print" / "print.css", "padding-top: 1pt; margin-top: 4mm;", "padding-top: 2mm; margin-top: 5mm;")
+    report = build_expecting_proof_failure(with_notes(tmp_path), tmp_path / "out", templates, editions=("screen",))
+    problems = {(f.what, f.problem) for f in report.failures}
+    assert ("block", "missing") in problems or ("footnote", "on another page") in problems, report.summary()
+    first = report.failures[0]
+    assert re.search(r"sections/08-notes\.md:\d+", first.where), first
+    assert "PDF" in report.summary()
+
+
+def test_a_paragraph_missing_from_the_editions_is_named_with_its_file_and_line(noted, tmp_path):
+    folder = copy_content(tmp_path)
+    edit(folder / "sections" / "07-conclusion.md", "\nFor over a decade,",
+         "\nA paragraph added after the editions were built.\n\nFor over a decade,")
+    report = verify(Rendering(load_publication(folder)).document, noted.outputs)
+    missing = [f for f in report.failures if f.what == "block"]
+    assert {f.edition.path for f in missing} == set(noted.outputs)
+    assert {(f.problem, f.where.split("content/")[-1]) for f in missing} == {
+        ("missing", f"{SEED_SLUG}/sections/07-conclusion.md:8")}
+    assert "A paragraph added after the editions were built." in report.summary()
+
+
+def test_paragraphs_in_the_wrong_order_are_reported(noted, tmp_path):
+    folder = copy_content(tmp_path)
+    conclusion = folder / "sections" / "07-conclusion.md"
+    head, first, second = re.split(r"\n(?=We hope|For over a decade)", conclusion.read_text(encoding="utf-8"))
+    conclusion.write_text(f"{head}\n{second.rstrip()}\n\n{first.rstrip()}\n", encoding="utf-8")
+    report = verify(Rendering(load_publication(folder)).document, noted.outputs[:1])
+    assert [(f.what, f.problem) for f in report.failures] == [("block", "out of order")]
+
+
+def test_a_block_printed_twice_is_reported_as_duplicated(tmp_path):
+    templates = copy_templates(tmp_path)
+    edit(templates / "epub" / "section.xhtml", '{% from "partials/section.html" import section_text with context %}',
+         '{% from "partials/byline.html" import byline with context %}'
+         '{% macro section_text(s) %}{{ caller() }}{{ byline(s.section) }}{{ s.html }}{{ s.html }}{% endmacro %}')
+    report = build_expecting_proof_failure(copy_content(tmp_path), tmp_path / "out", templates, editions=("epub",))
+    duplicated = {f.subject for f in report.failures if f.problem == "duplicated"}
+    assert "paragraph sec-02-introduction-b1" in duplicated
+    assert all(f.problem == "duplicated" for f in report.failures)
