@@ -168,6 +168,17 @@ CASES: dict[str, Case] = {
     # --- what only rendering can see: a stylesheet reaching outside the allowed roots
     "file:///etc/passwd in CSS": Case(lambda f: None, "file:///etc/passwd", "may not reach", exit=3,
                                       validate=False, templates=_css_reads_passwd),
+    # --- no silent loss at the source (more in test_source_loss.py)
+    "duplicate YAML key": Case(replace(PUB, "language: en", "language: en\ntitle: Another Title"),
+                               at(PUB, "language: en", 1), "'title' is given twice: first at line"),
+    "duplicate key in front matter": Case(replace(CONCLUSION, "role: closing", "role: closing\nrole: chapter"),
+                                          "07-conclusion.md:4", "'role' is given twice: first at line 3"),
+    "control character in a section": Case(replace(CONCLUSION, "In so doing,", "In so doing,\x0c"),
+                                           "07-conclusion.md:6", "U+000C (form feed) at column"),
+    "NUL byte": Case(replace(CONCLUSION, "In so doing,", "In so doing,\x00"),
+                     "07-conclusion.md:6", "the file holds a NUL byte (U+0000)"),
+    "deep YAML nesting": Case(replace(PUB, "language: en", "language: en\nkeywords: " + "[" * 400 + "]" * 400),
+                              at(PUB, "language: en", 1), "nested more than 50 levels deep"),
 }
 
 
