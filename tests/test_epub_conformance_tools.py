@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from octavo.model import load_publication
 
 from conftest import REPO
 
@@ -30,7 +29,7 @@ def built(tmp_path_factory):
     from octavo.build import build_publication
 
     result = build_publication(FEATURES, tmp_path_factory.mktemp("conformance"))
-    return next(p for p in result.outputs if p.suffix == ".epub"), load_publication(FEATURES)
+    return next(p for p in result.outputs if p.suffix == ".epub"), result.document
 
 
 def _altered(epub: Path, target: Path, name: str, old: bytes, new: bytes) -> Path:
@@ -46,15 +45,16 @@ def _altered(epub: Path, target: Path, name: str, old: bytes, new: bytes) -> Pat
 
 @pytest.mark.skipif(not shutil.which("pandoc"), reason="pandoc is installed by `make conformance`")
 def test_pandoc_check_names_a_missing_disclaimer(built, tmp_path):
-    epub, publication = built
-    assert conformance.pandoc(epub, publication) == []
+    epub, document = built
+    assert conformance.pandoc(epub, document) == []
     broken = _altered(epub, tmp_path / "b.epub", "EPUB/imprint.xhtml", b"fictional test publication", b"publication")
-    assert conformance.pandoc(broken, publication) == ["disclaimer 'house-fiction' missing"]
+    assert conformance.pandoc(broken, document) == ["disclaimer 'house-fiction' missing"]
 
 
 @pytest.mark.skipif(not shutil.which("ebook-meta"), reason="calibre is installed by `make conformance`")
 def test_calibre_check_names_a_missing_author(built, tmp_path):
-    epub, publication = built
+    epub, document = built
+    publication = document.publication
     assert conformance.calibre(epub, publication) == []
     broken = _altered(epub, tmp_path / "b.epub", "EPUB/content.opf",
                       b'<dc:creator id="contributor-li-wei">Li Wei</dc:creator>', b"")

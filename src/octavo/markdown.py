@@ -56,9 +56,15 @@ class Image:
 
 
 def check_body(body: str, path: Path, first_line: int, folder: Path) -> list[Problem]:
-    """Every problem in a section body: raw HTML, bad images."""
+    """Every problem in a section body: raw HTML, bad images and links, and what the
+    renderer would silently lose: text nested deeper than it reads, a footnote call
+    with no note, a note that nothing calls."""
     problems = []
-    tokens = _parser(html=True).parse(body, {})
+    env: dict = {}
+    parser = _parser(html=True)
+    tokens = parser.parse(body, env)
+    problems.extend(_check_nesting(tokens, parser.options["maxNesting"], path, first_line))
+    problems.extend(_check_footnotes(body, env, path, first_line))
     for token in tokens:
         line = first_line + token.map[0] if token.map else first_line
         where = Location(path, line)
@@ -78,6 +84,41 @@ def check_body(body: str, path: Path, first_line: int, folder: Path) -> list[Pro
                 # literal text; say so rather than print "[x](file:///etc/passwd)".
                 for match in REFUSED_LINK_RE.finditer(child.content):
                     problems.extend(_check_link(match.group(1), where))
+                # A call of a note that is not defined stays literal text: "[^nope]".
+                for match in FOOTNOTE_CALL_RE.finditer(child.content):
+                    problems.append(Problem(where, f"the footnote call [^{match.group(1)}] has no note",
+                                            f"define it on a line of its own: [^{match.group(1)}]: the note's text"))
+    return problems
+
+
+FOOTNOTE_CALL_RE = re.compile(r"\[\^([^\]\s]+)\]")
+
+
+def _check_nesting(tokens, limit: int, path: Path, first_line: int) -> list[Problem]:
+    """markdown-it stops reading a block nested `limit` levels deep and drops the rest of it
+    (and what follows in the same container) without a word: refuse that text instead."""
+    for token in tokens:
+        deepest = max([token.level] + [child.level for child in token.children or []])
+        if deepest >= limit - 1:
+            line = first_line + token.map[0] if token.map else first_line
+            return [Problem(Location(path, line), f"the text nests {limit} levels deep here (lists in lists, "
+                            "quotes in quotes, emphasis in emphasis); the renderer reads no deeper and would drop it",
+                            "flatten the structure: Octavo's renderer reads at most about 9 lists or quotes "
+                            "inside each other")]
+    return []
+
+
+def _check_footnotes(body: str, env: dict, path: Path, first_line: int) -> list[Problem]:
+    """A footnote that nothing calls is never printed: say where it is defined."""
+    problems = []
+    lines = body.splitlines()
+    for label, used in env.get("footnotes", {}).get("refs", {}).items():
+        if used != -1:
+            continue
+        label = label.removeprefix(":")
+        offset = next((i for i, text in enumerate(lines) if text.lstrip().startswith(f"[^{label}]:")), 0)
+        problems.append(Problem(Location(path, first_line + offset), f"the footnote [^{label}] is never called",
+                                f"call it in the text with [^{label}], or delete the note"))
     return problems
 
 

@@ -537,6 +537,7 @@ def _section(folder: Path, source: MarkdownSource, contributors: dict[str, Contr
     _warn_body(source, problems)
     if "title" not in fields:
         return None
+    _warn_repeated_title(source, fields["title"], problems)
     return Section(id=f"sec-{source.path.stem}", path=source.path, title=_text(fields["title"]), role=role,
                    authors=tuple(people["authors"]), perspective_of=tuple(people["perspective_of"]),
                    body=source.body, body_line=source.body_line)
@@ -615,6 +616,26 @@ def _warn_body(source: MarkdownSource, problems: _Collector) -> None:
             problems.warn(Location(source.path, start), f"a paragraph of {words} words",
                           f"readers lose their way in paragraphs over {LONG_PARAGRAPH_WORDS} words: split it")
         paragraph = []
+
+
+HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+
+
+def _warn_repeated_title(source: MarkdownSource, title: str, problems: _Collector) -> None:
+    """Every edition prints the title from the front matter: a heading that repeats it prints it twice."""
+    for offset, line in enumerate(source.body.splitlines()):
+        if not line.strip():
+            continue
+        match = HEADING_RE.match(line)
+        if match and _letters(match.group(1)) == _letters(title):
+            problems.warn(Location(source.path, source.body_line + offset),
+                          f"the heading '{line.strip()}' repeats the section's title",
+                          "delete it: every edition prints the title from 'title:' in the front matter")
+        return
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def _warn_uncredited(contributors: list[Contributor], sections: list[Section], problems: _Collector) -> None:
