@@ -120,7 +120,7 @@ def pdf_page_starts(pdf: Path) -> list[str]:
     """Each PDF page's text block (running heads and folios left out, as the proof reads it)."""
     from octavo.verify import pdf_text_blocks
 
-    return pdf_text_blocks(pdf)
+    return pdf_text_blocks(pdf)[0]  # (the visible text of each page, what is not seen)
 
 
 # ------------------------------------------------------------- conformance

@@ -102,3 +102,33 @@ def test_labels_follow_the_publication_s_language_before_the_house_s_english(tmp
         (folder / "labels" / f"{name}.yaml").write_text(text, encoding="utf-8")
     assert labels([house, octavo], "de-AT") == {"contents": "Inhalt", "imprint": "Colophon"}
     assert labels([house, octavo], "en") == {"contents": "Table of Contents", "imprint": "Colophon"}
+
+
+def test_a_house_with_narrow_margins_loses_no_line_to_the_proof(tmp_path):
+    """The margins come from one file, print/page.yaml, read by the CSS and by the proof: a house
+    that sets 12 mm margins gets text nearer the edge, and the proof reads all of it. A house
+    stylesheet cannot move the margins behind the proof's back: document.html sets them last."""
+    from test_seed_publication import seed_paragraphs
+
+    folder = styled_copy(tmp_path, "narrow")
+    style = folder.parent / "styles" / "narrow" / "print"
+    style.mkdir(parents=True)
+    (style / "page.yaml").write_text("top: 12\nbottom: 12\nleft: 15\nright: 15\n", encoding="utf-8")
+    (style / "house.css").write_text("@page { margin: 50mm; }\n", encoding="utf-8")
+    result = build_publication(folder, tmp_path / "out", editions=("screen",))
+    assert result.report.ok, result.report.summary()
+    pdf = result.outputs[0]
+    text = skeleton(read_pdf(pdf, result.document.page).text)
+    assert all(skeleton(p.removeprefix("Disclaimer: ")) in text for p in seed_paragraphs()[2:])
+    # Body text stands 12 to 20 mm below the top edge, where a fixed 20 mm band would have cut it.
+    document = pypdfium2.PdfDocument(str(pdf))
+    try:
+        mm = 72 / 25.4
+        near_top = []
+        for sheet in list(document)[3:]:
+            left, bottom, right, top = sheet.get_trimbox()
+            near_top.append(sheet.get_textpage().get_text_bounded(left, top - 20 * mm, right, top - 12 * mm))
+    finally:
+        document.close()
+    words = skeleton(" ".join(near_top))
+    assert len(words) > 100 and words[:40] in text

@@ -346,7 +346,11 @@ def test_the_print_edition_needs_no_font_or_profile_from_outside(seed_pdf_editio
 def test_running_heads_and_folios_stand_outside_the_text_block_the_proof_reads(edition, seed_pdf_editions):
     # Verso: the publication's title; recto: the section and its author; folios at the foot.
     reader = PdfReader(str(seed_pdf_editions[edition]))
-    furniture = 20 * MM  # verify.PAGE_FURNITURE_PT
+    from octavo.render import DEFAULT_TEMPLATES, page_geometry
+    from octavo.verify import MARGIN_SLACK_MM
+
+    geometry = page_geometry([DEFAULT_TEMPLATES])
+    furniture = (geometry.top - MARGIN_SLACK_MM) * MM  # what the proof leaves out at the top
     heads = {}
     for index in (3, 4):  # pages 4 (verso) and 5 (recto)
         page, pieces = reader.pages[index], []
@@ -354,7 +358,7 @@ def test_running_heads_and_folios_stand_outside_the_text_block_the_proof_reads(e
             (text.strip(), tm[4] * cm[1] + tm[5] * cm[3] + cm[5])))
         top, bottom = float(page.trimbox.top), float(page.trimbox.bottom)
         head = [t for t, y in pieces if t and top - y < furniture]
-        folio = [t for t, y in pieces if t and y - bottom < furniture]
+        folio = [t for t, y in pieces if t and y - bottom < (geometry.bottom - MARGIN_SLACK_MM) * MM]
         assert folio == [str(index + 1)], (index, folio)
         heads[index + 1] = " ".join(head)
     assert heads[4] == "Breaking Deadlock on the Korean Peninsula?"

@@ -70,6 +70,10 @@ class Document:
     sections: tuple[DocumentSection, ...]
     outline: tuple[OutlineEntry, ...]
     sources: tuple[tuple[str, Path], ...]  # (name inside content/, path)
+    page: object = None  # render.PageGeometry: where a paged edition's text block lies
+    # The imprint as every edition prints it (partials/front.html): its heading, then the
+    # house and imprint disclaimers, then the rights line. The proof finds those disclaimers there.
+    imprint: tuple[str, str] = ("", "")
 
     @property
     def disclaimers(self) -> tuple[Disclaimer, ...]:
@@ -92,7 +96,8 @@ class Document:
         return " ".join(" ".join(b.text.split()) for b in summary.blocks if b.kind != "footnote")
 
 
-def build_document(publication: Publication, env: jinja2.Environment, labels: dict[str, str]) -> Document:
+def build_document(publication: Publication, env: jinja2.Environment, labels: dict[str, str],
+                   page=None) -> Document:
     try:
         partial = env.get_template("partials/disclaimer.html").module
     except jinja2.TemplateError as exc:
@@ -111,7 +116,9 @@ def build_document(publication: Publication, env: jinja2.Environment, labels: di
         sections.append(DocumentSection(section, Markup(body.html), body.blocks))
         notes += body.notes
     outline = tuple(OutlineEntry(s.id, s.title) for s in publication.sections)
-    return Document(publication, tuple(sections), outline, tuple(source_files(publication)))
+    rights = f"© {publication.rights_year} {publication.rights_holder}. {labels['all_rights_reserved']}"
+    return Document(publication, tuple(sections), outline, tuple(source_files(publication)), page,
+                    (labels["imprint"], rights))
 
 
 def source_files(publication: Publication) -> list[tuple[str, Path]]:

@@ -74,7 +74,7 @@ def paged_html(rendering: Rendering, setup: PageSetup = TRIMMED) -> str:
     stylesheet = rendering.source("print/print.css") + "\n" + rendering.source("print/house.css")
     return rendering.render(
         "print/document.html", sections=_paper_sections(rendering),
-        stylesheet=Markup(stylesheet), setup=setup, page_size=rendering.publication.trim_size,
+        stylesheet=Markup(stylesheet), setup=setup, page_size=rendering.publication.trim_size, page=rendering.page,
         media_margin_mm=MEDIA_MARGIN_MM, cmyk_profile=Markup(CMYK_PROFILE.as_uri()) if setup.sheet else None)
 
 

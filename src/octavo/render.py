@@ -16,6 +16,7 @@ only wants its own colours changes one CSS file.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -76,6 +77,32 @@ def render_template(env: jinja2.Environment, name: str, **context) -> str:
         raise RenderError(f"template '{name}': {exc.message}; a template uses a field the content does not have") from None
 
 
+@dataclass(frozen=True)
+class PageGeometry:
+    """The margins of the PDF editions' pages, in millimetres (print/page.yaml): the CSS
+    and the proof both read them, so the band the proof leaves out is where the furniture is."""
+
+    top: float
+    bottom: float
+    left: float
+    right: float
+
+
+def page_geometry(folders: list[Path]) -> PageGeometry:
+    for folder in folders:
+        path = folder / "print" / "page.yaml"
+        if path.is_file():
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            try:
+                values = {side: float(data[side]) for side in ("top", "bottom", "left", "right")}
+            except (TypeError, KeyError, ValueError):
+                raise RenderError(f"{path}: give top, bottom, left and right as millimetres") from None
+            if not all(5 <= v <= 80 for v in values.values()):
+                raise RenderError(f"{path}: each margin must lie between 5 and 80 mm")
+            return PageGeometry(**values)
+    raise RenderError(f"no print/page.yaml in {', '.join(map(str, folders))}")
+
+
 def labels(folders: list[Path], language: str) -> dict[str, str]:
     """The words a reader sees that are not content ("Contents", "Introduced by"), in the
     publication's language: labels/<language>.yaml, then its primary language, then English,
@@ -108,7 +135,8 @@ class Rendering:
         self.folders = style_folders(publication, self.templates)
         self.env = environment(self.folders)
         self.labels = labels(self.folders, publication.language)
-        self.document = build_document(publication, self.env, self.labels)
+        self.page = page_geometry(self.folders)
+        self.document = build_document(publication, self.env, self.labels, self.page)
         self.record = make_record(publication, self.document.description, self.labels)
         self.shared: dict = {}  # what several editions of this build read: layouts (layout.py)
 

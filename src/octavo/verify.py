@@ -27,15 +27,17 @@ from lxml import etree
 from .document import Document
 from .editions import EDITIONS, edition_for_file
 from .errors import OctavoError
+from .visible import html_visible_text
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "c": "urn:oasis:names:tc:opendocument:xmlns:container", "x": "http://www.w3.org/1999/xhtml"}
 BODY_PREFIX_CHARS = 60
-# Running heads and folios live in the page margins. The proof reads the text
-# block only, so a page break inside a paragraph does not interleave furniture
-# with the text: anything nearer than this to the trimmed page's top or bottom
-# edge is not counted (20 mm, in PDF points).
-PAGE_FURNITURE_PT = 20 / 25.4 * 72
+PT_PER_MM = 72 / 25.4
+# Running heads and folios stand in the page's top and bottom margins (print/page.yaml).
+# The proof reads the text block only, so a page break inside a paragraph does not
+# interleave furniture with the text: what lies in a margin, less this much (a line's
+# ascenders may reach a little above the text block), is not counted.
+MARGIN_SLACK_MM = 2
 
 
 def skeleton(text: str) -> str:
@@ -55,6 +57,7 @@ class Reading:
     title: str = ""
     language: str = ""
     pages: tuple[str, ...] | None = None  # each page's text, for a paged edition
+    unseen: tuple = ()  # visible.Unseen: text in the file that a reader cannot see, left out of `text`
 
 
 @dataclass(frozen=True)
@@ -122,61 +125,77 @@ class Report:
 
 # ------------------------------------------------------------ reading back
 
-def read_pdf(path: Path) -> Reading:
+def read_pdf(path: Path, page=None) -> Reading:
     from pypdf import PdfReader
 
     reader = PdfReader(str(path))
-    pages = tuple(pdf_text_blocks(path))
+    blocks, unseen = pdf_text_blocks(path, page)
+    pages = tuple(blocks)
     text = "\n".join(pages)
     info = reader.metadata or {}
     authors = tuple(a.strip() for a in str(info.get("/Author", "")).split(",") if a.strip())
     language = str(reader.trailer["/Root"].get("/Lang", ""))
-    return Reading("PDF", path, text, authors, title=str(info.get("/Title", "")), language=language, pages=pages)
+    return Reading("PDF", path, text, authors, title=str(info.get("/Title", "")), language=language, pages=pages,
+                   unseen=tuple(unseen))
 
 
-def pdf_text_blocks(path: Path) -> list[str]:
-    """Each page's text block (page furniture left out), read with PDFium (the PDF engine of Chromium).
+def pdf_text_blocks(path: Path, page=None) -> tuple[list[str], list]:
+    """Each page's visible text block (page furniture left out; visible.py says what is seen),
+    read with PDFium (the PDF engine of Chromium), and the text a reader cannot see.
+    `page` is the render.PageGeometry the edition was laid out with (default: Octavo's own).
 
     PDFium reads it in C: pypdf's text extraction gave the same letters but
     took about 0.1 s a page, three quarters of a long paper's build
     (`make bench`); PDFium takes about 4 ms.
     """
-    import pypdfium2
+    from .render import DEFAULT_TEMPLATES, page_geometry
+    from .visible import pdf_visible_text
 
-    document = pypdfium2.PdfDocument(str(path))
-    try:
-        blocks = []
-        for page in document:
-            left, bottom, right, top = page.get_trimbox()
-            blocks.append(page.get_textpage().get_text_bounded(
-                left, bottom + PAGE_FURNITURE_PT, right, top - PAGE_FURNITURE_PT))
-        return blocks
-    finally:
-        document.close()
+    geometry = page or page_geometry([DEFAULT_TEMPLATES])
+    return pdf_visible_text(path, (geometry.top - MARGIN_SLACK_MM) * PT_PER_MM,
+                            (geometry.bottom - MARGIN_SLACK_MM) * PT_PER_MM)
 
 
-def read_epub(path: Path) -> Reading:
+def read_epub(path: Path, page=None) -> Reading:
     with zipfile.ZipFile(path) as zf:
         container = etree.fromstring(zf.read("META-INF/container.xml"))
         opf_path = container.find(".//c:rootfile", NS).get("full-path")
         opf = etree.fromstring(zf.read(opf_path))
         base = PurePosixPath(opf_path).parent
         manifest = {item.get("id"): item.get("href") for item in opf.iterfind(".//opf:manifest/opf:item", NS)}
-        texts = []
-        for ref in opf.iterfind(".//opf:spine/opf:itemref", NS):
-            document = etree.fromstring(zf.read(str(base / manifest[ref.get("idref")])))
-            body = document.find("x:body", NS)
-            texts.append(" ".join(body.itertext()) if body is not None else "")
+        texts, unseen = [], []
+        for number, ref in enumerate(opf.iterfind(".//opf:spine/opf:itemref", NS), start=1):
+            name = base / manifest[ref.get("idref")]
+            document = etree.fromstring(zf.read(str(name)))
+            # What the book's own CSS shows (visible.py): the stylesheets it links, in order.
+            sheets = [zf.read(_zip_path(name.parent, link.get("href"))).decode("utf-8", "replace")
+                      for link in document.iterfind(".//x:head/x:link", NS)
+                      if "stylesheet" in (link.get("rel") or "").split()]
+            text, hidden = html_visible_text(document, sheets, number)
+            texts.append(text)
+            unseen.extend(hidden)
     meta = opf.find("opf:metadata", NS)
     return Reading(
         "EPUB", path, "\n".join(texts),
         authors=tuple(e.text or "" for e in meta.iterfind("dc:creator", NS)),
         contributors=tuple(e.text or "" for e in meta.iterfind("dc:contributor", NS)),
         title=" ".join(e.text or "" for e in meta.iterfind("dc:title", NS)),
-        language=(meta.findtext("dc:language", "", NS)))
+        language=(meta.findtext("dc:language", "", NS)), unseen=tuple(unseen))
 
 
-def read_edition(path: Path, shown_as: Path | None = None) -> Reading:
+def _zip_path(folder: PurePosixPath, href: str) -> str:
+    """A link's target inside the zip, "../" resolved (an EPUB's paths are relative to the document)."""
+    parts = []
+    for part in (folder / href.split("#")[0]).parts:
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part not in (".", ""):
+            parts.append(part)
+    return "/".join(parts)
+
+
+def read_edition(path: Path, shown_as: Path | None = None, page=None) -> Reading:
     """Read a built edition with its edition's reader; `shown_as` is the name reports
     use (a temporary file's final name), and the name that says which edition it is."""
     path = Path(path)
@@ -187,7 +206,7 @@ def read_edition(path: Path, shown_as: Path | None = None) -> Reading:
     if not path.is_file():
         raise OctavoError(f"{path}: no such file; build it first with 'octavo build'")
     try:
-        reading = edition.read(path)
+        reading = edition.read(path, page)
     except Exception as exc:  # a damaged file is a verdict, not a crash
         raise OctavoError(f"{path}: cannot read this {edition.name} edition ({exc})") from None
     return dataclasses.replace(reading, path=shown_as) if shown_as else reading
@@ -196,10 +215,30 @@ def read_edition(path: Path, shown_as: Path | None = None) -> Reading:
 # ------------------------------------------------------------------ checks
 
 def check_edition(document: Document, edition: Reading) -> list[Finding]:
-    return (check_blocks(document, edition)
-            + check_disclaimers(document, edition)
-            + check_attributions(document, edition)
-            + check_metadata(document, edition))
+    findings = (check_blocks(document, edition)
+                + check_disclaimers(document, edition)
+                + check_attributions(document, edition)
+                + check_metadata(document, edition)
+                + check_off_the_page(edition))
+    return [_why_unseen(f) for f in findings]
+
+
+def check_off_the_page(edition: Reading) -> list[Finding]:
+    """A glyph outside the trim box is cut off (print) or off the page (screen): the edition fails."""
+    return [Finding(edition, "text", f"on page {u.page}", False, " ".join(u.text.split())[:SHOWN_CHARS],
+                    problem="outside the trim box", count=0)
+            for u in edition.unseen if u.why == "outside the trim box"]
+
+
+def _why_unseen(finding: Finding) -> Finding:
+    """A missing item that the file holds where no reader can see it: say where and why."""
+    if finding.ok or finding.problem != "missing" or not finding.expected:
+        return finding
+    key = skeleton(finding.expected)[:BODY_PREFIX_CHARS]
+    for unseen in finding.edition.unseen:
+        if key and key in skeleton(unseen.text):
+            return dataclasses.replace(finding, problem=f"hidden ({unseen.why}, page {unseen.page})")
+    return finding
 
 
 # A block this long is unlikely to recur by chance: found again outside its place, it is duplicated.
@@ -305,9 +344,22 @@ def _block_problem(edition: Reading, section, block, problem: str) -> Finding:
 
 
 def check_disclaimers(document: Document, edition: Reading) -> list[Finding]:
+    """Each disclaimer in its own place: an inline one inside its paragraph (a block, which
+    check_blocks finds in order), an imprint one in the imprint, between its heading and the
+    rights line. Anywhere else in the file is not enough."""
     text = skeleton(edition.text)
-    return [Finding(edition, "disclaimer", d.id, skeleton(d.text) in text, d.text)
-            for d in document.disclaimers]
+    heading, rights = (skeleton(part) for part in document.imprint)
+    start = text.find(heading) if heading else -1
+    end = text.find(rights, start) if start >= 0 and rights else -1
+    imprint = text[start:end] if 0 <= start < end else ""
+    findings = []
+    for d in document.disclaimers:
+        words = skeleton(d.text)
+        if d.placement == "imprint" and words in text and words not in imprint:
+            findings.append(Finding(edition, "disclaimer", d.id, False, d.text, problem="not in the imprint"))
+        else:
+            findings.append(Finding(edition, "disclaimer", d.id, words in text, d.text))
+    return findings
 
 
 def check_attributions(document: Document, edition: Reading) -> list[Finding]:
@@ -355,5 +407,5 @@ def verify(document: Document, paths: list[Path] | dict[Path, Path]) -> Report:
     names = paths if isinstance(paths, dict) else {p: p for p in paths}
     report = Report()
     for path, shown_as in names.items():
-        report.findings.extend(check_edition(document, read_edition(path, shown_as)))
+        report.findings.extend(check_edition(document, read_edition(path, shown_as, document.page)))
     return report

@@ -26,7 +26,7 @@ class Edition:
     media_type: str
     summary: str  # one line for `octavo build --help` and the docs
     writer: str  # "module:function", called as function(rendering, target: Path)
-    reader: str  # "module:function", called as function(path) -> verify.Reading
+    reader: str  # "module:function", called as function(path, page) -> verify.Reading (page: render.PageGeometry)
 
     def filename(self, slug: str) -> str:
         return f"{slug}{self.suffix}"
@@ -34,8 +34,8 @@ class Edition:
     def write(self, rendering, target: Path) -> None:
         _function(self.writer)(rendering, target)
 
-    def read(self, path: Path):
-        return _function(self.reader)(path)
+    def read(self, path: Path, page=None):
+        return _function(self.reader)(path, page)
 
 
 def _function(spec: str):

@@ -28,6 +28,7 @@ from .. import pagemap
 from ..metadata import Record
 from ..render import Rendering
 from ..verify import Reading
+from ..visible import html_visible_text
 
 XHTML = "http://www.w3.org/1999/xhtml"
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -161,13 +162,11 @@ def _as_html(tree):
 
 # ---------------------------------------------------------------- reading
 
-def read_web(path: Path) -> Reading:
+def read_web(path: Path, page=None) -> Reading:
     """The page as a browser shows it: the body's text (no script, no style), and its metadata."""
     document = lxml_html.parse(str(path)).getroot()
-    body = document.find("body")
-    for hidden in body.iter("script", "style", "template"):
-        hidden.drop_tree()
+    text, unseen = html_visible_text(document, [])  # the page's own <style> is read with it
     metas = document.findall(".//head/meta")
     authors = tuple(m.get("content", "") for m in metas if m.get("name") == "citation_author")
-    return Reading("HTML", path, " ".join(body.itertext()), authors,
-                   title=document.findtext(".//head/title") or "", language=document.get("lang", ""))
+    return Reading("HTML", path, text, authors, title=document.findtext(".//head/title") or "",
+                   language=document.get("lang", ""), unseen=tuple(unseen))

@@ -1,0 +1,359 @@
+"""What a reader can see: the proof counts text only where it is visible.
+
+In a PDF (read with PDFium) a text object is not seen, and its words are not
+counted, when
+- a glyph of it lies outside the trim box (cut off by the print shop, or off
+  the page on screen; the proof also fails the edition for it);
+- its font is smaller than 6 pt;
+- it is drawn invisibly (text rendering mode 3 or 7) or fully transparent;
+- its colour has less than WCAG AA's 4.5:1 contrast against what is rendered
+  behind it (white text on white paper);
+- something is drawn over it (no pixel of its box differs from what covers it).
+
+The background is the paper where no other object touches the text's box; only
+pages where one does (a band, a tinted box, a rectangle laid over the text) are
+rendered, with PDFium, and the colour behind the text measured there.
+
+In an (X)HTML edition (EPUB, web), text is not seen where the edition's own CSS
+(its stylesheets, read with tinycss2 and matched with cssselect2, the libraries
+WeasyPrint itself uses) hides it: display: none, visibility: hidden, a zero font
+size, opacity 0, or a text colour equal to its background; or the HTML `hidden`
+attribute.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from dataclasses import dataclass
+
+MIN_FONT_PT = 6.0
+MIN_CONTRAST = 4.5
+# A covered text's box holds no pixel that stands out from what covers it by this much.
+MIN_INK_CONTRAST = 1.5
+TRIM_TOLERANCE_PT = 0.5
+RENDER_SCALE = 1.0
+PAPER = (255, 255, 255)
+INVISIBLE_MODES = (3, 7)  # PDF text rendering modes: neither fill nor stroke (ISO 32000-1, 9.3.6)
+
+
+@dataclass(frozen=True)
+class Unseen:
+    """Text that is in the file but that a reader cannot see, and why."""
+
+    page: int  # 1-based; 0 for a document without pages
+    text: str
+    why: str
+
+    def __str__(self) -> str:
+        where = f"page {self.page}: " if self.page else ""
+        words = " ".join(self.text.split())
+        return f"{where}'{words[:80]}{'…' if len(words) > 80 else ''}' ({self.why})"
+
+
+# ------------------------------------------------------------------- PDF
+
+def pdf_visible_text(path, above_pt: float, below_pt: float) -> tuple[list[str], list[Unseen]]:
+    """Each page's visible text within its text block (the trim box less `above_pt` at the
+    top and `below_pt` at the foot, where the furniture stands), and what is not visible."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(path))
+    pages, unseen = [], []
+    try:
+        for number, page in enumerate(document, start=1):
+            text, hidden = _page_text(page, number, above_pt, below_pt)
+            pages.append(text)
+            unseen.extend(hidden)
+    finally:
+        document.close()
+    return pages, unseen
+
+
+def _page_text(page, number: int, above_pt: float, below_pt: float) -> tuple[str, list[Unseen]]:
+    import pypdfium2.raw as pdfium
+
+    trim = page.get_trimbox()
+    textpage = page.get_textpage()
+    texts, others = _objects(page)
+    verdicts: dict[int, str] = {}  # raw object address -> why it is not seen
+    to_measure = []
+    for obj in texts:
+        why = _text_object_problem(obj, trim)
+        if why:
+            verdicts[_address(obj.raw)] = why
+        elif any(_overlap(obj.get_bounds(), bounds) for bounds in others):
+            to_measure.append(obj)
+        elif _contrast(_fill(obj), PAPER) < MIN_CONTRAST:
+            verdicts[_address(obj.raw)] = f"contrast {_contrast(_fill(obj), PAPER):.1f}:1 against the paper"
+    if to_measure:
+        verdicts.update(_measure(page, to_measure))
+    left, bottom, right, top = trim
+    if not verdicts:
+        return textpage.get_text_bounded(left, bottom + below_pt, right, top - above_pt), []
+    return _text_without(textpage, verdicts, number, (left, bottom + below_pt, right, top - above_pt))
+
+
+def _objects(page) -> tuple[list, list[tuple[float, float, float, float]]]:
+    """The page's text objects (WeasyPrint draws text on the page itself), and the page-space
+    bounds of everything else that is drawn: paths, images, shadings, and what forms hold
+    (a form's own box is only its extent; its drawings are placed by its matrix)."""
+    import pypdfium2.raw as pdfium
+
+    texts, others, forms = [], [], {}
+    for obj in page.get_objects(max_depth=8):
+        matrices = [forms[level] for level in range(obj.level) if level in forms]
+        if obj.type == pdfium.FPDF_PAGEOBJ_FORM:
+            forms[obj.level] = obj.get_matrix()
+            for deeper in [level for level in forms if level > obj.level]:
+                del forms[deeper]
+        elif obj.type == pdfium.FPDF_PAGEOBJ_TEXT and obj.level == 0:
+            texts.append(obj)
+        else:
+            others.append(_placed(obj.get_bounds(), reversed(matrices)))
+    return texts, others
+
+
+def _placed(bounds, matrices):
+    """Bounds in a form's space carried into the page's, through each enclosing form's matrix."""
+    left, bottom, right, top = bounds
+    corners = [(left, bottom), (left, top), (right, bottom), (right, top)]
+    for m in matrices:
+        corners = [(m.a * x + m.c * y + m.e, m.b * x + m.d * y + m.f) for x, y in corners]
+    xs, ys = [x for x, _ in corners], [y for _, y in corners]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _text_object_problem(obj, trim) -> str | None:
+    import pypdfium2.raw as pdfium
+
+    left, bottom, right, top = obj.get_bounds()
+    t_left, t_bottom, t_right, t_top = trim
+    if (left < t_left - TRIM_TOLERANCE_PT or right > t_right + TRIM_TOLERANCE_PT
+            or bottom < t_bottom - TRIM_TOLERANCE_PT or top > t_top + TRIM_TOLERANCE_PT):
+        return "outside the trim box"
+    if pdfium.FPDFTextObj_GetTextRenderMode(obj.raw) in INVISIBLE_MODES:
+        return "drawn invisibly"
+    size = ctypes.c_float()
+    pdfium.FPDFTextObj_GetFontSize(obj.raw, size)
+    matrix = obj.get_matrix()
+    scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
+    if size.value * scale < MIN_FONT_PT - 0.01:
+        return f"{size.value * scale:.1f} pt, under {MIN_FONT_PT:g} pt"
+    if _fill(obj, alpha=True)[3] == 0:
+        return "fully transparent"
+    return None
+
+
+def _fill(obj, alpha: bool = False) -> tuple[int, ...]:
+    import pypdfium2.raw as pdfium
+
+    channels = [ctypes.c_uint() for _ in range(4)]
+    pdfium.FPDFPageObj_GetFillColor(obj.raw, *channels)
+    values = tuple(c.value for c in channels)
+    return values if alpha else values[:3]
+
+
+def _measure(page, objects) -> dict[int, str]:
+    """Render the page and compare each text's colour with the colour most of its box shows."""
+    image = page.render(scale=RENDER_SCALE, may_draw_forms=False).to_pil().convert("RGB")
+    crop_left, _, _, crop_top = page.get_cropbox()
+    verdicts = {}
+    for obj in objects:
+        left, bottom, right, top = obj.get_bounds()
+        box = (max(0, int((left - crop_left) * RENDER_SCALE)), max(0, int((crop_top - top) * RENDER_SCALE)),
+               min(image.width, int((right - crop_left) * RENDER_SCALE) + 1),
+               min(image.height, int((crop_top - bottom) * RENDER_SCALE) + 1))
+        if box[2] <= box[0] or box[3] <= box[1]:
+            continue
+        region = image.crop(box)
+        colours = region.getcolors(region.width * region.height)
+        background = max(colours)[1]
+        ink = max(_contrast(colour, background) for _, colour in colours)
+        fill = _fill(obj)
+        if _contrast(fill, background) < MIN_CONTRAST:
+            verdicts[_address(obj.raw)] = f"contrast {_contrast(fill, background):.1f}:1 against its background"
+        elif ink < MIN_INK_CONTRAST:  # its colour would show, but no pixel of it does
+            verdicts[_address(obj.raw)] = "covered by what is drawn over it"
+    return verdicts
+
+
+def _text_without(textpage, verdicts: dict[int, str], number: int, block) -> tuple[str, list[Unseen]]:
+    """The page's text, character by character, without the characters of unseen objects
+    (and without those outside the text block), and the unseen texts."""
+    import pypdfium2.raw as pdfium
+
+    left, bottom, right, top = block
+    shown, hidden, current = [], {}, None
+    for index in range(textpage.count_chars()):
+        char = chr(pdfium.FPDFText_GetUnicode(textpage.raw, index))
+        obj = pdfium.FPDFText_GetTextObject(textpage.raw, index)
+        why = verdicts.get(_address(obj)) if obj else None
+        if why:
+            hidden.setdefault(_address(obj), [why, []])[1].append(char)
+            current = None
+            continue
+        box = [ctypes.c_double() for _ in range(4)]
+        pdfium.FPDFText_GetCharBox(textpage.raw, index, *box)
+        x0, x1, y0, y1 = (b.value for b in box)
+        if char.strip() and not (x1 >= left and x0 <= right and y1 >= bottom and y0 <= top):
+            continue
+        shown.append(char)
+        current = obj
+    unseen = [Unseen(number, "".join(chars), why) for why, chars in hidden.values()]
+    return "".join(shown), unseen
+
+
+def _address(handle) -> int:
+    return ctypes.cast(handle, ctypes.c_void_p).value or 0
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _contrast(one, other) -> float:
+    """WCAG 2.1's contrast ratio of two sRGB colours."""
+    def luminance(colour):
+        linear = [(c / 255 / 12.92) if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4
+                  for c in colour[:3]]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    bright, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (bright + 0.05) / (dark + 0.05)
+
+
+# ---------------------------------------------------------------- (X)HTML
+
+HIDING_DISPLAY = {"none"}
+HIDING_VISIBILITY = {"hidden", "collapse"}
+MIN_HTML_CONTRAST = 1.5  # a text colour this close to its background is no text at all
+
+
+def html_visible_text(root, stylesheets: list[str], page: int = 0) -> tuple[str, list[Unseen]]:
+    """The text of an (X)HTML document's body as its own CSS shows it, and what that CSS hides.
+
+    `root` is an lxml tree (XHTML with its namespace, or plain HTML); `stylesheets` the CSS
+    texts it uses, in cascade order; `style` elements and attributes are read too."""
+    import cssselect2
+
+    body = next((e for e in root.iter() if isinstance(e.tag, str) and _local(e.tag) == "body"), None)
+    if body is None:
+        return "", []
+    sheets = list(stylesheets) + ["".join(e.itertext()) for e in root.iter()
+                                  if isinstance(e.tag, str) and _local(e.tag) == "style"]
+    matcher = cssselect2.Matcher()
+    for order, (selectors, declarations) in enumerate(_rules(sheets)):
+        for selector in selectors:
+            matcher.add_selector(selector, (order, declarations))
+    wrapper = cssselect2.ElementWrapper.from_xml_root(root) if "}" in str(root.tag) \
+        else cssselect2.ElementWrapper.from_html_root(root)
+    styles = {}
+    for element in wrapper.iter_subtree():
+        matches = sorted(matcher.match(element), key=lambda m: (m[0], m[3][0]))  # specificity, then order
+        declared = {}
+        for *_, (_, declarations) in matches:
+            declared.update(declarations)
+        inline = element.etree_element.get("style")
+        if inline:
+            declared.update(_declarations(inline))
+        styles[element.etree_element] = declared
+    shown, unseen = [], []
+    _walk(body, styles, {"color": None, "background": PAPER, "font-size": 1.0}, shown, unseen, page)
+    return "".join(shown), unseen
+
+
+def _walk(element, styles, inherited, shown, unseen, page) -> None:
+    declared = styles.get(element, {})
+    why = _hiding(element, declared)
+    state = dict(inherited)
+    if "color" in declared:
+        state["color"] = declared["color"]
+    if declared.get("background-color"):
+        state["background"] = declared["background-color"]
+    if "font-size" in declared:
+        state["font-size"] = declared["font-size"]
+    if why is None and state["font-size"] == 0:
+        why = "a zero font size"
+    if why is None and state["color"] is not None and _contrast(state["color"], state["background"]) < MIN_HTML_CONTRAST:
+        why = f"text coloured like its background ({_contrast(state['color'], state['background']):.1f}:1)"
+    if why is not None:
+        text = "".join(element.itertext())
+        if text.strip():
+            unseen.append(Unseen(page, text, why))
+        if element.tail:
+            shown.append(element.tail)
+        return
+    if element.text:
+        shown.append(element.text)
+    for child in element:
+        if isinstance(child.tag, str) and _local(child.tag) in ("script", "style", "template"):
+            if child.tail:
+                shown.append(child.tail)
+            continue
+        if isinstance(child.tag, str):
+            _walk(child, styles, state, shown, unseen, page)
+        elif child.tail:
+            shown.append(child.tail)
+    shown.append(" ")
+    if element.tail:
+        shown.append(element.tail)
+
+
+def _hiding(element, declared) -> str | None:
+    if element.get("hidden") is not None:
+        return "the hidden attribute"
+    if declared.get("display") in HIDING_DISPLAY:
+        return "display: none"
+    if declared.get("visibility") in HIDING_VISIBILITY:
+        return f"visibility: {declared['visibility']}"
+    if declared.get("opacity") == 0:
+        return "opacity: 0"
+    return None
+
+
+def _rules(sheets: list[str]):
+    import cssselect2
+    import tinycss2
+
+    for sheet in sheets:
+        for rule in tinycss2.parse_stylesheet(sheet, skip_whitespace=True, skip_comments=True):
+            if rule.type != "qualified-rule":
+                continue  # @media, @font-face, @page: not what a reading system's page shows by default
+            try:
+                selectors = cssselect2.compile_selector_list(rule.prelude)
+            except cssselect2.SelectorError:
+                continue
+            yield selectors, _declarations(rule.content)
+
+
+def _declarations(content) -> dict:
+    """The declarations that can hide text, as values: display, visibility, opacity, font-size
+    (0 or not), color and background-color (as RGB, where the colour is opaque)."""
+    import tinycss2
+    from tinycss2.color4 import parse_color
+
+    found = {}
+    for declaration in tinycss2.parse_blocks_contents(content, skip_whitespace=True, skip_comments=True) \
+            if not isinstance(content, str) else tinycss2.parse_declaration_list(content, True, True):
+        if declaration.type != "declaration":
+            continue
+        name = declaration.lower_name
+        values = [t for t in declaration.value if t.type not in ("whitespace", "comment")]
+        if not values:
+            continue
+        first = values[0]
+        if name in ("display", "visibility") and first.type == "ident":
+            found[name] = first.lower_value
+        elif name == "opacity" and first.type in ("number", "percentage"):
+            found[name] = 0 if first.value == 0 else 1
+        elif name == "font-size":
+            found[name] = 0 if first.type in ("number", "dimension", "percentage") and first.value == 0 else 1.0
+        elif name in ("color", "background-color", "background"):
+            colour = parse_color(first)
+            if colour is not None and getattr(colour, "alpha", 1) == 1:
+                rgb = tuple(round(c * 255) for c in colour.to("srgb").coordinates)
+                found["color" if name == "color" else "background-color"] = rgb
+    return found
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]

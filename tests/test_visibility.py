@@ -1,0 +1,100 @@
+"""Proven means seen: text counts only where a reader can see it. Each way of hiding a
+disclaimer is shown failing the proof, which says where the text is and why it is not seen.
+
+The hiding is done as a careless house style would do it (styles/<name>/…/house.css), so the
+PDFs, the EPUB and the web page are real builds, read back by the proof's own readers."""
+
+from __future__ import annotations
+
+import pytest
+
+from octavo.build import build_publication
+
+from conftest import build_expecting_proof_failure, copy_content, edit
+
+HOUSE = "house-opinions"
+
+
+def house_style(tmp_path, path: str, css: str):
+    folder = copy_content(tmp_path)
+    edit(folder.parent / "publisher.yaml", "short_name: ISDP", "short_name: ISDP\nstyle: careless")
+    target = folder.parent / "styles" / "careless" / path
+    target.parent.mkdir(parents=True)
+    target.write_text(css, encoding="utf-8")
+    return folder
+
+
+def problems(report):
+    return {(f.edition.kind, f.what, f.subject, f.problem) for f in report.failures}
+
+
+PDF_CASES = {
+    "white on white": (".imprint-page .disclaimer { color: #fff; }", "hidden (contrast 1.0:1 against the paper, page 2)"),
+    "2 pt text": (".imprint-page .disclaimer { font-size: 2pt; }", "hidden (2.0 pt, under 6 pt, page 2)"),
+    "covered": (".imprint-page .disclaimer { position: relative; }\n"
+                ".imprint-page .disclaimer::after { content: ''; position: absolute; left: -1mm; right: -1mm;"
+                " top: -1mm; bottom: -1mm; background: #fff; }",
+                "hidden (covered by what is drawn over it, page 2)"),
+    "grey on a grey band": (".imprint-page .disclaimer { color: #777; background: #666; }",
+                            "hidden (contrast 1.3:1 against its background, page 2)"),
+}
+
+
+@pytest.mark.parametrize("case", PDF_CASES)
+def test_a_hidden_disclaimer_fails_the_pdf_proof(case, tmp_path):
+    css, problem = PDF_CASES[case]
+    folder = house_style(tmp_path, "print/house.css", css)
+    report = build_expecting_proof_failure(folder, tmp_path / "out", editions=("screen",))
+    assert problems(report) == {("PDF", "disclaimer", HOUSE, problem)}, report.summary()
+
+
+def test_a_glyph_outside_the_trim_box_fails_the_edition(tmp_path):
+    folder = house_style(tmp_path, "print/house.css", ".imprint-page .disclaimer { margin-left: -140mm; }")
+    report = build_expecting_proof_failure(folder, tmp_path / "out", editions=("print",))
+    found = problems(report)
+    assert ("PDF", "text", "on page 2", "outside the trim box") in found
+    assert ("PDF", "disclaimer", HOUSE, "hidden (outside the trim box, page 2)") in found
+
+
+@pytest.mark.parametrize("edition, path, css, why", [
+    ("epub", "epub/house.css", ".imprint-page .disclaimer { display: none; }", "display: none"),
+    ("epub", "epub/house.css", ".imprint-page .disclaimer { visibility: hidden; }", "visibility: hidden"),
+    ("epub", "epub/house.css", ".imprint-page .disclaimer { font-size: 0; }", "a zero font size"),
+    ("web", "web/house.css", ".imprint-page .disclaimer { color: #fff; }", "text coloured like its background (1.0:1)"),
+])
+def test_a_disclaimer_the_edition_s_own_css_hides_fails_the_proof(edition, path, css, why, tmp_path):
+    folder = house_style(tmp_path, path, css)
+    report = build_expecting_proof_failure(folder, tmp_path / "out", editions=(edition,))
+    kind = {"epub": "EPUB", "web": "HTML"}[edition]
+    assert {(k, w, s) for k, w, s, _ in problems(report)} == {(kind, "disclaimer", HOUSE)}
+    assert next(iter(problems(report)))[3].startswith(f"hidden ({why}")
+
+
+def test_the_seed_is_seen_whole_in_every_edition(seed_build):
+    """Nothing of the seed is hidden anywhere: no text outside the trim box, none too small or
+    too faint, none covered, none hidden by CSS."""
+    from octavo.verify import read_edition
+
+    for path in seed_build.outputs:
+        assert read_edition(path).unseen == (), path.name
+
+
+def test_a_house_style_s_colours_pass_in_every_pdf_edition(tmp_path):
+    """The shipped second style, print edition included (CMYK), meets the contrast rule."""
+    folder = copy_content(tmp_path)
+    edit(folder.parent / "publisher.yaml", "short_name: ISDP", "short_name: ISDP\nstyle: modern")
+    result = build_publication(folder, tmp_path / "out", editions=("print", "screen"))
+    assert result.report.ok
+
+
+def test_a_disclaimer_moved_out_of_the_imprint_fails_the_proof(tmp_path):
+    """Present in the file is not enough: a house disclaimer belongs in the imprint."""
+    from conftest import copy_templates
+
+    templates = copy_templates(tmp_path)
+    edit(templates / "partials" / "front.html", "<h2 class=\"imprint-title\">{{ labels.imprint }}</h2>\n{{ imprint_disclaimers(p) }}",
+         "<h2 class=\"imprint-title\">{{ labels.imprint }}</h2>")
+    edit(templates / "partials" / "front.html", "{%- macro contributors(p) -%}",
+         "{%- macro contributors(p) -%}\n{{ imprint_disclaimers(p) }}")
+    report = build_expecting_proof_failure(copy_content(tmp_path), tmp_path / "out", templates, editions=("screen", "epub"))
+    assert problems(report) == {(kind, "disclaimer", HOUSE, "not in the imprint") for kind in ("PDF", "EPUB")}
