@@ -5,7 +5,7 @@ and writes nothing outside a temporary folder. Not a test: the figures depend
 on the machine and its load; the ratios measured in the same run are what
 compare.
 
-    .venv/bin/python bench/bench.py [--runs N] [--catalog N] [--pages N]
+    .venv/bin/python bench/bench.py [--runs N] [--catalog N] [--pages N] [--only long]
 
 1. the seed paper: `octavo build` (every edition, with the proof) against
    pandoc writing an EPUB and a PDF (through WeasyPrint) of the same text;
@@ -14,13 +14,17 @@ compare.
    edition alone in a warm process, where both lay out the same HTML);
 3. a no-op rebuild (nothing changed), target at most 0.3 s;
 4. a generated catalog (20 titles) on 1 and on 2 workers;
-5. a generated long publication (about 300 pages): time and peak memory.
+5. a generated long paper (about 300 pages, a footnote on most pages, quotes,
+   lists and tables): the whole build of every edition, the proof's share of it
+   (target at most 25 %), the proof's time by edition, its verdict, peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import random
 import re
 import shutil
 import statistics
@@ -35,6 +39,7 @@ BIN = Path(sys.executable).parent
 OCTAVO = [str(BIN / "octavo")]
 SEED = REPO / "content" / "breaking-deadlock"
 NOOP_TARGET = 0.3
+PROOF_SHARE_TARGET = 0.25  # the proof's share of a 300-page paper's build
 
 sys.path.insert(0, str(REPO / "src"))
 
@@ -88,22 +93,143 @@ def make_catalog(root: Path, count: int) -> Path:
     return content
 
 
-def make_long(root: Path, chapters: int) -> Path:
-    """content/long: the seed plus `chapters` generated chapters of the seed's own paragraphs."""
+# Words of a policy paper, for generated text that reads like one (and hyphenates and
+# justifies like one) while every paragraph and note stays unique, so that the proof
+# cannot match a block at another block's place.
+WORDS = """
+security policy dialogue negotiation deterrence alliance cooperation coordination
+escalation de-escalation sanctions verification agreement framework confidence
+measures region regional government governments parliament ministry minister
+institute analysis assessment strategy strategic interests capacity capabilities
+nuclear missile programme programmes inspection inspectors treaty treaties
+obligations commitments enforcement implementation transparency accountability
+economic development investment infrastructure energy resilience interconnector
+trade exports imports tariffs supply chains shipping ports maritime territorial
+boundary boundaries peninsula neighbours neighbouring partners partnership summit
+declaration communiqué resolution council assembly delegation envoy ambassador
+military exercises forces deployment posture readiness logistics procurement
+budget expenditure revenue taxation reform reforms administration bureaucracy
+legitimacy sovereignty stability instability uncertainty risk risks incentives
+constraints leverage pressure concessions guarantees assurances reciprocity
+multilateral bilateral trilateral institutional institutions organisation
+organisations mechanisms channels consultations observers monitoring compliance
+humanitarian assistance refugees migration population demographic urbanisation
+agriculture fisheries water climate adaptation emissions renewable storage grid
+operators regulators markets prices volatility shortages reserves adequacy
+interdependence vulnerability deterrent credibility signalling perception
+perceptions misperception miscalculation communication hotline crisis management
+confidence-building normalisation rapprochement engagement isolation containment
+the the the the of of of of and and and to to to in in in a a a
+that which whose while although because therefore however moreover nevertheless
+its their our this these those such other further earlier later current recent
+long-term short-term medium-term unprecedented considerable significant limited
+gradual sustained comprehensive incremental conditional unconditional reciprocal
+""".split()
+TITLE_WORDS = [w for w in WORDS if len(w) > 5]
+
+
+def make_long(root: Path, pages: int) -> Path:
+    """content/long: the seed with generated chapters, about `pages` A4 pages in all.
+
+    Like a long paper, not like a test: chapters of paragraphs of varied length
+    (20 to 260 words, a few sentences each), sub-headings, a block quote, a list
+    and now and then a table in each chapter, and a footnote or two every three
+    paragraphs (most pages carry one), one note in six long (up to 160 words),
+    some called from a quote, a list item or a table cell. The text is generated
+    from a fixed seed, so every run lays out the same paper.
+    """
     content = root / "content"
     content.mkdir(parents=True)
     shutil.copy(SEED.parent / "publisher.yaml", content)
     folder = content / "long"
     shutil.copytree(SEED, folder)
-    paragraphs = [p for s in sorted((SEED / "sections").glob("*.md"))
-                  for p in s.read_text().split("---", 2)[2].split("\n\n")
-                  if len(p) > 200 and "{{" not in p]
+    rng = random.Random(20180205)
+
+    def sentence(low=8, high=28) -> str:
+        words = [rng.choice(WORDS) for _ in range(rng.randint(low, high))]
+        if len(words) > 10 and rng.random() < 0.5:
+            words[rng.randint(3, len(words) - 4)] += ","
+        if rng.random() < 0.08:
+            words.insert(rng.randint(1, len(words) - 1), str(rng.randint(1950, 2024)))
+        if rng.random() < 0.06:
+            at = rng.randint(0, len(words) - 3)
+            words[at], words[at + 2] = "\u201c" + words[at], words[at + 2] + "\u201d"
+        text = " ".join(words)
+        return text[0].upper() + text[1:] + "."
+
+    def sentences(words: int) -> list[str]:
+        out, total = [], 0
+        while total < words:
+            out.append(sentence())
+            total += len(out[-1].split())
+        return out
+
+    notes: list[str] = []
+
+    def note() -> str:
+        label = f"n{len(notes) + 1}"
+        long = rng.random() < 1 / 6
+        notes.append(f"[^{label}]: " + " ".join(sentences(rng.randint(90, 160) if long else rng.randint(12, 40))))
+        return f"[^{label}]"
+
+    def paragraph(words: int, with_note: bool) -> str:
+        parts = sentences(words)
+        if with_note:
+            at = rng.randrange(len(parts))
+            parts[at] += note()
+        return " ".join(parts)
+
+    def table() -> str:
+        columns = rng.randint(3, 4)
+        head = ["Measure"] + [rng.choice(TITLE_WORDS).capitalize() for _ in range(columns - 1)]
+        rows = ["| " + " | ".join(head) + " |", "|" + "---|" * columns]
+        for r in range(rng.randint(4, 8)):
+            cells = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 4))).capitalize()]
+            cells += [f"{rng.randint(1, 9999):,}" for _ in range(columns - 1)]
+            if r == 1 and rng.random() < 0.5:
+                cells[0] += note()
+            rows.append("| " + " | ".join(cells) + " |")
+        return "\n".join(rows)
+
+    def bullets() -> str:
+        numbered = rng.random() < 0.4
+        items = []
+        for i in range(rng.randint(3, 6)):
+            item = " ".join(sentences(rng.randint(8, 40)))
+            if i == 1 and rng.random() < 0.3:
+                item += note()
+            items.append(f"{i + 1}. {item}" if numbered else f"- {item}")
+        return "\n".join(items)
+
+    def quote() -> str:
+        text = paragraph(rng.randint(40, 110), rng.random() < 0.3)
+        return "> " + text
+
+    # A chapter of 3,600 words of text (with its notes, quote, list and table) fills
+    # about 14.5 A4 pages; the seed itself about 8.
+    chapters = max(1, round((pages - 8) / 14.5))
     listed = []
     for n in range(1, chapters + 1):
-        body = "\n\n".join(paragraphs[(n + k) % len(paragraphs)] for k in range(12))
+        notes.clear()
+        title = " ".join(rng.choice(TITLE_WORDS) for _ in range(rng.randint(2, 5))).capitalize()
+        author = ["isdp", "ryang-tong-il", "joon-hyung-kim", "zhu-feng", "abraham-denmark"][n % 5]
+        blocks, words, since_note = [], 0, 0
+        extras = ["quote", "list"] + (["table"] if n % 3 == 0 else [])
+        while words < 3600:
+            if words and rng.random() < 0.08:
+                level = "###" if rng.random() < 0.3 else "##"
+                blocks.append(f"{level} " + " ".join(rng.choice(TITLE_WORDS) for _ in range(rng.randint(2, 6))).capitalize())
+            if extras and words > 600 and rng.random() < 0.15:
+                blocks.append({"quote": quote, "list": bullets, "table": table}[extras.pop(0)]())
+            size = rng.choice((rng.randint(20, 60), rng.randint(60, 140), rng.randint(60, 140), rng.randint(140, 260)))
+            since_note += 1
+            with_note = since_note >= 3 or rng.random() < 0.3
+            since_note = 0 if with_note else since_note
+            blocks.append(paragraph(size, with_note))
+            words += size
         name = f"sections/90-{n:03d}.md"
-        (folder / name).write_text(f"---\ntitle: Generated Chapter {n}\nrole: chapter\nauthors: [isdp]\n---\n"
-                                   f"{body}\n\n## A second heading in chapter {n}\n\n{body}\n", encoding="utf-8")
+        (folder / name).write_text(f"---\ntitle: {title}\nrole: chapter\nauthors: [{author}]\n---\n"
+                                   + "\n\n".join(blocks) + "\n\n" + "\n\n".join(notes) + "\n", encoding="utf-8")
         listed.append(f"  - {name}\n")
     yaml = folder / "publication.yaml"
     text = yaml.read_text()
@@ -220,23 +346,106 @@ def bench_catalog(work: Path, count: int) -> list[tuple[str, str]]:
     return rows
 
 
-def bench_long(work: Path, chapters: int) -> list[tuple[str, str]]:
+def long_build(folder: Path, out: Path) -> dict:
+    """Build every edition of `folder` in this process, timing the proof apart from the whole build.
+
+    Run by bench_long in a child process (`bench.py --long-build FOLDER OUT JSON`), so
+    that its CPU time and peak memory are the build's own. The proof is timed
+    where the build calls it (octavo.build.verify) and, inside it, each
+    edition's reading back (read_edition) and checks (check_edition). A build
+    whose proof fails is measured all the same (everything but publishing
+    was done) and its problems are returned.
+    """
+    from octavo import build, verify
+    from octavo.editions import edition_for_file
+    from octavo.errors import VerificationError
+
+    timings = {"proof": 0.0, "read": {}, "check": {}, "pages": 0}
+
+    def timed(function, record):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            result = function(*args, **kwargs)
+            record(result, time.perf_counter() - started, *args, **kwargs)
+            return result
+        return wrapper
+
+    def read_done(reading, seconds, *args, **kwargs):
+        name = Path(reading.path).name  # the name the report shows: the edition's final file name
+        timings["read"][name] = seconds
+        if edition_for_file(Path(name)).name == "screen":
+            timings["pages"] = len(reading.pages)
+
+    def check_done(findings, seconds, *args, **kwargs):
+        edition = next(a for a in (*args, *kwargs.values()) if isinstance(a, verify.Reading))
+        timings["check"][Path(edition.path).name] = seconds
+
+    def proof_done(report, seconds, *args, **kwargs):
+        timings["proof"] += seconds
+
+    verify.read_edition = timed(verify.read_edition, read_done)
+    verify.check_edition = timed(verify.check_edition, check_done)
+    build.verify = timed(build.verify, proof_done)
+    started = time.perf_counter()
+    try:
+        result = build.build_publication(folder, out)
+        report = result.report
+    except VerificationError as failure:
+        report = failure.report
+    timings["build"] = time.perf_counter() - started
+    timings["ok"] = report.ok
+    timings["summary"] = report.summary()
+    return timings
+
+
+def bench_long(work: Path, pages: int, target: float = PROOF_SHARE_TARGET) -> list[tuple[str, str]]:
     root = work / "long"
-    content = make_long(root, chapters)
+    content = make_long(root, pages)
     out = root / "out"
-    seconds, cpu, rss = measure([*OCTAVO, "build", str(content / "long"), "--out", str(out), "--jobs", "1"])
-    pages = pages_of(out, "long")
-    return [(f"long publication ({pages} pages, {chapters} generated chapters): build",
-             f"{seconds:.1f} s (CPU {cpu:.1f} s)"),
-            ("long publication: peak memory (RSS)", f"{rss / 1024:.0f} MiB")]
+    report = root / "timings.json"
+    seconds, cpu, rss = measure([sys.executable, __file__, "--long-build", str(content / "long"), str(out),
+                                 str(report)])
+    t = json.loads(report.read_text())
+    from octavo.editions import edition_for_file
+    from octavo.model import load_publication
+    from octavo.render import Rendering
+    document = Rendering(load_publication(content / "long")).document
+    notes = len(document.notes)
+    chapters = sum(1 for s in document.sections if s.section.path.name.startswith("90-"))
+    share = t["proof"] / t["build"]
+    verdict = "meets" if share <= target else "MISSES"
+    by_edition = ", ".join(f"{edition_for_file(Path(name)).name} {t['read'][name]:.1f} + {t['check'].get(name, 0):.1f}"
+                           for name in t["read"])
+    proven = (t["summary"].removeprefix("proof: ") if t["ok"]
+              else "FAILS: " + t["summary"].splitlines()[0].removeprefix("proof failed: ")
+              + " (listed above the table)")
+    if not t["ok"]:
+        print(f"  {pages}-page paper: the proof failed (paths under {root}):\n"
+              + t["summary"].replace(f"{root}/", ""), file=sys.stderr, flush=True)
+    name = f"{pages}-page paper"
+    return [(f"{name}: pages (screen PDF), chapters, footnotes", f"{t['pages']} pages, {chapters} generated chapters, "
+                                                                 f"{notes} notes"),
+            (f"{name}: whole build, every edition + proof, one process", f"{t['build']:.1f} s "
+                                                                          f"(process: {seconds:.1f} s, CPU {cpu:.1f} s)"),
+            (f"{name}: proof alone (read back + check, every edition)", f"{t['proof']:.1f} s"),
+            (f"{name}: proof / whole build", f"{share * 100:.1f} % ({verdict} the ≤ {target * 100:.0f} % target)"),
+            (f"{name}: proof by edition, read back + check (s)", by_edition),
+            (f"{name}: proof's verdict", proven),
+            (f"{name}: peak memory (RSS)", f"{rss / 1024:.0f} MiB")]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per short measurement (median)")
     parser.add_argument("--catalog", type=int, default=20, help="titles in the generated catalog")
-    parser.add_argument("--chapters", type=int, default=56, help="generated chapters in the long publication")
+    parser.add_argument("--pages", type=int, default=300, help="pages (about) of the generated long paper")
+    parser.add_argument("--only", help="some of the figures: seed,overhead,noop,catalog,long")
+    parser.add_argument("--long-build", nargs=3, metavar=("FOLDER", "OUT", "JSON"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.long_build:  # the child process of bench_long
+        folder, out, report = map(Path, args.long_build)
+        report.write_text(json.dumps(long_build(folder, out)), encoding="utf-8")
+        return 0
     if not shutil.which("pandoc"):
         sys.exit("bench: pandoc is not installed (make bench installs it)")
     pandoc = subprocess.run(["pandoc", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
@@ -245,11 +454,24 @@ def main() -> int:
                         f"Python {sys.version.split()[0]}, {pandoc}")]
     with tempfile.TemporaryDirectory(prefix="octavo-bench-") as temporary:
         work = Path(temporary)
-        seed_rows, octavo_seconds = bench_seed(work, args.runs)
-        for section in (lambda: seed_rows, lambda: bench_overhead(work, args.runs, octavo_seconds),
-                        lambda: bench_noop(work, args.runs), lambda: bench_catalog(work, args.catalog),
-                        lambda: bench_long(work, args.chapters)):
-            new = section()
+        seed = {}
+
+        def seed_rows():
+            seed["rows"], seed["seconds"] = bench_seed(work, args.runs)
+            return seed["rows"]
+
+        sections = {"seed": seed_rows,
+                    "overhead": lambda: bench_overhead(work, args.runs, seed["seconds"] if seed
+                                                       else (bench_seed(work, args.runs)[1])),
+                    "noop": lambda: bench_noop(work, args.runs),
+                    "catalog": lambda: bench_catalog(work, args.catalog),
+                    "long": lambda: bench_long(work, args.pages)}
+        chosen = args.only.split(",") if args.only else list(sections)
+        unknown = [name for name in chosen if name not in sections]
+        if unknown:
+            sys.exit(f"bench: --only {','.join(unknown)}: choose from {', '.join(sections)}")
+        for name in chosen:
+            new = sections[name]()
             rows.extend(new)
             for name, value in new:
                 print(f"  {name}: {value}", file=sys.stderr, flush=True)
