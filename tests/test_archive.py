@@ -110,3 +110,26 @@ def test_verify_on_something_that_is_not_a_bag(tmp_path):
     run = verify_cli(tmp_path)
     assert run.returncode == 4
     assert "not a BagIt bag" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_the_bag_holds_the_sources_the_editions_were_made_from(tmp_path, monkeypatch):
+    """A section saved while the archive is being built: the bag keeps the text its editions show."""
+    import octavo.build
+    from octavo.archive import write_bag
+
+    from conftest import copy_content
+
+    folder = copy_content(tmp_path)
+    section = folder / "sections" / "07-conclusion.md"
+    rendered = section.read_bytes()
+    real = octavo.build.verify
+
+    def verify_while_an_editor_saves(*args, **kwargs):
+        section.write_text(section.read_text(encoding="utf-8").replace("We hope", "We trust"), encoding="utf-8")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(octavo.build, "verify", verify_while_an_editor_saves)
+    bag = write_bag(folder, tmp_path / "out")
+    assert (bag / "data" / "source" / SEED_SLUG / "sections" / "07-conclusion.md").read_bytes() == rendered
+    assert b"We trust" in section.read_bytes()
+    assert "valid bag" in verify_bag(bag)

@@ -311,3 +311,43 @@ def test_the_fingerprint_covers_every_module_and_the_house_styles(tmp_path):
     css.write_text("p { color: black; }\n", encoding="utf-8")
     now = catalog.inputs(folder)
     assert catalog.changed(before, now) == ["house file styles/plain/print/house.css"]
+
+
+def test_a_section_saved_during_a_build_is_rebuilt_next_time(tmp_path, monkeypatch):
+    """The stamp records the bytes the build rendered: a section an editor saves while the build
+    runs (here: while the proof reads the editions) is not taken as built."""
+    import octavo.build
+
+    folder = copy_content(tmp_path)
+    section = folder / "sections" / "07-conclusion.md"
+    real = octavo.build.verify
+
+    def verify_while_an_editor_saves(*args, **kwargs):
+        section.write_text(section.read_text(encoding="utf-8").replace("We hope", "We trust"), encoding="utf-8")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(octavo.build, "verify", verify_while_an_editor_saves)
+    [outcome] = catalog.build_catalog([folder], tmp_path / "out", editions=("web",), jobs=1)
+    assert outcome.status == "built"
+    monkeypatch.setattr(octavo.build, "verify", real)
+    assert catalog.why_build(tmp_path / "out", folder.name, catalog.inputs(folder, None, ("web",))) == \
+        "changed: sections/07-conclusion.md"
+
+
+def test_the_stamp_holds_what_was_rendered_even_when_the_fingerprint_was_taken_earlier(tmp_path, monkeypatch):
+    """A section saved between the fingerprint and the build's reading: the build renders the new
+    text, and the stamp says so, so the next run has nothing to rebuild."""
+    folder = copy_content(tmp_path)
+    section = folder / "sections" / "07-conclusion.md"
+    real = catalog.inputs
+
+    def inputs_then_an_editor_saves(*args, **kwargs):
+        entries = real(*args, **kwargs)
+        section.write_text(section.read_text(encoding="utf-8").replace("We hope", "We trust"), encoding="utf-8")
+        return entries
+
+    monkeypatch.setattr(catalog, "inputs", inputs_then_an_editor_saves)
+    [outcome] = catalog.build_catalog([folder], tmp_path / "out", editions=("web",), jobs=1)
+    monkeypatch.setattr(catalog, "inputs", real)
+    assert "We trust" in (tmp_path / "out" / f"{folder.name}.html").read_text(encoding="utf-8")
+    assert catalog.why_build(tmp_path / "out", folder.name, catalog.inputs(folder, None, ("web",))) is None

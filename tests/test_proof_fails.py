@@ -134,3 +134,15 @@ def test_check_command_on_a_file_that_does_not_exist(tmp_path):
     run = subprocess.run([sys.executable, "-m", "octavo.cli", "check", str(tmp_path / f"{SEED_SLUG}.pdf")],
                          capture_output=True, text=True, cwd=REPO)
     assert run.returncode != 0 and "no such file" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_name_with_a_comma_is_proven_as_one_author(tmp_path):
+    """The PDF's authors are read from the XMP dc:creator sequence, so "Abraham Denmark, Jr." is one name."""
+    from octavo.build import build_publication
+
+    folder = copy_content(tmp_path)
+    edit(folder / "publication.yaml", "name: Abraham Denmark", "name: Abraham Denmark, Jr.")
+    result = build_publication(folder, tmp_path / "out", editions=("screen", "epub"))
+    assert result.report.ok, result.report.summary()
+    authors = [f for f in result.report.findings if f.subject == "author abraham-denmark"]
+    assert len(authors) == 2 and all(f.ok and f.expected == "Abraham Denmark, Jr." for f in authors)

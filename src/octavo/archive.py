@@ -57,10 +57,10 @@ def write_bag(folder: Path, out_dir: Path, templates: Path | None = None) -> Pat
         editions = staging / "editions"
         result = build_publication(folder, editions, templates, editions=tuple(EDITIONS))
         publication, record = result.publication, result.record
-        for name, path in result.document.sources:
+        for name, path in result.document.sources:  # the bytes the editions were made from
             target = staging / "source" / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+            target.write_bytes(result.document.files[path])
         (staging / "metadata").mkdir()
         (staging / "metadata" / "dublin-core.xml").write_bytes(dublin_core(record, result.outputs))
         logging.getLogger("bagit").setLevel(logging.WARNING)

@@ -69,6 +69,7 @@ class Outcome:
     report_lines: list[str] = field(default_factory=list)  # the proof's findings when the proof failed
     reason: str = ""  # why it was built: "first build", "--force", "changed: sections/02-introduction.md"
     warnings: list[str] = field(default_factory=list)  # the content's warnings, "file:line: message"
+    read: dict[str, str] = field(default_factory=dict)  # "kind:name" -> SHA-256 of the bytes the build rendered
 
     @property
     def failed(self) -> bool:
@@ -195,13 +196,16 @@ def why_build(out_dir: Path, slug: str, entries: dict[str, str]) -> str | None:
 
 
 def write_stamp(out_dir: Path, outcome: Outcome, entries: dict[str, str]) -> None:
-    """Record a proven build; written through a temporary file, so a stamp is whole or absent."""
+    """Record a proven build; written through a temporary file, so a stamp is whole or absent.
+    The sources' entries are those of the bytes the build rendered: a file saved while it
+    read them then differs from the stamp, and the next build rebuilds."""
+    entries = {**entries, **outcome.read}
     files = {}
     for output in outcome.outputs:
         status = Path(output).stat()
         files[Path(output).name] = [status.st_size, status.st_mtime_ns]
     stamp = {"format": STAMP_FORMAT, "fingerprint": digest_of(entries), "octavo": __version__, "files": files,
-             "outcome": {k: v for k, v in asdict(outcome).items() if k not in ("report_lines", "exit_code")},
+             "outcome": {k: v for k, v in asdict(outcome).items() if k not in ("report_lines", "exit_code", "read")},
              "inputs": entries}
     target = stamp_path(out_dir, outcome.slug)
     temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
@@ -245,7 +249,17 @@ def build_one(folder: str, out_dir: str, templates: str | None = None,
     return Outcome(slug, folder, "built", 0, title=result.publication.title, editions=list(chosen),
                    outputs=outputs, pages=[_pdf_pages(p) for p in outputs if p.endswith(".pdf")],
                    seconds=time.perf_counter() - started, message=result.report.summary(), reason=reason,
-                   warnings=[str(w) for w in result.publication.warnings])
+                   warnings=[str(w) for w in result.publication.warnings], read=_rendered(result.document))
+
+
+def _rendered(document) -> dict[str, str]:
+    """The fingerprint's entries for the sources, from the bytes the build rendered (not a
+    second reading of the files, which an editor may have saved in between)."""
+    entries = {}
+    for name, path in document.sources:
+        key = f"house:{name}" if name == PUBLISHER_FILE else f"source:{name.split('/', 1)[1]}"
+        entries[key] = hashlib.sha256(document.files[path]).hexdigest()
+    return entries
 
 
 def _pdf_pages(path: str) -> int | None:

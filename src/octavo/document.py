@@ -17,7 +17,7 @@ It holds
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -74,6 +74,13 @@ class Document:
     # The imprint as every edition prints it (partials/front.html): its heading, then the
     # house and imprint disclaimers, then the rights line. The proof finds those disclaimers there.
     imprint: tuple[str, str] = ("", "")
+    # Every source's bytes, read once (path -> bytes): the YAML and Markdown as the model
+    # loaded them, the images as the document first read them. The editions, the fingerprint
+    # and the archive use these bytes, so they cannot disagree about what was published.
+    files: dict = field(default_factory=dict, repr=False)
+
+    def resolved_files(self) -> dict:
+        return {Path(path).resolve(): data for path, data in self.files.items()}
 
     @property
     def disclaimers(self) -> tuple[Disclaimer, ...]:
@@ -117,8 +124,12 @@ def build_document(publication: Publication, env: jinja2.Environment, labels: di
         notes += body.notes
     outline = tuple(OutlineEntry(s.id, s.title) for s in publication.sections)
     rights = f"© {publication.rights_year} {publication.rights_holder}. {labels['all_rights_reserved']}"
-    return Document(publication, tuple(sections), outline, tuple(source_files(publication)), page,
-                    (labels["imprint"], rights))
+    sources = tuple(source_files(publication))
+    files = dict(publication.read)
+    for _, path in sources:
+        if path not in files:
+            files[path] = path.read_bytes()  # an image: read here, once, for every edition
+    return Document(publication, tuple(sections), outline, sources, page, (labels["imprint"], rights), files)
 
 
 def source_files(publication: Publication) -> list[tuple[str, Path]]:

@@ -88,7 +88,8 @@ def lay_out(rendering: Rendering, setup: PageSetup = TRIMMED) -> LaidOut:
                               "install Debian's libgs-common (`make` does)")
         html = paged_html(rendering, setup)
         extra = [CMYK_PROFILE] if setup.sheet else []
-        with weasyprint_guard(f"the {setup.name} layout", rendering.roots + extra) as fetcher:
+        with weasyprint_guard(f"the {setup.name} layout", rendering.roots + extra,
+                              rendering.document.resolved_files()) as fetcher:
             from weasyprint import HTML  # imported here: the CLI must start fast when nothing renders
 
             parsed = HTML(string=html, base_url=str(rendering.publication.folder.resolve()) + "/",
@@ -215,13 +216,13 @@ def _drop_keeping_tail(element) -> None:
 # ------------------------------------------------------------ the guard
 
 @contextlib.contextmanager
-def weasyprint_guard(subject: str, roots: list[Path]):
+def weasyprint_guard(subject: str, roots: list[Path], files: dict | None = None):
     """Yield a safe URL fetcher; afterwards, fail on any refused fetch or any WeasyPrint warning.
 
     A warning about our own templates is a bug (STYLE.md: assert_no_logs), and
     a refused fetch means content tried to reach what it may not.
     """
-    fetcher = safe_fetcher(roots)
+    fetcher = safe_fetcher(roots, files)
     warnings = _WarningCollector()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(warnings)
@@ -245,13 +246,17 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def safe_fetcher(roots: list[Path]):
-    """A WeasyPrint URL fetcher that reads only files under `roots`: no network, no /etc/passwd."""
+def safe_fetcher(roots: list[Path], files: dict | None = None):
+    """A WeasyPrint URL fetcher that reads only files under `roots`: no network, no /etc/passwd.
+    A source the document has already read (`files`: resolved path -> bytes) is served from
+    those bytes, so every edition lays out the same image the others embed."""
+    import mimetypes
     from urllib.parse import unquote, urlsplit
 
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     allowed = [Path(r).resolve() for r in roots]
+    known = files or {}
 
     class SafeFetcher(URLFetcher):
         refused: list[str] = []
@@ -263,6 +268,9 @@ def safe_fetcher(roots: list[Path]):
             if scheme == "file":
                 path = Path(unquote(urlsplit(url).path)).resolve()
                 if any(path == root or path.is_relative_to(root) for root in allowed):
+                    if path in known:
+                        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                        return URLFetcherResponse(url, known[path], {"Content-Type": media_type})
                     return super().fetch(url, headers)
             self.refused.append(url if len(url) < 200 else url[:200] + "…")
             raise ValueError(f"Octavo refuses to fetch {url[:200]}")

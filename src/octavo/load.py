@@ -214,9 +214,10 @@ def _unprintable(text: str, path: Path) -> list[Problem]:
     return problems
 
 
-def _read(path: Path) -> tuple[str, list[Problem]]:
+def _read(path: Path, read: dict | None = None) -> tuple[str, list[Problem]]:
     """A UTF-8 source file's text and the lines holding characters no font draws; what leaves no text
-    to read (a missing, huge or non-UTF-8 file, a NUL byte) raises a ContentError."""
+    to read (a missing, huge or non-UTF-8 file, a NUL byte) raises a ContentError. The bytes read
+    go into `read` (path -> bytes): the build renders, fingerprints and archives exactly those."""
     location = Location(path)
     if not path.is_file():
         raise ContentError([Problem(location, "file not found",
@@ -225,7 +226,10 @@ def _read(path: Path) -> tuple[str, list[Problem]]:
     if size > MAX_SOURCE_BYTES:
         raise ContentError([Problem(location, f"file is {size:,} bytes, over the {MAX_SOURCE_BYTES:,}-byte limit for a source file",
                                     "content files hold text; keep images and data elsewhere")])
-    data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+    raw = path.read_bytes()
+    if read is not None:
+        read[path] = raw
+    data = raw.removeprefix(codecs.BOM_UTF8)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise ContentError([Problem(Location(path, 1), "the file is saved as UTF-16, not UTF-8",
                                     "save it as UTF-8 in your editor")])
@@ -245,7 +249,7 @@ def _read(path: Path) -> tuple[str, list[Problem]]:
     return text, _unprintable(text, path)
 
 
-def read_text(path: Path) -> str:
+def read_text(path: Path, read: dict | None = None) -> str:
     """Read a UTF-8 source file, or raise a ContentError saying why not.
 
     Refused too, with every line that holds one: characters no font draws
@@ -253,7 +257,7 @@ def read_text(path: Path) -> str:
     replacement character, the trace of text already lost. A byte order mark
     at the start is dropped: editors write it, and it hides nothing.
     """
-    text, problems = _read(path)
+    text, problems = _read(path, read)
     if problems:
         raise ContentError(problems)
     return text
@@ -295,8 +299,8 @@ def parse_yaml(text: str, path: Path, first_line: int = 1):
             loader.dispose()
 
 
-def load_yaml_file(path: Path):
-    return parse_yaml(read_text(path), path)
+def load_yaml_file(path: Path, read: dict | None = None):
+    return parse_yaml(read_text(path, read), path)
 
 
 @dataclass(frozen=True)
@@ -307,13 +311,13 @@ class MarkdownSource:
     body_line: int  # line of the file where the body starts
 
 
-def load_markdown_file(path: Path) -> MarkdownSource:
+def load_markdown_file(path: Path, read: dict | None = None) -> MarkdownSource:
     """Split a section file into its YAML front matter and Markdown body.
 
     Characters no font draws are reported together with the front matter's own
     problems, unless they stand in the front matter (its YAML would refuse them again).
     """
-    text, problems = _read(path)
+    text, problems = _read(path, read)
     try:
         source = _split_markdown(text, path, problems[0].location.line if problems else None)
     except ContentError as exc:

@@ -97,6 +97,7 @@ class Publisher:
     disclaimers: tuple[Disclaimer, ...]
     location: Location | None = field(default=None, compare=False)
     style: str | None = None  # a house style: styles/<name>/ in content/ or in Octavo's templates
+    read: dict = field(default_factory=dict, compare=False, repr=False)  # path -> the bytes loaded
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,9 @@ class Publication:
     trim_size: str = "A4"  # the trimmed page of every PDF edition, as a CSS page size
     # Things worth a look that do not stop a build; `--strict` makes them errors (validate.py).
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
+    # Every source file loaded, path -> the bytes read (house file included): what the
+    # editions are made from, fingerprinted and archived, never read a second time.
+    read: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def authors(self) -> tuple[Contributor, ...]:
@@ -246,7 +250,8 @@ PUBLISHER_SPEC: Spec = {"name": (STR, True), "short_name": (STR, True), "place":
 def load_publisher(content_dir: Path) -> Publisher:
     path = content_dir / PUBLISHER_FILE
     problems = _Collector()
-    data = _load_mapping(path, "the house file")
+    read: dict = {}
+    data = _load_mapping(path, "the house file", read)
     fields = _check_fields(data, PUBLISHER_SPEC, "the house file", Location(path, 1), problems)
     disclaimers = _disclaimers(fields.get("disclaimers", []), "house", problems)
     if "disclaimers" in fields and not disclaimers and not problems.problems:
@@ -258,7 +263,7 @@ def load_publisher(content_dir: Path) -> Publisher:
     problems.raise_if_any()
     return Publisher(name=_text(fields["name"]), short_name=_text(fields["short_name"]),
                      place=_text(fields["place"]), website=fields.get("website"),
-                     disclaimers=tuple(disclaimers), location=Location(path, 1), style=style)
+                     disclaimers=tuple(disclaimers), location=Location(path, 1), style=style, read=read)
 
 
 def house_styles(content_dir: Path) -> list[str]:
@@ -331,7 +336,8 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
         raise ContentError([Problem(Location(folder), f"no {PUBLICATION_FILE} in this folder",
                                     "a publication is a folder with a publication.yaml; 'octavo new <slug>' makes one")])
     problems = _Collector()
-    data = _load_mapping(path, "the publication")
+    read = dict(publisher.read)
+    data = _load_mapping(path, "the publication", read)
     fields = _check_fields(data, PUBLICATION_SPEC, "the publication", Location(path, 1), problems)
 
     slug = folder.name
@@ -341,7 +347,7 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
     contributors = _contributors(fields.get("contributors", Sequence()), problems)
     by_id = {c.id: c for c in contributors}
     disclaimers = _publication_disclaimers(data, fields, publisher, problems)
-    sections = _sections(folder, data, fields.get("sections", Sequence()), by_id, problems)
+    sections = _sections(folder, data, fields.get("sections", Sequence()), by_id, problems, read)
     _check_inline_disclaimers(disclaimers, sections, path, problems)
     date = _date(data, fields.get("date"), problems)
     language = fields.get("language", "en")
@@ -370,7 +376,7 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
         rights_holder=_text(rights["holder"]), rights_year=rights["year"],
         identifiers=dict(identifiers), publisher=publisher, contributors=tuple(contributors),
         disclaimers=tuple(disclaimers), sections=tuple(sections), editions=editions, trim_size=trim_size,
-        warnings=tuple(problems.warnings))
+        warnings=tuple(problems.warnings), read=read)
 
 
 def _editions(data: Mapping, fields: dict, problems: _Collector) -> tuple[str, ...]:
@@ -403,9 +409,9 @@ def _trim_size(data: Mapping, fields: dict, problems: _Collector) -> str:
     return "A4"
 
 
-def _load_mapping(path: Path, what: str) -> Mapping:
+def _load_mapping(path: Path, what: str, read: dict | None = None) -> Mapping:
     """A YAML file whose top level must be a mapping; anything else (empty, a list) stops here."""
-    data = load_yaml_file(path)
+    data = load_yaml_file(path, read)
     if not isinstance(data, Mapping):
         found = "empty" if data is None else _type_name(type(data))
         line = getattr(getattr(data, "location", None), "line", None) or 1
@@ -471,7 +477,7 @@ def _publication_disclaimers(data: Mapping, fields: dict, publisher: Publisher,
 
 
 def _sections(folder: Path, data: Mapping, items, contributors: dict[str, Contributor],
-              problems: _Collector) -> list[Section]:
+              problems: _Collector, read: dict | None = None) -> list[Section]:
     result, seen = [], set()
     for index, entry in enumerate(items):
         where = Location(data.location.path, data.key_lines.get("sections", 0) + index + 1)
@@ -492,7 +498,7 @@ def _sections(folder: Path, data: Mapping, items, contributors: dict[str, Contri
             problems.add(where, f"section '{entry}' is listed twice", "list each section file once")
         seen.add(entry)
         try:
-            source = load_markdown_file(path)
+            source = load_markdown_file(path, read)
         except ContentError as exc:
             problems.problems.extend(exc.problems)
             continue

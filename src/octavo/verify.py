@@ -133,7 +133,11 @@ def read_pdf(path: Path, page=None) -> Reading:
     pages = tuple(blocks)
     text = "\n".join(pages)
     info = reader.metadata or {}
-    authors = tuple(a.strip() for a in str(info.get("/Author", "")).split(",") if a.strip())
+    # The authors from the XMP packet's dc:creator sequence, one name an item: /Author is one
+    # string of names joined by commas, and "Abraham Denmark, Jr." holds a comma of its own.
+    xmp = reader.xmp_metadata
+    creators = list(xmp.dc_creator or []) if xmp is not None else []
+    authors = tuple(creators) or tuple(a.strip() for a in str(info.get("/Author", "")).split(",") if a.strip())
     language = str(reader.trailer["/Root"].get("/Lang", ""))
     return Reading("PDF", path, text, authors, title=str(info.get("/Title", "")), language=language, pages=pages,
                    unseen=tuple(unseen))

@@ -105,7 +105,7 @@ def write_epub(rendering: Rendering, target: Path) -> None:
         _popup_footnotes(tree, rendering.labels)
         _byline_semantics(tree)
     _add_documents(book, rendering, trees)
-    _add_images(book, p)
+    _add_images(book, rendering.document)
     writer = _Writer(str(target), book, {"epub2_guide": False, "epub3_landmark": False,
                                          "epub3_pages": False, "mtime": modified_datetime(record)})
     writer.process()
@@ -292,9 +292,9 @@ def _add_documents(book: epub.EpubBook, rendering: Rendering, trees: dict[str, e
                   items["contributors"]]
 
 
-def _add_images(book: epub.EpubBook, p) -> None:
-    for number, image in enumerate(images(p), start=1):
-        book.add_item(epub.EpubImage(uid=f"image-{number}", file_name=image.src, content=image.path.read_bytes()))
+def _add_images(book: epub.EpubBook, document) -> None:
+    for number, image in enumerate(images(document.publication), start=1):
+        book.add_item(epub.EpubImage(uid=f"image-{number}", file_name=image.src, content=document.files[image.path]))
 
 
 def _zip_timestamp(record: Record) -> tuple[int, int, int, int, int, int]:

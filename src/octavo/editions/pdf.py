@@ -102,7 +102,7 @@ def source_attachments(rendering: Rendering) -> list:
     attachments = []
     for name, path in rendering.document.sources:
         media_type = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        data = base64.b64encode(rendering.document.files[path]).decode("ascii")
         attachments.append(Attachment(
             url=f"data:{media_type};base64,{data}", url_fetcher=URLFetcher(), name=name,
             description=f"Source of this publication: content/{name}", created=stamp, modified=stamp,

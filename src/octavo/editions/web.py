@@ -47,7 +47,7 @@ def write_web(rendering: Rendering, target: Path) -> None:
     pagemap.insert_markers(pagemap.place(pagemap.layout_print(rendering).starts, {"page": tree}))
     _page_anchors(tree)
     _shift_headings(tree)
-    _inline_images(tree, rendering.publication.folder)
+    _inline_images(tree, rendering.document)
     html = _as_html(tree)
     target.write_text("<!DOCTYPE html>\n" + lxml_html.tostring(html, encoding="unicode", method="html") + "\n",
                       encoding="utf-8")
@@ -140,12 +140,14 @@ def _shift_headings(tree) -> None:
                 heading.tag = f"{{{XHTML}}}h{int(etree.QName(heading).localname[1]) + 1}"
 
 
-def _inline_images(tree, folder: Path) -> None:
-    """Each image into the page as a data: URL (the model has checked it is a file in the publication)."""
+def _inline_images(tree, document) -> None:
+    """Each image into the page as a data: URL, the bytes the document read (the model has
+    checked it is a file in the publication)."""
     for image in tree.iter(f"{{{XHTML}}}img"):
-        path = folder / image.get("src")
+        path = document.publication.folder / image.get("src")
         media_type = IMAGE_TYPES.get(path.suffix.lower(), "application/octet-stream")
-        image.set("src", f"data:{media_type};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}")
+        data = base64.b64encode(document.files[path]).decode("ascii")
+        image.set("src", f"data:{media_type};base64,{data}")
 
 
 def _as_html(tree):
