@@ -263,9 +263,9 @@ def _rendered(document) -> dict[str, str]:
 
 
 def _pdf_pages(path: str) -> int | None:
-    from pypdf import PdfReader  # already loaded by the proof in this process
+    import pypdfium2  # already loaded by the proof in this process; pypdf would parse the whole catalog
     try:
-        return len(PdfReader(path).pages)
+        return len(pypdfium2.PdfDocument(path))
     except Exception:  # the count is for the summary; the proof has already read the file
         return None
 

@@ -3,7 +3,7 @@ required disclaimer and attributes every contributor.
 
 The expected words come from the rendered document (document.py); the facts
 come only from the built files, read back by each edition's reader (named in
-the edition registry, editions/): PDFium and pypdf for the PDF's text and
+the edition registry, editions/): PDFium for the PDF's text and
 metadata, lxml for the EPUB's package document and XHTML. Nothing here looks
 at the templates.
 
@@ -15,6 +15,7 @@ present whole, so a fragment of a disclaimer does not count.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import re
 import unicodedata
@@ -126,21 +127,61 @@ class Report:
 # ------------------------------------------------------------ reading back
 
 def read_pdf(path: Path, page=None) -> Reading:
-    from pypdf import PdfReader
+    """A PDF edition as a reader gets it: its visible text (PDFium, visible.py) and metadata.
 
-    reader = PdfReader(str(path))
+    Everything is read with PDFium and the XMP packet itself: pypdf took a second a file
+    to reach the catalog of a long tagged PDF, whose object stream it parses whole."""
+    import pypdfium2
+    import pypdfium2.raw as pdfium_c
+
     blocks, unseen = pdf_text_blocks(path, page)
     pages = tuple(blocks)
-    text = "\n".join(pages)
-    info = reader.metadata or {}
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        info = document.get_metadata_dict()
+        size = pdfium_c.FPDFCatalog_GetLanguage(document.raw, None, 0)  # bytes of UTF-16LE, NUL included
+        buffer = (ctypes.c_ushort * max(size // 2, 1))()
+        pdfium_c.FPDFCatalog_GetLanguage(document.raw, buffer, size)
+        language = bytes(buffer).decode("utf-16-le").rstrip("\0")
+    finally:
+        document.close()
     # The authors from the XMP packet's dc:creator sequence, one name an item: /Author is one
     # string of names joined by commas, and "Abraham Denmark, Jr." holds a comma of its own.
-    xmp = reader.xmp_metadata
-    creators = list(xmp.dc_creator or []) if xmp is not None else []
-    authors = tuple(creators) or tuple(a.strip() for a in str(info.get("/Author", "")).split(",") if a.strip())
-    language = str(reader.trailer["/Root"].get("/Lang", ""))
-    return Reading("PDF", path, text, authors, title=str(info.get("/Title", "")), language=language, pages=pages,
-                   unseen=tuple(unseen))
+    authors = tuple(xmp_creators(Path(path))) or tuple(
+        a.strip() for a in str(info.get("Author", "")).split(",") if a.strip())
+    return Reading("PDF", path, "\n".join(pages), authors, title=str(info.get("Title", "")), language=language,
+                   pages=pages, unseen=tuple(unseen))
+
+
+XMP_STREAM_RE = re.compile(rb"<<(?:(?!>>).)*?/Type\s*/Metadata\b(?:(?!stream).)*?>>\s*stream\r?\n", re.S)
+
+
+def xmp_creators(path: Path) -> list[str]:
+    """dc:creator of the document's XMP packet (ISO 32000-1, 14.3.2): the metadata stream with
+    a dc:title, found in the file's bytes (a stream is never inside an object stream)."""
+    import zlib
+
+    data = path.read_bytes()
+    for match in XMP_STREAM_RE.finditer(data):
+        end = data.find(b"endstream", match.end())
+        body = data[match.end():end].rstrip(b"\r\n")
+        if b"/FlateDecode" in match.group(0):
+            try:
+                body = zlib.decompress(body)
+            except zlib.error:
+                continue
+        if b"dc:title" not in body or b"<x:xmpmeta" not in body:
+            continue
+        start, stop = body.index(b"<x:xmpmeta"), body.rindex(b"</x:xmpmeta>") + len(b"</x:xmpmeta>")
+        try:
+            root = etree.fromstring(body[start:stop], etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError:
+            continue
+        return [li.text or "" for li in root.iterfind(".//dc:creator//rdf:li", XMP_NS)]
+    return []
+
+
+XMP_NS = {"dc": "http://purl.org/dc/elements/1.1/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
 
 
 def pdf_text_blocks(path: Path, page=None) -> tuple[list[str], list]:

@@ -24,6 +24,8 @@ attribute.
 from __future__ import annotations
 
 import ctypes
+import functools
+import re
 from dataclasses import dataclass
 
 MIN_FONT_PT = 6.0
@@ -31,6 +33,11 @@ MIN_CONTRAST = 4.5
 # A covered text's box holds no pixel that stands out from what covers it by this much.
 MIN_INK_CONTRAST = 1.5
 TRIM_TOLERANCE_PT = 0.5
+# WeasyPrint draws an ordered list's numbers (outside ::marker boxes) after the page's text,
+# so PDFium reads "1. 2. 3." as lines of their own at the foot of the page, inside a paragraph
+# that runs on to the next one. Lines holding nothing but such numbers are left out: they are
+# furniture of the list, never a block's words (a year, four digits, is not taken for one).
+LIST_NUMBERS_RE = re.compile(r"^[ \t]*(?:\d{1,3}\.[ \t]*)+\r?$\n?", re.MULTILINE)
 RENDER_SCALE = 1.0
 PAPER = (255, 255, 255)
 INVISIBLE_MODES = (3, 7)  # PDF text rendering modes: neither fill nor stroke (ISO 32000-1, 9.3.6)
@@ -62,7 +69,7 @@ def pdf_visible_text(path, above_pt: float, below_pt: float) -> tuple[list[str],
     try:
         for number, page in enumerate(document, start=1):
             text, hidden = _page_text(page, number, above_pt, below_pt)
-            pages.append(text)
+            pages.append(LIST_NUMBERS_RE.sub("", text))
             unseen.extend(hidden)
     finally:
         document.close()
@@ -168,11 +175,11 @@ def _measure(page, objects) -> dict[int, str]:
         region = image.crop(box)
         colours = region.getcolors(region.width * region.height)
         background = max(colours)[1]
-        ink = max(_contrast(colour, background) for _, colour in colours)
         fill = _fill(obj)
         if _contrast(fill, background) < MIN_CONTRAST:
             verdicts[_address(obj.raw)] = f"contrast {_contrast(fill, background):.1f}:1 against its background"
-        elif ink < MIN_INK_CONTRAST:  # its colour would show, but no pixel of it does
+        elif not any(_contrast(colour, background) >= MIN_INK_CONTRAST for _, colour in colours):
+            # Its colour would show, but no pixel of its box does.
             verdicts[_address(obj.raw)] = "covered by what is drawn over it"
     return verdicts
 
@@ -213,12 +220,14 @@ def _overlap(a, b) -> bool:
 
 def _contrast(one, other) -> float:
     """WCAG 2.1's contrast ratio of two sRGB colours."""
-    def luminance(colour):
-        linear = [(c / 255 / 12.92) if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4
-                  for c in colour[:3]]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    bright, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    bright, dark = sorted((_luminance(tuple(one[:3])), _luminance(tuple(other[:3]))), reverse=True)
     return (bright + 0.05) / (dark + 0.05)
+
+
+@functools.lru_cache(maxsize=65536)  # a page's anti-aliased text has a few hundred colours, the same on every page
+def _luminance(colour: tuple[int, int, int]) -> float:
+    linear = [(c / 255 / 12.92) if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in colour]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
 # ---------------------------------------------------------------- (X)HTML
