@@ -148,3 +148,52 @@ def test_a_note_that_fits_stays_on_its_page_despite_weasyprint_s_rounding(tmp_pa
     with pytest.raises(VerificationError) as caught:
         build_publication(folder, tmp_path / "unmended", editions=("screen",))
     assert [(f.what, f.problem) for f in caught.value.report.failures] == [("footnote", "on another page")]
+
+
+def _notes_off_their_call_page(css: str, cases) -> list[tuple[int, int]]:
+    """Lay out short documents with WeasyPrint (a note called in the first paragraph, a second
+    paragraph of n2 words) and list those whose note is not on its call's page."""
+    import random
+
+    import pypdfium2
+    from weasyprint import HTML
+
+    words = "alpha beta gamma delta epsilon zeta theta iota kappa lambda".split()
+    off = []
+    for n1, n2 in cases:
+        rng = random.Random(n1 * 1000 + n2)
+        text = lambda n: " ".join(rng.choice(words) for _ in range(n))  # noqa: E731
+        body = (f"<p>{text(n1)} CALLHERE<span class='fn'>NOTETEXT {text(60)}</span> {text(10)}</p>"
+                f"<p>{text(n2)}</p><p>{text(50)}</p>")
+        pdf = HTML(string=f"<html><head><style>{css}</style></head><body>{body}</body></html>").write_pdf()
+        pages = [page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(pdf)]
+        if [i for i, t in enumerate(pages) if "CALLHERE" in t] != [i for i, t in enumerate(pages) if "NOTETEXT" in t]:
+            off.append((n1, n2))
+    return off
+
+
+def test_weasyprint_no_longer_moves_notes_to_fit_a_line(monkeypatch):
+    """When a paragraph may not break before a line (widows), WeasyPrint 70 moved the page's notes to
+    the next page to fit that line: in these three documents the note left its call's page. With
+    layout.py's mend the paragraph breaks earlier and the note stays."""
+    from weasyprint.layout import block
+
+    from octavo.layout import _keep_notes_with_their_calls
+
+    css = ("@page { size: A5; margin: 20mm; @footnote { border-top: 0.5pt solid; padding-top: 2mm; margin-top: 5mm; } }"
+           " .fn { float: footnote; footnote-policy: line; font: 8pt/1.4 serif; }"
+           " p { orphans: 3; widows: 3; margin: 0 0 0.6em; } html { font: 10pt/1.5 serif; }")
+    cases = [(27, 166), (41, 157), (48, 148)]
+    _keep_notes_with_their_calls()
+    assert _notes_off_their_call_page(css, cases) == []
+    monkeypatch.setattr(block, "_linebox_layout", block._weasyprint_linebox_layout)
+    assert _notes_off_their_call_page(css, cases) == cases
+
+
+def test_lines_of_list_numbers_are_left_out_of_a_pdf_page_and_nothing_else():
+    """PDFium reads an ordered list's numbers after the page's text: lines holding only them go;
+    a note's own number with its text, and a year alone on a line, stay."""
+    from octavo.visible import LIST_NUMBERS_RE
+
+    page = "runs on to the next page, consulta\u2010\r\n1. \r\n2. 3. \r\n69. The note's text\r\n2020.\r\nend"
+    assert LIST_NUMBERS_RE.sub("", page) == "runs on to the next page, consulta\u2010\r\n69. The note's text\r\n2020.\r\nend"

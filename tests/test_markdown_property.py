@@ -47,12 +47,14 @@ def section_body(draw):
         return text
 
     for _ in range(draw(st.integers(2, 8))):
-        kind = draw(st.sampled_from(["paragraph", "list", "quote", "table", "heading"]))
+        kind = draw(st.sampled_from(["paragraph", "list", "numbered", "quote", "table", "heading"]))
         if kind == "paragraph":
             blocks.append(with_note(draw(paragraph)))
         elif kind == "list":
             depth = draw(st.integers(1, 4))
             blocks.append("\n".join("  " * level + f"- {with_note(draw(sentence))}" for level in range(depth)))
+        elif kind == "numbered":
+            blocks.append("\n".join(f"{n}. {with_note(draw(sentence))}" for n in range(1, draw(st.integers(2, 6)))))
         elif kind == "quote":
             blocks.append("> " + with_note(draw(paragraph)))
         elif kind == "table":

@@ -166,6 +166,7 @@ def _keep_notes_with_their_calls() -> None:
     if _REPORT_TO_FIT_A_LINE not in source:
         return
     source = source.replace(_REPORT_TO_FIT_A_LINE, "report = False  # Octavo: a note stays on its call's page")
+    block._weasyprint_linebox_layout = block._linebox_layout  # kept for the tests
     exec(compile(source, block.__file__, "exec"), block.__dict__)  # noqa: S102 - WeasyPrint's own source
     block._octavo_notes_kept = True
 
