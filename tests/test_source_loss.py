@@ -80,28 +80,23 @@ class Case:
     only: bool = True  # the problems listed are all the problems reported
 
 
+def duplicate(file: str, after: str, inserted: str, key: str, first: str) -> Case:
+    """A key given again on the line after `after`; the message names the line of `first`."""
+    return Case(insert_after(file, after, inserted + "\n"),
+                lambda f: [(file, line_of(f, file, after) + 1,
+                            f"'{key}' is given twice: first at line {line_of(f, file, first)}; "
+                            "the second would silently win", DUPLICATE_HINT)])
+
+
 CASES: dict[str, Case] = {
     # --- a key given twice: the second used to win without a word
-    "duplicate key in publication.yaml": Case(
-        insert_after(PUB, "language: en", "title: Another Title\n"),
-        lambda f: [(PUB, line_of(f, PUB, "language: en") + 1,
-                    f"'title' is given twice: first at line {line_of(f, PUB, 'title: Breaking')}; "
-                    "the second would silently win", DUPLICATE_HINT)]),
-    "duplicate key in publisher.yaml": Case(
-        insert_after(HOUSE, "place: Stockholm", "short_name: IDSP\n"),
-        lambda f: [(HOUSE, line_of(f, HOUSE, "place: Stockholm") + 1,
-                    f"'short_name' is given twice: first at line {line_of(f, HOUSE, 'short_name:')}; "
-                    "the second would silently win", DUPLICATE_HINT)]),
-    "duplicate key in a section's front matter": Case(
-        insert_after(CONCLUSION, "role: closing", "role: chapter\n"),
-        lambda f: [(CONCLUSION, line_of(f, CONCLUSION, "role: closing") + 1,
-                    f"'role' is given twice: first at line {line_of(f, CONCLUSION, 'role: closing')}; "
-                    "the second would silently win", DUPLICATE_HINT)]),
-    "duplicate key inside a list item": Case(
-        insert_after(PUB, "name: Abraham Denmark", "    name: A. Denmark\n"),
-        lambda f: [(PUB, line_of(f, PUB, "name: Abraham Denmark") + 1,
-                    f"'name' is given twice: first at line {line_of(f, PUB, 'name: Abraham Denmark')}; "
-                    "the second would silently win", DUPLICATE_HINT)]),
+    "duplicate key in publication.yaml": duplicate(PUB, "language: en", "title: Another Title", "title", "title: Breaking"),
+    "duplicate key in publisher.yaml": duplicate(HOUSE, "place: Stockholm", "short_name: IDSP", "short_name",
+                                                 "short_name:"),
+    "duplicate key in a section's front matter": duplicate(CONCLUSION, "role: closing", "role: chapter", "role",
+                                                           "role: closing"),
+    "duplicate key inside a list item": duplicate(PUB, "name: Abraham Denmark", "    name: A. Denmark", "name",
+                                                  "name: Abraham Denmark"),
     "every duplicate of a file, not just the first": Case(
         both(insert_after(PUB, "language: en", "subtitle: Five Perspectives\n"),
              insert_after(PUB, "name: Abraham Denmark", "    name: A. Denmark\n")),
