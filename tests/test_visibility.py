@@ -98,3 +98,19 @@ def test_a_disclaimer_moved_out_of_the_imprint_fails_the_proof(tmp_path):
          "{%- macro contributors(p) -%}\n{{ imprint_disclaimers(p) }}")
     report = build_expecting_proof_failure(copy_content(tmp_path), tmp_path / "out", templates, editions=("screen", "epub"))
     assert problems(report) == {(kind, "disclaimer", HOUSE, "not in the imprint") for kind in ("PDF", "EPUB")}
+
+
+def test_a_long_unbreakable_string_wraps_inside_the_page(tmp_path):
+    """A 2,000-character URL used to run off the right edge (only a twentieth of it on the page):
+    it now breaks where it must, and the proof finds all of it inside the trim box."""
+    from octavo.verify import read_pdf, skeleton
+
+    folder = copy_content(tmp_path)
+    url = "https://example.org/" + "a" * 2000
+    section = folder / "sections" / "07-conclusion.md"
+    section.write_text(section.read_text(encoding="utf-8") + f"\nSee {url} for the data.\n", encoding="utf-8")
+    result = build_publication(folder, tmp_path / "out", editions=("print", "screen"))
+    assert result.report.ok, result.report.summary()
+    for path in result.outputs:
+        reading = read_pdf(path)
+        assert reading.unseen == () and skeleton(url) in skeleton(reading.text)
