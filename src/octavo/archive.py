@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -52,13 +53,17 @@ def write_bag(folder: Path, out_dir: Path, templates: Path | None = None) -> Pat
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".bag.", dir=out_dir))
+    remove_stale_staging(out_dir)
+    staging = Path(tempfile.mkdtemp(prefix=f".bag.{os.getpid()}.", dir=out_dir))
     try:
         editions = staging / "editions"
         result = build_publication(folder, editions, templates, editions=tuple(EDITIONS))
         publication, record = result.publication, result.record
         for name, path in result.document.sources:  # the bytes the editions were made from
             target = staging / "source" / name
+            if not target.resolve().is_relative_to((staging / "source").resolve()):
+                raise OctavoError(f"{path}: a source would be written outside the bag ({name}); "
+                                  "keep every file inside the publication folder")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(result.document.files[path])
         (staging / "metadata").mkdir()
@@ -89,13 +94,53 @@ def _bag_info(record: Record, slug: str) -> dict[str, str]:
 
 
 def _replace_dir(new: Path, final: Path) -> None:
-    """Put the new bag in place; the old one, if any, goes only once the new one is there."""
+    """Put the new bag in place in one step: the two folders are exchanged (Linux renameat2,
+    RENAME_EXCHANGE), so at every moment final/ is the old bag or the new one, whole. Where the
+    filesystem cannot exchange, the old bag is moved aside first and put back by the next run
+    if it was killed in between (remove_stale_staging)."""
+    if final.exists() and _exchange(new, final):
+        shutil.rmtree(new, ignore_errors=True)  # it now holds the old bag
+        return
     old = final.with_name(f".{final.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():
         os.replace(final, old)
     os.replace(new, final)
     shutil.rmtree(old, ignore_errors=True)
+
+
+RENAME_EXCHANGE = 2  # linux/fs.h
+AT_FDCWD = -100
+
+
+def _exchange(one: Path, other: Path) -> bool:
+    """Swap two paths atomically with renameat2(2); False where the system cannot."""
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    done = renameat2(AT_FDCWD, os.fsencode(one), AT_FDCWD, os.fsencode(other), RENAME_EXCHANGE)
+    return done == 0
+
+
+def remove_stale_staging(out_dir: Path) -> list[Path]:
+    """What a killed `octavo archive` left: its staging folders (.bag.<pid>.*, the process gone) are
+    removed, and a bag moved aside (.<slug>.bag.old) whose place is empty is put back."""
+    from .write import process_alive
+
+    removed = []
+    for staging in Path(out_dir).glob(".bag.*"):
+        pid = staging.name.split(".")[2] if staging.name.count(".") >= 3 else ""
+        if staging.is_dir() and (not pid.isdigit() or not process_alive(int(pid))):
+            shutil.rmtree(staging, ignore_errors=True)
+            removed.append(staging)
+    for old in Path(out_dir).glob(".*.bag.old"):
+        final = old.with_name(old.name[1:-len(".old")])
+        if not final.exists():
+            os.replace(old, final)
+    return removed
 
 
 def dublin_core(record: Record, editions: list[Path]) -> bytes:
@@ -132,6 +177,18 @@ def dublin_core(record: Record, editions: list[Path]) -> bytes:
     return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
 
 
+def _not_regular_files(bag: Path) -> list[str]:
+    found = []
+    for directory, subdirs, names in os.walk(bag):  # os.walk does not follow links to folders
+        for name in names + [d for d in subdirs if os.path.islink(os.path.join(directory, d))]:
+            full = os.path.join(directory, name)
+            mode = os.lstat(full).st_mode
+            if not stat.S_ISREG(mode):
+                kind = "a link" if stat.S_ISLNK(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "not a file"
+                found.append(f"{os.path.relpath(full, bag)} ({kind})")
+    return sorted(found)
+
+
 def verify_bag(path: Path) -> str:
     """Validate a bag: every file present, none added, every SHA-256 checksum matching.
 
@@ -142,6 +199,10 @@ def verify_bag(path: Path) -> str:
     path = Path(path)
     if not (path / "bagit.txt").is_file():
         raise BagError(f"{path}: not a BagIt bag (no bagit.txt); make one with 'octavo archive'")
+    strange = _not_regular_files(path)
+    if strange:  # a FIFO would block the checksum forever; a link could lead out of the bag
+        raise BagError("\n".join([f"{path}: the bag holds what is not a regular file:",
+                                   *(f"  {name}" for name in strange)]))
     logging.getLogger("bagit").setLevel(logging.ERROR)
     bag = None
     try:

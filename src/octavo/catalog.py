@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .errors import EXIT_CONTENT, EXIT_MIXED, EXIT_PROOF, EXIT_RENDER, ContentError, Location, OctavoError, Problem
+from .errors import (EXIT_CONTENT, EXIT_MIXED, EXIT_PROOF, EXIT_RENDER, ContentError, Location, OctavoError, Problem,
+                     os_error_message)
 from .resources import STYLES, default_templates
 
 # Both also defined by the pipeline (model.PUBLICATION_FILE, model.PUBLISHER_FILE,
@@ -241,6 +242,9 @@ def build_one(folder: str, out_dir: str, templates: str | None = None,
     except OctavoError as exc:
         return Outcome(slug, folder, STATUS_BY_EXIT.get(exc.exit_code, "failed"), exc.exit_code,
                        message=str(exc), seconds=time.perf_counter() - started)
+    except OSError as exc:  # the disk failed under the build: the editions in place are untouched
+        return Outcome(slug, folder, "write error", EXIT_RENDER, message=os_error_message(exc),
+                       seconds=time.perf_counter() - started)
     except Exception:  # a bug in Octavo: reported with its traceback, and the other publications go on
         return Outcome(slug, folder, "crashed", 1, message="Octavo crashed (a bug):\n" + traceback.format_exc(),
                        seconds=time.perf_counter() - started)

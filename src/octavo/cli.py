@@ -9,7 +9,8 @@ from pathlib import Path
 
 from . import __version__
 from .editions import EDITIONS
-from .errors import EXIT_CONTENT, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, OctavoError, VerificationError
+from .errors import (EXIT_CONTENT, EXIT_INTERRUPTED, EXIT_OK, EXIT_RENDER, EXIT_USAGE, OctavoError,
+                     VerificationError, os_error_message)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     except OctavoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a disk that fails under us (full, read-only, a file where a folder should be)
+        print(f"error: {os_error_message(exc)}", file=sys.stderr)
+        return EXIT_RENDER
     except KeyboardInterrupt:
         print("interrupted: nothing was published", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -129,7 +133,9 @@ def _authoring_commands(commands) -> None:
     preview.add_argument("slug", nargs="?", help="the publication (default: the only one in content/)")
     preview.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
     preview.add_argument("--templates", type=Path, default=None, help="a templates folder (default: Octavo's own)")
-    preview.add_argument("--port", type=int, default=8000, help="the port (default: 8000; 0 picks a free one)")
+    preview.add_argument("--port", default=8000, help="the port (default: 8000; 0 picks a free one)",
+                         # 0-65535 only; the check lives in preview.py, imported only when --port is given
+                         type=lambda text: __import__("octavo.preview", fromlist=["_"]).port_number(text))
     preview.set_defaults(run=_run_preview)
 
 

@@ -78,6 +78,13 @@ class VerificationError(OctavoError):
         super().__init__(report.summary())
 
 
+def os_error_message(exc: OSError) -> str:
+    """An OSError as one line for a person: the path, then the cause ("No space left on device")."""
+    names = [str(_relative(Path(n))) for n in (exc.filename, exc.filename2) if n]
+    cause = exc.strerror or str(exc)
+    return f"{' -> '.join(names)}: {cause}" if names else cause
+
+
 def _relative(path: Path) -> Path:
     try:
         return path.resolve().relative_to(Path.cwd().resolve())

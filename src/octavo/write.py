@@ -40,13 +40,13 @@ def remove_stale_temporaries(final: Path) -> list[Path]:
     removed = []
     for path in final.parent.glob(f".{final.stem}.*.tmp*"):
         pid = path.name[len(final.stem) + 2:].split(".", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -1,0 +1,139 @@
+"""When the disk or the input fails under a command: one line naming the path and the cause,
+a non-zero exit, no traceback, and nothing half-written; and `archive` neither loses a bag
+nor leaves its staging behind when it is killed."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from octavo.cli import main
+
+from conftest import REPO, SEED_SLUG, copy_content
+
+
+def no_space(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(args[-1]) if args else None)
+
+
+def run(capsys, *argv) -> tuple[int, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, err
+
+
+def test_build_on_a_full_disk(tmp_path, monkeypatch, capsys):
+    import octavo.build
+
+    folder = copy_content(tmp_path)
+    monkeypatch.setattr(octavo.build, "publish", no_space)
+    code, err = run(capsys, "build", str(folder), "--out", str(tmp_path / "out"), "--edition", "web")
+    assert code == 3 and "No space left on device" in err
+    assert [p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")] == []
+
+
+def test_build_into_a_file_where_the_folder_should_be(tmp_path, capsys):
+    folder = copy_content(tmp_path)
+    (tmp_path / "out").write_text("a file", encoding="utf-8")
+    code, err = run(capsys, "build", str(folder), "--out", str(tmp_path / "out"), "--edition", "web")
+    assert code == 3 and "out: File exists" in err
+
+
+def test_validate_when_a_file_cannot_be_read(tmp_path, monkeypatch, capsys):
+    folder = copy_content(tmp_path)
+    real = Path.read_bytes
+
+    def failing(self):
+        if self.name == "07-conclusion.md":
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", failing)
+    code, err = run(capsys, "validate", str(folder), "--content", str(folder.parent))
+    assert code == 3 and "07-conclusion.md: Input/output error" in err
+
+
+def test_check_a_damaged_file(tmp_path, capsys):
+    folder = copy_content(tmp_path)
+    damaged = tmp_path / f"{SEED_SLUG}.pdf"
+    damaged.write_bytes(b"%PDF-1.7\n" + b"\x00" * 100)
+    code, err = run(capsys, "check", str(damaged), "--publication", str(folder))
+    assert code != 0 and "cannot read this screen edition" in err
+
+
+def test_new_on_a_full_disk(tmp_path, monkeypatch, capsys):
+    import octavo.scaffold
+
+    monkeypatch.setattr(octavo.scaffold.shutil, "copytree", no_space, raising=False)
+    monkeypatch.setattr(Path, "write_text", no_space)
+    code, err = run(capsys, "new", "arctic", "--content", str(tmp_path / "content"))
+    assert code == 3 and "No space left on device" in err
+    assert not (tmp_path / "content" / "arctic").exists()
+
+
+def test_archive_on_a_full_disk_leaves_no_staging(tmp_path, monkeypatch, capsys):
+    import bagit
+
+    folder = copy_content(tmp_path)
+    monkeypatch.setattr(bagit, "make_bag", no_space)
+    code, err = run(capsys, "archive", str(folder), "--out", str(tmp_path / "out"))
+    assert code == 3 and "No space left on device" in err
+    assert list((tmp_path / "out").glob(".bag.*")) == []
+
+
+def test_archive_verify_refuses_a_fifo_instead_of_hanging(tmp_path, capsys):
+    from octavo.archive import write_bag
+
+    bag = write_bag(copy_content(tmp_path), tmp_path / "out")
+    listed = bag / "data" / "metadata" / "dublin-core.xml"
+    listed.unlink()
+    os.mkfifo(listed)
+    started = time.monotonic()
+    code, err = run(capsys, "archive", "--verify", str(bag))
+    assert code == 4 and "data/metadata/dublin-core.xml (a FIFO)" in err
+    assert time.monotonic() - started < 10
+
+
+def test_a_killed_archive_keeps_the_old_bag_and_the_next_run_cleans_up(tmp_path):
+    """SIGKILL in the middle of `octavo archive`: the previous bag stays whole and valid, and the next
+    run removes the dead process's staging folder."""
+    from octavo.archive import remove_stale_staging, verify_bag, write_bag
+
+    folder = copy_content(tmp_path)
+    out = tmp_path / "out"
+    bag = write_bag(folder, out)
+    before = sorted(p.relative_to(bag) for p in bag.rglob("*"))
+    child = subprocess.Popen([sys.executable, "-m", "octavo.cli", "archive", str(folder), "--out", str(out)],
+                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list(out.glob(".bag.*/editions/*.pdf")) and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.05)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert "valid bag" in verify_bag(bag)
+    assert sorted(p.relative_to(bag) for p in bag.rglob("*")) == before
+    stale = list(out.glob(".bag.*"))
+    assert stale, "the kill came too late to leave a staging folder"
+    assert remove_stale_staging(out) == stale and not list(out.glob(".bag.*"))
+
+
+def test_a_new_bag_replaces_the_old_in_one_step(tmp_path, monkeypatch):
+    """The folders are exchanged with renameat2: the old bag is never missing, not even between two renames."""
+    import octavo.archive
+    from octavo.archive import write_bag
+
+    folder = copy_content(tmp_path)
+    write_bag(folder, tmp_path / "out")
+    renames = []
+    real = os.replace
+    monkeypatch.setattr(octavo.archive.os, "replace", lambda a, b: renames.append((a, b)) or real(a, b))
+    write_bag(folder, tmp_path / "out")
+    assert [(a, b) for a, b in renames if str(b).endswith((".bag", ".bag.old"))] == []  # exchanged, not moved aside
