@@ -3,6 +3,7 @@ reloaded on save, and serving nothing outside the publication and the templates.
 
 from __future__ import annotations
 
+import http.client
 import shutil
 import subprocess
 import time
@@ -129,3 +130,131 @@ def test_the_command_serves_until_ctrl_c(tmp_path):
         out, err = preview.communicate(timeout=30)
     assert preview.returncode == 0, err
     assert "preview stopped" in out and "Traceback" not in err
+
+
+def _request(server, path: str, host: str | None) -> tuple[int, str]:
+    """A GET with a chosen Host header (None: no Host header at all), read whole."""
+    connection = http.client.HTTPConnection(*server.server_address[:2], timeout=10)
+    try:
+        connection.putrequest("GET", path, skip_host=True)
+        if host is not None:
+            connection.putheader("Host", host)
+        connection.endheaders()
+        response = connection.getresponse()
+        if path == EVENTS and response.status == 200:
+            return response.status, ""  # the stream stays open: its status is enough
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/index.html", "/sections/01-summary.md", "/print/print.css", VERSION, EVENTS])
+@pytest.mark.parametrize("host", ["evil.example:{port}", "evil.example", "localhost", "127.0.0.1",
+                                  "localhost:{other}", "127.0.0.2:{port}", "localhost.evil.example:{port}",
+                                  "[::2]:{port}", "", None])
+def test_a_foreign_host_is_refused_on_every_path(served, path, host):
+    _, server = served
+    port = server.server_address[1]
+    status, body = _request(server, path, None if host is None else host.format(port=port, other=port + 1))
+    assert status == 421
+    assert body == "misdirected request: this preview answers only on localhost"
+
+
+@pytest.mark.parametrize("path", ["/", "/sections/01-summary.md", VERSION, EVENTS])
+@pytest.mark.parametrize("host", ["localhost:{port}", "127.0.0.1:{port}", "[::1]:{port}", "LocalHost:{port}"])
+def test_a_local_host_with_the_servers_port_is_answered(served, path, host):
+    _, server = served
+    status, _ = _request(server, path, host.format(port=server.server_address[1]))
+    assert status == 200
+
+
+def test_two_host_headers_are_refused(served):
+    _, server = served
+    port = server.server_address[1]
+    connection = http.client.HTTPConnection(*server.server_address[:2], timeout=10)
+    try:
+        connection.putrequest("GET", "/", skip_host=True)
+        connection.putheader("Host", f"127.0.0.1:{port}")
+        connection.putheader("Host", "evil.example")
+        connection.endheaders()
+        assert connection.getresponse().status == 421
+    finally:
+        connection.close()
+
+
+def test_port_80_also_answers_the_bare_local_names():
+    from octavo.preview import allowed_hosts
+    assert allowed_hosts(80) >= {"localhost", "127.0.0.1", "[::1]", "localhost:80"}
+    assert "localhost" not in allowed_hosts(8000) and "localhost:8000" in allowed_hosts(8000)
+
+
+@pytest.mark.parametrize("path", [".git/config", "%2egit/config", ".git%2Fconfig", "sections/.git/config",
+                                  ".hidden/notes.md", "sections/.draft.md", "sections/./01-summary.md",
+                                  ".git", "hidden-link/config"])
+def test_nothing_in_a_hidden_folder_is_served(served, path):
+    folder, server = served
+    (folder / ".git").mkdir()
+    (folder / ".git" / "config").write_text("[remote \"origin\"]\n\turl = secret\n")
+    (folder / "sections" / ".git").mkdir()
+    (folder / "sections" / ".git" / "config").write_text("secret\n")
+    (folder / ".hidden").mkdir()
+    (folder / ".hidden" / "notes.md").write_text("secret\n")
+    (folder / "sections" / ".draft.md").write_text("secret\n")
+    (folder / "hidden-link").symlink_to(folder / ".git")  # a visible name for a hidden folder
+    status, body, _ = _get(server.url + path)
+    assert (status, body) == (404, "not found")
+
+
+@pytest.mark.parametrize("path", ["loop", "loop/file.png", "a.png", "sections/b.css"])
+def test_a_symlink_loop_is_not_found(served, path):
+    folder, server = served
+    (folder / "loop").symlink_to(folder / "loop")
+    (folder / "a.png").symlink_to(folder / "b.png")
+    (folder / "b.png").symlink_to(folder / "a.png")
+    (folder / "sections" / "b.css").symlink_to("b.css")
+    status, body, _ = _get(server.url + path)
+    assert (status, body) == (404, "not found")
+    assert _get(server.url + "sections/01-summary.md")[0] == 200  # and the server still serves
+
+
+def test_a_file_that_cannot_be_read_is_not_found(served, monkeypatch):
+    folder, server = served
+    from pathlib import Path
+
+    def fail(self):
+        raise PermissionError(13, "Permission denied", str(self))
+    monkeypatch.setattr(Path, "read_bytes", fail)
+    assert _get(server.url + "sections/01-summary.md")[:2] == (404, "not found")
+
+
+def test_the_server_logs_no_traceback_for_a_loop(tmp_path):
+    import sys
+    folder = copy_content(tmp_path)
+    (folder / "loop").symlink_to(folder / "loop")
+    code = ("import sys, urllib.request, urllib.error\n"
+            "from octavo.preview import Preview, PreviewServer\n"
+            f"server = PreviewServer(Preview({str(folder)!r}), port=0).start()\n"
+            "try:\n"
+            "    urllib.request.urlopen(server.url + 'loop/x.png', timeout=10)\n"
+            "except urllib.error.HTTPError as exc:\n"
+            "    print(exc.code)\n"
+            "server.stop()\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.stdout.strip() == "404" and run.stderr == ""
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "-1", "eighty", "1e3"])
+def test_a_port_out_of_range_is_a_usage_error(port, capsys):
+    from octavo.cli import main
+    with pytest.raises(SystemExit) as exit_:
+        main(["preview", "--port", port])
+    assert exit_.value.code == 64
+    err = capsys.readouterr().err
+    assert "argument --port: the port must be a number from 0 to 65535" in err and repr(port) in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("port, value", [("0", 0), ("65535", 65535), ("8000", 8000)])
+def test_a_port_in_range_is_taken(port, value):
+    from octavo.cli import _parser
+    assert _parser().parse_args(["preview", "--port", port]).port == value

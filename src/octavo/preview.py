@@ -9,10 +9,15 @@ Content errors are shown on the page, with file and line, instead of the paper.
 The same rules as the print fetcher hold: the server answers only on
 127.0.0.1, serves files only from the publication folder and the templates,
 and the page's Content-Security-Policy keeps the browser off the network.
+It answers only requests whose Host is localhost, 127.0.0.1 or [::1] with its
+own port (421 otherwise, so a DNS-rebinding page cannot read the drafts),
+never serves a path with a hidden component (/.git/config), and answers 404
+to a file it cannot resolve or read (a symlink loop, a permission error).
 """
 
 from __future__ import annotations
 
+import argparse
 import html
 import secrets
 import threading
@@ -28,6 +33,7 @@ from .resources import STYLES
 
 EVENTS = "/__octavo/events"
 VERSION = "/__octavo/version"
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
 _TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
           ".svg": "image/svg+xml", ".webp": "image/webp", ".css": "text/css", ".woff2": "font/woff2",
           ".woff": "font/woff", ".otf": "font/otf", ".ttf": "font/ttf"}
@@ -64,13 +70,26 @@ class Preview:
     def resource(self, url_path: str) -> Path | None:
         """A file the page may load: under the publication folder or the templates, nothing else."""
         relative = unquote(url_path).lstrip("/")
-        if not relative or "\0" in relative:
-            return None
+        if not relative or "\0" in relative or _hidden(relative.split("/")):
+            return None  # a hidden component anywhere (/.git/config), and with it every "..", is refused
         for root in self.roots:
-            path = (root / relative).resolve()
-            if path.is_relative_to(root) and path.is_file() and not path.name.startswith("."):
-                return path
+            try:  # a symlink loop (RuntimeError before Python 3.13) or an unreadable folder: not found
+                path = (root / relative).resolve()
+                if path.is_relative_to(root) and not _hidden(path.relative_to(root).parts) and path.is_file():
+                    return path
+            except (OSError, RuntimeError, ValueError):
+                continue
         return None
+
+    def read(self, url_path: str) -> tuple[Path, bytes] | None:
+        """resource(url_path) and its bytes, or None when it is not served or cannot be read."""
+        file = self.resource(url_path)
+        if file is None:
+            return None
+        try:
+            return file, file.read_bytes()
+        except (OSError, RuntimeError):
+            return None
 
     def bump(self) -> None:
         with self.changed:
@@ -85,6 +104,28 @@ class Preview:
         for _changes in watch(*paths, stop_event=self.stopping, debounce=200, step=50,
                               raise_interrupt=False):
             self.bump()
+
+
+def _hidden(parts) -> bool:
+    return any(part.startswith(".") for part in parts)
+
+
+def allowed_hosts(port: int) -> frozenset[str]:
+    """The Host header values the server answers: a local name with its own port (or none on port 80)."""
+    hosts = {f"{host}:{port}" for host in LOCAL_HOSTS}
+    return frozenset(hosts | set(LOCAL_HOSTS) if port == 80 else hosts)
+
+
+def port_number(text: str) -> int:
+    """The --port argument: a whole number from 0 (pick a free port) to 65535."""
+    try:
+        port = int(text, 10)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"the port must be a number from 0 to 65535 (0 picks a free one), "
+                                         f"not {text!r}")
+    return port
 
 
 def _error_page(message: str) -> str:
@@ -102,6 +143,10 @@ def _handler(preview: Preview):
             pass
 
         def do_GET(self):
+            if not self._local_host():
+                self._send(HTTPStatus.MISDIRECTED_REQUEST, b"misdirected request: this preview answers only "
+                           b"on localhost", "text/plain; charset=utf-8")
+                return
             path = urlsplit(self.path).path
             if path in ("/", "/index.html"):
                 nonce = secrets.token_urlsafe(16)
@@ -112,12 +157,18 @@ def _handler(preview: Preview):
             elif path == EVENTS:
                 self._events()
             else:
-                file = preview.resource(path)
-                if file is None:
+                found = preview.read(path)
+                if found is None:
                     self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain; charset=utf-8")
                 else:
-                    self._send(HTTPStatus.OK, file.read_bytes(), _TYPES.get(file.suffix.lower(),
-                                                                             "application/octet-stream"))
+                    file, body = found
+                    self._send(HTTPStatus.OK, body, _TYPES.get(file.suffix.lower(), "application/octet-stream"))
+
+        def _local_host(self) -> bool:
+            """One Host header naming this server: a DNS-rebinding page sends its own name."""
+            hosts = self.headers.get_all("Host") or []
+            return (len(hosts) == 1
+                    and hosts[0].strip().lower() in allowed_hosts(self.server.server_address[1]))
 
         def _send(self, status, body: bytes, content_type: str, nonce: str | None = None):
             self.send_response(status)
