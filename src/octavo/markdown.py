@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -125,14 +126,47 @@ def _check_footnotes(body: str, env: dict, path: Path, first_line: int) -> list[
 REFUSED_LINK_RE = re.compile(r"\]\(\s*<?((?:file|javascript|vbscript|data):[^)\s>]*)", re.IGNORECASE)
 
 
+# The one allow-list of addresses, for every URL in every field, content and house file alike:
+# the web, and (where a link is allowed) an e-mail address. Nothing else reaches an edition.
+WEB_SCHEMES = ("https", "http")
+LINK_SCHEMES = WEB_SCHEMES + ("mailto",)
+
+
+def refused_url(href: str, link: bool = True) -> str | None:
+    """Why an address may not reach an edition, or None when it may. `link`: a link in the text,
+    which may also be an e-mail address (mailto:) or a part of the paper (#id); otherwise (a
+    website, an identifier) it must be a web address with a host."""
+    if any(ord(ch) < 0x21 or ord(ch) == 0x7f for ch in href):
+        return "holds a space or a control character"
+    scheme = href.split(":", 1)[0].lower() if REMOTE_RE.match(href) else ""
+    if link and (scheme in LINK_SCHEMES or href.startswith("#")):
+        return None
+    if not link and scheme in WEB_SCHEMES:
+        try:
+            host = urlsplit(href).hostname
+        except ValueError:
+            host = None
+        return None if host else "has no host name"
+    return "is not a web, e-mail or in-paper address" if link else "is not a web address (https://…)"
+
+
 def _check_link(href: str, where: Location) -> list[Problem]:
     """Links may lead to the web, to an e-mail address, or within the paper; nowhere on the reader's disk."""
-    scheme = href.split(":", 1)[0].lower() if REMOTE_RE.match(href) else ""
-    if scheme in ("http", "https", "mailto") or href.startswith("#"):
+    if refused_url(href) is None:
         return []
     return [Problem(where, f"the address '{href[:80]}' is refused",
                     "a link may lead to a web page (https://…), an e-mail address (mailto:…) or a part of the "
                     "paper (#id); an image must be a file in the publication folder")]
+
+
+# What an image may be: a file inside the publication folder, named so that every edition can
+# carry it (an EPUB zip entry, a URL), within these limits, and decodable to the end.
+IMAGE_NAME_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+MAX_IMAGE_PIXELS = 50_000_000
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WEBP"}
+_RENAME_HINT = ("rename the file (and the reference) with ASCII letters, digits, '-', '_' and '.' only, "
+                "no spaces or accents, e.g. 'images/map-1.png'")
 
 
 def _check_image(token, where: Location, folder: Path) -> list[Problem]:
@@ -142,15 +176,130 @@ def _check_image(token, where: Location, folder: Path) -> list[Problem]:
     if not alt:
         problems.append(Problem(where, f"image '{src}' has no alt text",
                                 "describe the image for readers who cannot see it: ![description](file.png)"))
-    if REMOTE_RE.match(src) or src.startswith("/"):
+    if REMOTE_RE.match(src) or src.startswith(("/", "\\")):
         problems.append(Problem(where, f"image '{src}' is not a file in the publication folder",
                                 "editions never fetch from the network or outside the publication: copy the image into the folder"))
-    elif not (folder / src).resolve().is_relative_to(folder.resolve()):
-        problems.append(Problem(where, f"image '{src}' lies outside the publication folder",
+        return problems
+    name = unquote(src)  # markdown-it percent-encodes spaces and accents: name the file as the author wrote it
+    path = folder / name
+    try:
+        inside = path.resolve(strict=False).is_relative_to(folder.resolve())
+    except (OSError, RuntimeError, ValueError):
+        problems.append(Problem(where, f"image '{name}' cannot be opened: its path is a loop of links or unreadable",
+                                "replace the link with the image file itself"))
+        return problems
+    parts = name.split("/")
+    if inside and (".." in parts or "." in parts or "" in parts):
+        problems.append(Problem(where, f"image '{name}' is refused: its path has '..', '.' or an empty part",
+                                "write the path from the publication folder down, e.g. 'images/map.png'; "
+                                "an image must be a file inside the publication folder"))
+        return problems
+    bad = next((part for part in parts if not IMAGE_NAME_RE.fullmatch(part)), None)
+    if inside and bad is not None:
+        problems.append(Problem(where, f"image '{name}' has a name that an edition cannot carry ('{bad}')",
+                                _RENAME_HINT))
+        return problems
+    if not inside:
+        problems.append(Problem(where, f"image '{name}' lies outside the publication folder",
                                 "copy the image into the publication folder, e.g. images/"))
-    elif not (folder / src).is_file():
-        problems.append(Problem(where, f"image '{src}' does not exist", "check the file name and path"))
+    elif not path.is_file():
+        problems.append(Problem(where, f"image '{name}' does not exist", "check the file name and path"))
+    else:
+        problems.extend(Problem(where, f"image '{name}' {why}", hint) for why, hint in _image_content(path))
     return problems
+
+
+def _image_content(path: Path) -> list[tuple[str, str]]:
+    """What is wrong with an image file's bytes, decoded to the end: (why, hint) pairs."""
+    suffix = path.suffix.lower()
+    if suffix != ".svg" and suffix not in IMAGE_FORMATS:
+        return [("is not a PNG, JPEG, GIF, WebP or SVG file",
+                 "save it as .png (diagrams, charts), .jpg (photographs) or .svg, and refer to that file")]
+    try:
+        size = path.stat().st_size
+        if size > MAX_IMAGE_BYTES:
+            return [(f"is {size / (1024 * 1024):.1f} MB, over the {MAX_IMAGE_BYTES // (1024 * 1024)} MB limit for an image",
+                     "export it smaller: 300 dpi at the printed size is enough")]
+        data = path.read_bytes()
+    except OSError as exc:
+        return [(f"cannot be read ({exc.strerror or exc})", "check the file's permissions")]
+    if suffix == ".svg":
+        return _svg_content(data)
+    return _raster_content(data, IMAGE_FORMATS[suffix])
+
+
+def _raster_content(data: bytes, expected: str) -> list[tuple[str, str]]:
+    import io
+    import warnings
+
+    from PIL import Image as PILImage
+
+    damaged = "open it in an image editor and save it again, or export it afresh"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            with PILImage.open(io.BytesIO(data)) as image:
+                found = image.format
+                width, height = image.size
+                image.verify()
+            if found != expected:
+                return [(f"is not a {expected} image (the file holds {found or 'something else'})",
+                         f"save it as a real {expected} file, or give it the ending that matches what it is")]
+            if width * height > MAX_IMAGE_PIXELS:
+                return [(f"is {width} × {height} pixels, over the limit of {MAX_IMAGE_PIXELS // 1_000_000} million",
+                         "scale it down: 300 dpi at the printed size is enough")]
+            with PILImage.open(io.BytesIO(data)) as image:
+                image.load()
+    except PILImage.DecompressionBombError:
+        return [(f"has more pixels than the limit of {MAX_IMAGE_PIXELS // 1_000_000} million",
+                 "scale it down: 300 dpi at the printed size is enough")]
+    except Exception as exc:  # Pillow raises many kinds for a damaged file (OSError, SyntaxError, ValueError...)
+        if isinstance(exc, PILImage.UnidentifiedImageError):
+            return [("is not an image Octavo can read (the file holds something else)", damaged)]
+        return [(f"is damaged or cut short ({str(exc)[:80] or type(exc).__name__})", damaged)]
+    return []
+
+
+CSS_URL_RE = re.compile(r"url\(\s*['\"]?([^'\")]*)", re.IGNORECASE)
+_SVG_HINT = "an SVG must be a plain drawing: remove scripts, event handlers, embedded HTML and links to other files"
+
+
+def _svg_content(data: bytes) -> list[tuple[str, str]]:
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        return [(f"is not a well-formed SVG file ({str(exc)[:80]})", "open it in a drawing program and save it again as SVG")]
+    if root is None or etree.QName(root).localname != "svg":
+        return [("is not an SVG drawing (its top element is not <svg>)", "save it again as SVG")]
+    problems = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            if isinstance(element, etree._Entity):
+                problems.append(("uses an XML entity", _SVG_HINT))
+            continue
+        local = etree.QName(element).localname
+        if local == "script":
+            problems.append(("holds a <script>", _SVG_HINT))
+        elif local == "foreignObject":
+            problems.append(("holds a <foreignObject> (embedded HTML)", _SVG_HINT))
+        for attr, value in element.attrib.items():
+            attr_local = etree.QName(attr).localname
+            if attr_local.lower().startswith("on"):
+                problems.append((f"has an event handler '{attr_local}' on <{local}>", _SVG_HINT))
+            elif attr_local == "href" and not value.strip().startswith(("#", "data:")):
+                problems.append((f"refers to another file or address ('{value[:60]}') from <{local}>", _SVG_HINT))
+        css = (element.text or "") if local == "style" else element.get("style", "")
+        for url in CSS_URL_RE.findall(css):
+            if not url.strip().startswith(("#", "data:")):
+                problems.append((f"refers to another file or address ('{url[:60]}') in its styles", _SVG_HINT))
+        if local == "style" and "@import" in css:
+            problems.append(("imports a style sheet (@import)", _SVG_HINT))
+    if root.getroottree().docinfo.internalDTD is not None or b"<!ENTITY" in data:
+        problems.append(("declares a DTD or entities", _SVG_HINT))
+    return list(dict.fromkeys(problems))
 
 
 def placed_disclaimers(body: str, first_line: int) -> list[tuple[str, int]]:

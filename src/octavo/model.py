@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .editions import EDITION_NAMES
 from .errors import ContentError, Location, Problem
-from .markdown import check_body, placed_disclaimers
+from .markdown import check_body, placed_disclaimers, refused_url
 from .load import Mapping, MarkdownSource, Sequence, load_markdown_file, load_yaml_file
 from .resources import STYLES, default_templates
 
@@ -28,6 +28,8 @@ PLACEMENTS = ("imprint", "inline")
 # Trim sizes: the CSS Paged Media page-size keywords (css-page-3 §7.1), or "<width>mm <height>mm".
 TRIM_KEYWORDS = ("A3", "A4", "A5", "B4", "B5", "JIS-B4", "JIS-B5", "letter", "legal", "ledger")
 TRIM_MM_RE = re.compile(r"^(\d{2,4}(?:\.\d+)?)mm (\d{2,4}(?:\.\d+)?)mm$")
+# A section file's path: parts an EPUB zip entry, a URL and an XML id can all carry as they are.
+SECTION_PART_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 
 
 # ---------------------------------------------------------------- the model
@@ -257,6 +259,8 @@ def load_publisher(content_dir: Path) -> Publisher:
     if "disclaimers" in fields and not disclaimers and not problems.problems:
         problems.add(data.where("disclaimers"), "the house file lists no disclaimers",
                      "every publication carries the house disclaimers; list at least one")
+    if "website" in fields:
+        _check_url(fields["website"], "website", data.where("website"), problems)
     style = fields.get("style")
     if style is not None:
         _check_style(style, content_dir, data.where("style"), problems)
@@ -273,9 +277,17 @@ def house_styles(content_dir: Path) -> list[str]:
     return sorted({p.name for f in folders if f.is_dir() for p in f.iterdir() if p.is_dir()})
 
 
+def _check_url(url: str, key: str, where: Location, problems: _Collector) -> None:
+    """Every address in a YAML field passes the same allow-list as a link in the text (markdown.refused_url)."""
+    why = refused_url(url, link=False)
+    if why:
+        problems.add(where, f"the address {url[:80]!r} in '{key}' is refused: it {why}",
+                     "write a web address starting with https:// (or http://), e.g. 'https://www.example.org'")
+
+
 def _check_style(style: str, content_dir: Path, where: Location, problems: _Collector) -> None:
     known = house_styles(content_dir)
-    if not SLUG_RE.match(style) or style not in known:
+    if not SLUG_RE.fullmatch(style) or style not in known:
         close = difflib.get_close_matches(style, known, n=1)
         problems.add(where, f"house style '{style}' does not exist",
                      f"did you mean '{close[0]}'?" if close else
@@ -290,7 +302,7 @@ def _disclaimers(items, source: str, problems: _Collector) -> list[Disclaimer]:
         if "id" not in fields or "text" not in fields:
             continue
         location = item.where("id")
-        if not SLUG_RE.match(fields["id"]):
+        if not SLUG_RE.fullmatch(fields["id"]):
             problems.add(location, f"disclaimer id '{fields['id']}' is not a simple id",
                          "use lower-case letters, digits and hyphens, e.g. 'personal-capacity'")
         if fields["id"] in seen:
@@ -341,7 +353,7 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
     fields = _check_fields(data, PUBLICATION_SPEC, "the publication", Location(path, 1), problems)
 
     slug = folder.name
-    if not SLUG_RE.match(slug):
+    if not SLUG_RE.fullmatch(slug):
         problems.add(Location(path), f"the folder name '{slug}' is not a valid slug",
                      "rename the folder with lower-case letters, digits and hyphens")
     contributors = _contributors(fields.get("contributors", Sequence()), problems)
@@ -351,12 +363,14 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
     _check_inline_disclaimers(disclaimers, sections, path, problems)
     date = _date(data, fields.get("date"), problems)
     language = fields.get("language", "en")
-    if not LANG_RE.match(language):
-        problems.add(data.where("language"), f"language '{language}' is not a language tag",
+    if not LANG_RE.fullmatch(language):
+        problems.add(data.where("language"), f"language {language!r} is not a language tag",
                      "use a BCP 47 tag such as 'en' or 'en-GB'")
     rights = _check_fields(fields.get("rights", Mapping()), RIGHTS_SPEC, "rights", data.where("rights"), problems)
     identifiers = _check_fields(fields.get("identifiers", Mapping()), IDENTIFIERS_SPEC, "identifiers",
                                 data.where("identifiers"), problems) if "identifiers" in fields else {}
+    if "url" in identifiers:
+        _check_url(identifiers["url"], "url", fields["identifiers"].where("url"), problems)
     series = None
     if "series" in fields:
         s = _check_fields(fields["series"], SERIES_SPEC, "the series", data.where("series"), problems)
@@ -401,7 +415,7 @@ def _trim_size(data: Mapping, fields: dict, problems: _Collector) -> str:
     keyword = next((k for k in TRIM_KEYWORDS if k.lower() == value.lower()), None)
     if keyword:
         return keyword
-    match = TRIM_MM_RE.match(value)
+    match = TRIM_MM_RE.fullmatch(value)
     if match and all(90 <= float(side) <= 500 for side in match.groups()):
         return value
     problems.add(data.where("trim_size"), f"trim size '{value}' is not a page size Octavo knows",
@@ -427,6 +441,9 @@ def _contributors(items, problems: _Collector) -> list[Contributor]:
         if "id" not in fields or "name" not in fields:
             continue
         cid, where = fields["id"], item.where("id")
+        if not SLUG_RE.fullmatch(cid):
+            problems.add(where, f"contributor id {cid!r} is not a simple id",
+                         "use lower-case letters, digits and hyphens, e.g. 'zhu-feng' (the name goes in 'name:')")
         if cid in seen:
             problems.add(where, f"contributor id '{cid}' is used twice", "give each contributor its own id")
         seen.add(cid)
@@ -444,7 +461,7 @@ def _contributors(items, problems: _Collector) -> list[Contributor]:
             problems.add(item.where("name") if "name" in item.key_lines else where,
                          f"contributor '{cid}' has no affiliation",
                          "add 'affiliations:' with an organisation (or 'corporate: true' for an institution)")
-        if "orcid" in fields and not ORCID_RE.match(fields["orcid"]):
+        if "orcid" in fields and not ORCID_RE.fullmatch(fields["orcid"]):
             problems.add(item.where("orcid"), f"ORCID '{fields['orcid']}' of '{cid}' is not an ORCID iD",
                          "write the 16 digits as 0000-0000-0000-0000 (the last may be X), without https://orcid.org/")
         result.append(Contributor(
@@ -478,25 +495,31 @@ def _publication_disclaimers(data: Mapping, fields: dict, publisher: Publisher,
 
 def _sections(folder: Path, data: Mapping, items, contributors: dict[str, Contributor],
               problems: _Collector, read: dict | None = None) -> list[Section]:
-    result, seen = [], set()
+    result, seen, ids = [], {}, {}
     for index, entry in enumerate(items):
         where = Location(data.location.path, data.key_lines.get("sections", 0) + index + 1)
         if not isinstance(entry, str):
             problems.add(where, "each section must be a file path",
                          "write it as '- sections/01-introduction.md', relative to the publication folder")
             continue
-        path = (folder / entry)
-        if not _inside(path, folder):
-            problems.add(where, f"section '{entry}' lies outside the publication folder",
-                         "keep section files inside the publication's own folder")
+        path = _section_path(folder, entry, where, problems)
+        if path is None:
             continue
-        if not path.is_file():
-            problems.add(where, f"section file '{entry}' does not exist",
-                         "create it, or correct the path (it is relative to the publication folder)")
+        key = path.resolve()
+        if key in seen:
+            first, line = seen[key]
+            problems.add(where, f"section '{entry}' is listed twice"
+                         + (f" (as '{first}' at line {line})" if first != entry else ""), "list each section file once")
             continue
-        if entry in seen:
-            problems.add(where, f"section '{entry}' is listed twice", "list each section file once")
-        seen.add(entry)
+        seen[key] = (entry, where.line)
+        section_id = f"sec-{path.stem}"
+        if section_id in ids:
+            first, line = ids[section_id]
+            problems.add(where, f"sections '{first}' (line {line}) and '{entry}' have the same file name "
+                         f"'{path.stem}', so the same id in every edition",
+                         "rename one of the files: each section needs its own file name")
+            continue
+        ids[section_id] = (entry, where.line)
         try:
             source = load_markdown_file(path, read)
         except ContentError as exc:
@@ -509,6 +532,41 @@ def _sections(folder: Path, data: Mapping, items, contributors: dict[str, Contri
         problems.add(data.where("sections"), "the publication has no sections",
                      "list its section files under 'sections:', e.g. '- sections/01-introduction.md'")
     return result
+
+
+def _section_path(folder: Path, entry: str, where: Location, problems: _Collector) -> Path | None:
+    """The section file an entry names, or None (and a problem): refused, never normalised."""
+    parts = entry.replace("\\", "/").split("/")
+    if entry.startswith(("/", "\\")) or Path(entry).is_absolute() or re.match(r"^[A-Za-z]:", entry):
+        problems.add(where, f"section '{entry}' is an absolute path",
+                     "write it relative to the publication folder, e.g. 'sections/01-introduction.md'")
+        return None
+    path = folder / entry
+    try:
+        inside = path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL byte
+        problems.add(where, f"section '{entry}' cannot be opened: its path is a loop of links or an impossible name",
+                     "replace the link with the section file itself")
+        return None
+    if not inside:
+        problems.add(where, f"section '{entry}' lies outside the publication folder",
+                     "keep section files inside the publication's own folder")
+        return None
+    if ".." in parts or "." in parts or "" in parts:
+        problems.add(where, f"section '{entry}' is refused: its path has '..', '.' or an empty part",
+                     "write the path from the publication folder down, e.g. 'sections/01-introduction.md'")
+        return None
+    bad = next((part for part in parts if not SECTION_PART_RE.fullmatch(part)), None)
+    if bad is not None:
+        problems.add(where, f"section '{entry}' has a name that an edition cannot carry ('{bad}')",
+                     "rename the file (and the entry here) with ASCII letters, digits, '-', '_' and '.' only, "
+                     "no spaces or accents, e.g. 'sections/07-conclusion.md'")
+        return None
+    if not path.is_file():
+        problems.add(where, f"section file '{entry}' does not exist",
+                     "create it, or correct the path (it is relative to the publication folder)")
+        return None
+    return path
 
 
 def _section(folder: Path, source: MarkdownSource, contributors: dict[str, Contributor],
@@ -580,13 +638,6 @@ def _date(data: Mapping, value, problems: _Collector) -> dt.date:
         except ValueError:
             problems.add(data.where("date"), f"date '{value}' is not a valid date", "write it as YYYY-MM-DD")
     return dt.date(1970, 1, 1)
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        return path.resolve().is_relative_to(folder.resolve())
-    except (OSError, ValueError):  # an impossible name (a NUL byte, a loop of links) is not inside
-        return False
 
 
 def _is_id(value, where: Location, key: str, problems: _Collector) -> bool:
