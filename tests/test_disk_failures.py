@@ -137,3 +137,66 @@ def test_a_new_bag_replaces_the_old_in_one_step(tmp_path, monkeypatch):
     monkeypatch.setattr(octavo.archive.os, "replace", lambda a, b: renames.append((a, b)) or real(a, b))
     write_bag(folder, tmp_path / "out")
     assert [(a, b) for a, b in renames if str(b).endswith((".bag", ".bag.old"))] == []  # exchanged, not moved aside
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        found += [int(c) for c in children]
+    return found
+
+
+def test_sigterm_stops_the_build_and_its_workers(tmp_path):
+    """SIGTERM to `octavo build --jobs 2`: exit 143, and no worker lives on to publish afterwards."""
+    content = tmp_path / "content"
+    for slug in ("alpha", "beta"):
+        copy_content(tmp_path, SEED_SLUG)
+        (content / SEED_SLUG).rename(content / slug)
+    out = tmp_path / "out"
+    build = subprocess.Popen([sys.executable, "-m", "octavo.cli", "build", "--jobs", "2", "--force",
+                              "--content", str(content), "--out", str(out)],
+                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    workers = []
+    while time.monotonic() < deadline and len(workers) < 2 and build.poll() is None:
+        workers = [c for c in _children(build.pid) if "spawn" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]
+        time.sleep(0.1)
+    assert len(workers) == 2, "the workers did not start"
+    time.sleep(1.0)  # they are building now
+    build.send_signal(signal.SIGTERM)
+    assert build.wait(timeout=30) == 143
+    assert "terminated:" in build.stderr.read()
+    time.sleep(1.0)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists()
+             and "Z" not in Path(f"/proc/{w}/stat").read_text().split(")")[-1].split()[:1]]
+    assert alive == []
+    published = _published(out)
+    time.sleep(3.0)
+    assert _published(out) == published  # nothing appears after the command has stopped
+
+
+def _published(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) if out.exists() else []
+
+
+def test_workers_die_with_a_parent_killed_outright(tmp_path):
+    """SIGKILL leaves the parent no time to stop anything: the kernel ends the workers (PR_SET_PDEATHSIG)."""
+    content = tmp_path / "content"
+    for slug in ("alpha", "beta"):
+        copy_content(tmp_path, SEED_SLUG)
+        (content / SEED_SLUG).rename(content / slug)
+    build = subprocess.Popen([sys.executable, "-m", "octavo.cli", "build", "--jobs", "2", "--force",
+                              "--content", str(content), "--out", str(tmp_path / "out")],
+                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    workers = []
+    while time.monotonic() < deadline and len(workers) < 2 and build.poll() is None:
+        workers = [c for c in _children(build.pid) if "spawn" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]
+        time.sleep(0.1)
+    assert len(workers) == 2, "the workers did not start"
+    time.sleep(1.0)
+    build.kill()
+    build.wait()
+    time.sleep(2.0)
+    assert [w for w in workers if Path(f"/proc/{w}").exists()] == []

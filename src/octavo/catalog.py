@@ -362,7 +362,9 @@ def _run(pending, out_dir, templates, editions, jobs, progress, strict=False):
 
     # Spawned, not forked: each worker starts its own WeasyPrint, fontconfig and
     # Pango state instead of inheriting copies of the parent's.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
+    try:
         futures = {pool.submit(build_one, *args(folder, reason)): (folder, entries)
                    for folder, entries, reason in pending}
         progress.started(f"{workers} workers")
@@ -376,6 +378,31 @@ def _run(pending, out_dir, templates, editions, jobs, progress, strict=False):
             except Exception as exc:  # the outcome could not come back from the worker: a bug
                 yield Outcome(folder.name, str(folder), "crashed", 1,
                               message=f"Octavo crashed (a bug): {type(exc).__name__}: {exc}"), entries
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM): stop the workers now, so that none publishes an
+        # edition after the command has said it stopped; their temporaries go with the next build.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> None:
+    """In each worker: the kernel kills it when the parent process dies (prctl PR_SET_PDEATHSIG),
+    so a parent killed outright (SIGKILL) leaves no worker to publish afterwards."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return  # not Linux: the parent's own handler still stops the workers
+    if os.getppid() != parent:  # the parent died before the setting took effect
+        os._exit(1)
 
 
 def exit_code(outcomes: list[Outcome]) -> int:

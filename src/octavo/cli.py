@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
 
 from . import __version__
 from .editions import EDITIONS
-from .errors import (EXIT_CONTENT, EXIT_INTERRUPTED, EXIT_OK, EXIT_RENDER, EXIT_USAGE, OctavoError,
-                     VerificationError, os_error_message)
+from .errors import (EXIT_CONTENT, EXIT_INTERRUPTED, EXIT_OK, EXIT_RENDER, EXIT_TERMINATED, EXIT_USAGE,
+                     OctavoError, VerificationError, os_error_message)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,19 +151,32 @@ def _run_build(args) -> int:
     folders = [_folder(f, args.content) for f in folders]
     editions = args.edition  # --edition print,screen, checked by _editions
     started = time.perf_counter()
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         outcomes = build_catalog(folders, args.out, args.templates, editions=editions, jobs=args.jobs,
                                  force=args.force, progress=Progress(len(folders), sys.stdout),
                                  strict=args.strict)
-    except KeyboardInterrupt:
-        # Editions reach build/ whole or not at all (write.py), but some may have been published.
-        print(f"\ninterrupted: no edition in {args.out}/ is half-written; editions proven before the "
-              "interrupt may have been published; run 'octavo build' again to finish", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except (KeyboardInterrupt, Terminated) as stop:
+        # The workers are stopped (catalog._run); editions reach build/ whole or not at all
+        # (write.py), but those proven before the signal may have been published.
+        print(f"\n{'terminated' if isinstance(stop, Terminated) else 'interrupted'}: no edition in "
+              f"{args.out}/ is half-written; editions proven before it may have been published; "
+              "run 'octavo build' again to finish", file=sys.stderr)
+        return EXIT_TERMINATED if isinstance(stop, Terminated) else EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     report_failures(outcomes, sys.stdout, sys.stderr)
     for line in summary(outcomes, time.perf_counter() - started):
         print(line)
     return exit_code(outcomes)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the build is, so that it stops as Ctrl-C does."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
 
 
 def _editions(text: str) -> tuple[str, ...]:

@@ -18,7 +18,8 @@ EXIT_RENDER = 3
 EXIT_PROOF = 4
 EXIT_MIXED = 5  # publications failed for different reasons: the summary says which
 EXIT_USAGE = 64
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 @dataclass(frozen=True)
