@@ -351,3 +351,17 @@ def test_the_stamp_holds_what_was_rendered_even_when_the_fingerprint_was_taken_e
     monkeypatch.setattr(catalog, "inputs", real)
     assert "We trust" in (tmp_path / "out" / f"{folder.name}.html").read_text(encoding="utf-8")
     assert catalog.why_build(tmp_path / "out", folder.name, catalog.inputs(folder, None, ("web",))) is None
+
+
+def test_the_fingerprint_does_not_follow_a_link_out_of_the_publication(tmp_path):
+    """An unreferenced link to a file elsewhere is not hashed: the build reads nothing outside the publication."""
+    folder = copy_content(tmp_path)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("outside", encoding="utf-8")
+    (folder / "notes.txt").symlink_to(secret)
+    (folder / "loop").symlink_to(folder / "loop")
+    inside = folder / "sections" / "alias.md"
+    inside.symlink_to(folder / "sections" / "07-conclusion.md")
+    entries = catalog.inputs(folder)
+    assert "source:notes.txt" not in entries and "source:loop" not in entries
+    assert "source:sections/alias.md" in entries  # a link that stays inside is the file it names

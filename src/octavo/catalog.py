@@ -137,8 +137,18 @@ def _tree(root: Path) -> list[tuple[str, str]]:
     for directory, subdirs, names in os.walk(root):  # does not follow symlinked folders: no loops
         subdirs.sort()
         files.extend(Path(directory, name) for name in names)
-    # Regular files (or links to them) only: never block on a FIFO or read a device.
-    return [(path.relative_to(root).as_posix(), _file_digest(path)) for path in sorted(files) if path.is_file()]
+    # Regular files (or links to them inside the root) only: never block on a FIFO, read a
+    # device, or follow a link out of the publication to hash what it points to.
+    inside = root.resolve()
+    return [(path.relative_to(root).as_posix(), _file_digest(path)) for path in sorted(files)
+            if path.is_file() and (not path.is_symlink() or _resolves_inside(path, inside))]
+
+
+def _resolves_inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a loop of links
+        return False
 
 
 def _text_digest(text: str) -> str:

@@ -217,7 +217,7 @@ def _run_check(args) -> int:
     from .verify import verify
 
     folder = args.publication or _publication_for(args.files[0], args.content)
-    report = verify(Rendering(load_publication(folder)).document, args.files)
+    report = verify(Rendering(load_publication(folder)).document, args.files, strangers=True)
     for line in report.lines():
         print(line)
     if not report.ok:

@@ -201,8 +201,19 @@ def pdf_text_blocks(path: Path, page=None) -> tuple[list[str], list]:
                             (geometry.bottom - MARGIN_SLACK_MM) * PT_PER_MM)
 
 
+# An EPUB's zip may not unpack to more than this, nor any entry grow more than this many times:
+# a zip bomb of a few megabytes would otherwise unpack to gigabytes in the reader.
+EPUB_UNPACKED_BYTES = 256 * 1024 ** 2
+EPUB_MAX_RATIO = 200
+
+
 def read_epub(path: Path, page=None) -> Reading:
     with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        if sum(i.file_size for i in infos) > EPUB_UNPACKED_BYTES or any(
+                i.file_size > 1024 ** 2 and i.file_size > EPUB_MAX_RATIO * max(i.compress_size, 1) for i in infos):
+            raise OctavoError(f"{path}: the zip unpacks to more than Octavo reads in an EPUB "
+                              f"({EPUB_UNPACKED_BYTES // 1024 ** 2} MB in all, {EPUB_MAX_RATIO} times an entry's size)")
         container = etree.fromstring(zf.read("META-INF/container.xml"))
         opf_path = container.find(".//c:rootfile", NS).get("full-path")
         opf = etree.fromstring(zf.read(opf_path))
@@ -252,6 +263,8 @@ def read_edition(path: Path, shown_as: Path | None = None, page=None) -> Reading
         raise OctavoError(f"{path}: no such file; build it first with 'octavo build'")
     try:
         reading = edition.read(path, page)
+    except OctavoError:
+        raise
     except Exception as exc:  # a damaged file is a verdict, not a crash
         raise OctavoError(f"{path}: cannot read this {edition.name} edition ({exc})") from None
     return dataclasses.replace(reading, path=shown_as) if shown_as else reading
@@ -447,10 +460,65 @@ def check_metadata(document: Document, edition: Reading) -> list[Finding]:
     return findings
 
 
-def verify(document: Document, paths: list[Path] | dict[Path, Path]) -> Report:
-    """Check each edition; `paths` may map files to the names reports should show."""
+def verify(document: Document, paths: list[Path] | dict[Path, Path], strangers: bool = False) -> Report:
+    """Check each edition; `paths` may map files to the names reports should show.
+
+    With `strangers` (`octavo check` on files from anywhere), each file is read in a child
+    process with a memory and a time limit (read_guarded): a decompression bomb or a file
+    made to stall the reader is refused instead of taking the machine with it."""
     names = paths if isinstance(paths, dict) else {p: p for p in paths}
     report = Report()
     for path, shown_as in names.items():
-        report.findings.extend(check_edition(document, read_edition(path, shown_as, document.page)))
+        reading = read_guarded(path, shown_as, document.page) if strangers else read_edition(path, shown_as,
+                                                                                          document.page)
+        report.findings.extend(check_edition(document, reading))
     return report
+
+
+# What reading one file a stranger gives us may take (octavo check).
+STRANGER_MEMORY_BYTES = 2 * 1024 ** 3
+STRANGER_SECONDS = 300
+STRANGER_FILE_BYTES = 512 * 1024 ** 2
+
+
+def read_guarded(path: Path, shown_as: Path | None = None, page=None,
+                 memory: int = STRANGER_MEMORY_BYTES) -> Reading:
+    """read_edition in a child process limited to STRANGER_MEMORY_BYTES of memory and
+    STRANGER_SECONDS of time, on a regular file of at most STRANGER_FILE_BYTES."""
+    import multiprocessing
+    import os
+    import stat
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import TimeoutError as Timeout
+    from concurrent.futures.process import BrokenProcessPool
+
+    path = Path(path)
+    if not os.path.lexists(path):
+        raise OctavoError(f"{path}: no such file; build it first with 'octavo build'")
+    try:
+        status = os.stat(path)
+    except OSError as exc:
+        raise OctavoError(f"{path}: cannot read it ({exc.strerror})") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise OctavoError(f"{path}: not a regular file; check reads built editions only")
+    if status.st_size > STRANGER_FILE_BYTES:
+        raise OctavoError(f"{path}: {status.st_size:,} bytes, over the {STRANGER_FILE_BYTES:,}-byte limit for a file to check")
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_limit_memory,
+                               initargs=(memory,))
+    try:
+        return pool.submit(read_edition, path, shown_as, page).result(timeout=STRANGER_SECONDS)
+    except Timeout:
+        raise OctavoError(f"{path}: reading it took more than {STRANGER_SECONDS} s; refused") from None
+    except (BrokenProcessPool, MemoryError):
+        raise OctavoError(f"{path}: reading it needed more than {memory // 1024 ** 2:,} MB of memory "
+                          "(a decompression bomb?); refused") from None
+    finally:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _limit_memory(memory: int) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
