@@ -147,8 +147,8 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def test_sigterm_stops_the_build_and_its_workers(tmp_path):
-    """SIGTERM to `octavo build --jobs 2`: exit 143, and no worker lives on to publish afterwards."""
+def _building_with_two_workers(tmp_path: Path):
+    """`octavo build --jobs 2` on two publications, once both workers are building: (process, worker pids, out)."""
     content = tmp_path / "content"
     for slug in ("alpha", "beta"):
         copy_content(tmp_path, SEED_SLUG)
@@ -164,6 +164,12 @@ def test_sigterm_stops_the_build_and_its_workers(tmp_path):
         time.sleep(0.1)
     assert len(workers) == 2, "the workers did not start"
     time.sleep(1.0)  # they are building now
+    return build, workers, out
+
+
+def test_sigterm_stops_the_build_and_its_workers(tmp_path):
+    """SIGTERM to `octavo build --jobs 2`: exit 143, and no worker lives on to publish afterwards."""
+    build, workers, out = _building_with_two_workers(tmp_path)
     build.send_signal(signal.SIGTERM)
     assert build.wait(timeout=30) == 143
     assert "terminated:" in build.stderr.read()
@@ -182,20 +188,7 @@ def _published(out: Path) -> list[str]:
 
 def test_workers_die_with_a_parent_killed_outright(tmp_path):
     """SIGKILL leaves the parent no time to stop anything: the kernel ends the workers (PR_SET_PDEATHSIG)."""
-    content = tmp_path / "content"
-    for slug in ("alpha", "beta"):
-        copy_content(tmp_path, SEED_SLUG)
-        (content / SEED_SLUG).rename(content / slug)
-    build = subprocess.Popen([sys.executable, "-m", "octavo.cli", "build", "--jobs", "2", "--force",
-                              "--content", str(content), "--out", str(tmp_path / "out")],
-                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    workers = []
-    while time.monotonic() < deadline and len(workers) < 2 and build.poll() is None:
-        workers = [c for c in _children(build.pid) if "spawn" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]
-        time.sleep(0.1)
-    assert len(workers) == 2, "the workers did not start"
-    time.sleep(1.0)
+    build, workers, _ = _building_with_two_workers(tmp_path)
     build.kill()
     build.wait()
     time.sleep(2.0)
