@@ -193,3 +193,21 @@ def test_workers_die_with_a_parent_killed_outright(tmp_path):
     build.wait()
     time.sleep(2.0)
     assert [w for w in workers if Path(f"/proc/{w}").exists()] == []
+
+
+def test_a_publication_that_is_a_loop_of_links(tmp_path, capsys):
+    folder = copy_content(tmp_path)
+    loop = folder.parent / "loop"
+    loop.symlink_to(loop)
+    code, err = run(capsys, "validate", str(loop), "--content", str(folder.parent))
+    assert code == 2 and "loop: no publication.yaml in this folder" in err
+    code, err = run(capsys, "build", str(loop), "--out", str(tmp_path / "out"))
+    assert code == 2 and "no publication.yaml in this folder" in err
+
+
+def test_new_over_a_dangling_link(tmp_path, capsys):
+    folder = copy_content(tmp_path)
+    (folder.parent / "arctic").symlink_to(tmp_path / "nowhere")
+    code, err = run(capsys, "new", "arctic", "--content", str(folder.parent))
+    assert code == 1 and "arctic already exists" in err
+    assert (folder.parent / "arctic").is_symlink() and not (tmp_path / "nowhere").exists()

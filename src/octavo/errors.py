@@ -89,5 +89,5 @@ def os_error_message(exc: OSError) -> str:
 def _relative(path: Path) -> Path:
     try:
         return path.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # elsewhere, or a loop of links that cannot be resolved
         return path

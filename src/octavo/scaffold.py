@@ -43,7 +43,7 @@ def new_publication(content_dir: Path, slug: str, today: dt.date | None = None,
     if not SLUG_RE.match(slug):
         raise OctavoError(f"'{slug}' is not a valid slug: use lower-case letters, digits and hyphens, "
                           "e.g. 'arctic-security-2025' (it becomes the name of the built files)")
-    if target.exists():
+    if target.exists() or target.is_symlink():  # a dangling link is in the way too
         raise OctavoError(f"{target} already exists: choose another slug, or edit the publication there")
     house_file = content_dir / PUBLISHER_FILE
     if not house_file.is_file():
