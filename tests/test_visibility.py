@@ -114,3 +114,20 @@ def test_a_long_unbreakable_string_wraps_inside_the_page(tmp_path):
     for path in result.outputs:
         reading = read_pdf(path)
         assert reading.unseen == () and skeleton(url) in skeleton(reading.text)
+
+
+def test_a_long_word_gets_break_opportunities_in_print_only(tmp_path):
+    """The paged HTML cuts a word over 60 characters with <wbr> every 40 (linear layout time; `make bench`
+    measures the 20,000-character case); the words themselves, and the EPUB's and web page's text, are untouched."""
+    from octavo.layout import paged_html
+    from octavo.model import load_publication
+    from octavo.render import Rendering
+
+    folder = copy_content(tmp_path)
+    word = "x" * 130
+    section = folder / "sections" / "07-conclusion.md"
+    section.write_text(section.read_text(encoding="utf-8") + f"\nSee *{word}* and {word}.\n", encoding="utf-8")
+    rendering = Rendering(load_publication(folder))
+    html = paged_html(rendering)
+    assert html.count("x" * 40 + "<wbr>") == 6 and "x" * 41 not in html
+    assert word in str(rendering.document.sections[-1].html)  # the document's own text is whole

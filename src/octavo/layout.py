@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -213,7 +214,50 @@ def _notes_at_calls(html: str) -> str:
     for block in root.iterfind(".//section[@class='footnotes']"):
         if all(li.get("id") in placed for li in block.iter("li")):
             _drop_keeping_tail(block)
+    _break_opportunities(root)
     return (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+
+
+# A word longer than this gets a break opportunity (<wbr>) every WBR_EVERY characters. Left to
+# overflow-wrap alone, WeasyPrint re-shapes the rest of the word for every line it breaks: a
+# 20,000-character URL took 17 s to lay out, and takes 1.4 s so (`make bench`).
+LONG_WORD = 60
+WBR_EVERY = 40
+LONG_WORD_RE = re.compile(r"\S{%d,}" % LONG_WORD)
+
+
+def _break_opportunities(root) -> None:
+    import lxml.html
+
+    def pieces(text: str) -> list[str]:
+        """The text cut after every WBR_EVERY characters of each long word: wbr between pieces."""
+        out, start = [], 0
+        for match in LONG_WORD_RE.finditer(text):
+            cuts = list(range(match.start() + WBR_EVERY, match.end(), WBR_EVERY))
+            for cut in cuts:
+                out.append(text[start:cut])
+                start = cut
+        return out + [text[start:]]
+
+    for element in list(root.iter()):
+        if not isinstance(element.tag, str):
+            continue
+        if element.text and LONG_WORD_RE.search(element.text):
+            first, *rest = pieces(element.text)
+            element.text = first
+            for index, piece in enumerate(rest):
+                wbr = lxml.html.Element("wbr")
+                wbr.tail = piece
+                element.insert(index, wbr)
+        if element.tail and element is not root and LONG_WORD_RE.search(element.tail):
+            first, *rest = pieces(element.tail)
+            element.tail = first
+            anchor = element
+            for piece in rest:
+                wbr = lxml.html.Element("wbr")
+                wbr.tail = piece
+                anchor.addnext(wbr)
+                anchor = wbr
 
 
 def _append_text(element, text: str) -> None:
