@@ -258,3 +258,19 @@ def test_a_port_out_of_range_is_a_usage_error(port, capsys):
 def test_a_port_in_range_is_taken(port, value):
     from octavo.cli import _parser
     assert _parser().parse_args(["preview", "--port", port]).port == value
+
+
+def test_a_source_that_cannot_be_read_is_shown_on_the_page(served, monkeypatch):
+    """A section the page is built from fails to read: the page says which and why, with no traceback."""
+    folder, server = served
+    from pathlib import Path
+
+    real = Path.read_bytes
+
+    def fail(self):
+        if self.name == "07-conclusion.md":
+            raise OSError(5, "Input/output error", str(self))
+        return real(self)
+    monkeypatch.setattr(Path, "read_bytes", fail)
+    status, body, _ = _get(server.url)
+    assert status == 422 and "cannot be read" in body and "Input/output error" in body and "Traceback" not in body

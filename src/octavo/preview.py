@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .errors import OctavoError
+from .errors import OctavoError, os_error_message
 from .model import PUBLISHER_FILE, load_publication
 from .render import DEFAULT_TEMPLATES
 from .resources import STYLES
@@ -61,6 +61,10 @@ class Preview:
             document, status = paged_html(rendering), HTTPStatus.OK
         except OctavoError as exc:
             document = _error_page(str(exc))
+            status = HTTPStatus.UNPROCESSABLE_ENTITY
+        except (OSError, RuntimeError) as exc:  # a file that cannot be read, a loop of links: shown, not a traceback
+            message = os_error_message(exc) if isinstance(exc, OSError) else str(exc)
+            document = _error_page(f"a file of the publication cannot be read: {message}")
             status = HTTPStatus.UNPROCESSABLE_ENTITY
         script = (f'<script nonce="{nonce}">new EventSource("{EVENTS}").onmessage = '
                   f'function () {{ location.reload(); }};</script>')
