@@ -378,9 +378,10 @@ def _notes_off_their_page(edition: Reading, body, notes) -> list[Finding]:
             expected = note_page.pop(number)
             # The call with the words before it, shortened until it lies on one page
             # (the words may begin on the page before).
-            for width in (24, 12, 4, 0):
-                key = skeleton(before)[-width:] + number if width else None
-                found = next((n for n in range(start, len(pages)) if key and key in pages[n]), None)
+            words = skeleton(before)
+            for width in (24, 12, 4):
+                key = words[-width:] + number
+                found = next((n for n in range(start, len(pages)) if key in pages[n]), None)
                 if found is not None:
                     break
             if found is None:
