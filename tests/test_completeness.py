@@ -197,3 +197,30 @@ def test_lines_of_list_numbers_are_left_out_of_a_pdf_page_and_nothing_else():
 
     page = "runs on to the next page, consulta\u2010\r\n1. \r\n2. 3. \r\n69. The note's text\r\n2020.\r\nend"
     assert LIST_NUMBERS_RE.sub("", page) == "runs on to the next page, consulta\u2010\r\n69. The note's text\r\n2020.\r\nend"
+
+
+def test_a_paragraph_ending_in_a_call_just_before_its_notes_is_found_in_every_edition(tmp_path):
+    """A section whose last paragraph ends with a call, its note right after: the number before
+    the note's text must be the note's own, never the call's (a new user found the web edition
+    failing here)."""
+    folder = copy_content(tmp_path)
+    conclusion = folder / "sections" / "07-conclusion.md"
+    conclusion.write_text(conclusion.read_text(encoding="utf-8")
+                          + "\nThe states should pool surveillance of the seabed.[^z]\n\n[^z]: A note.\n",
+                          encoding="utf-8")
+    result = build_publication(folder, tmp_path / "out", editions=("screen", "epub", "web"))
+    assert result.report.ok, result.report.summary()
+
+
+def test_a_note_written_over_several_source_lines_fills_the_line_in_print(tmp_path):
+    """WeasyPrint breaks a floated note where its text holds a newline: the paged HTML joins them."""
+    from octavo.layout import paged_html
+    from octavo.model import load_publication
+    from octavo.render import Rendering
+
+    folder = copy_content(tmp_path)
+    conclusion = folder / "sections" / "07-conclusion.md"
+    conclusion.write_text(conclusion.read_text(encoding="utf-8") + "\nA claim.[^long]\n\n[^long]: Written over\n"
+                          "    three source lines, as an author\n    wraps text in an editor.\n", encoding="utf-8")
+    html = paged_html(Rendering(load_publication(folder)))
+    assert "Written over three source lines, as an author wraps text in an editor." in html

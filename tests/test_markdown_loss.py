@@ -60,3 +60,16 @@ def test_a_heading_repeating_the_title_is_a_warning_and_strict_refuses_it(tmp_pa
     assert "the heading '# Conclusion' repeats the section's title" in capsys.readouterr().out
     assert main(["validate", "--strict", str(folder), "--content", str(folder.parent)]) == 2
     assert main(["build", "--strict", str(folder), "--out", str(tmp_path / "out")]) == 2
+
+
+def test_a_todo_left_in_the_house_file_is_a_warning_once(tmp_path, capsys):
+    """The starter house file's TODOs would be printed in every edition's imprint: validate says so
+    (once, whatever the number of publications), and --strict refuses them."""
+    folder = copy_content(tmp_path)
+    house = folder.parent / "publisher.yaml"
+    house.write_text(house.read_text(encoding="utf-8").replace("place: Stockholm, Sweden", "place: 'TODO: City'"),
+                     encoding="utf-8")
+    assert main(["validate", str(folder), "--content", str(folder.parent)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("publisher.yaml:") == 1 and "still holds the placeholder 'TODO'" in out
+    assert main(["validate", "--strict", str(folder), "--content", str(folder.parent)]) == 2

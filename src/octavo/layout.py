@@ -209,6 +209,7 @@ def _notes_at_calls(html: str) -> str:
             for child in list(paragraph):
                 note.append(child)
         _trim_trailing_space(note)
+        _join_lines(note)
         note.tail = sup.tail
         sup.getparent().replace(sup, note)
     for block in root.iterfind(".//section[@class='footnotes']"):
@@ -258,6 +259,19 @@ def _break_opportunities(root) -> None:
                 wbr.tail = piece
                 anchor.addnext(wbr)
                 anchor = wbr
+
+
+SOURCE_LINE_BREAK = re.compile(r"[ \t]*\n\s*")
+
+
+def _join_lines(note) -> None:
+    """A note written over several source lines: its line ends become spaces. WeasyPrint 70
+    breaks a floated footnote's lines where its text holds a newline, leaving a ragged column."""
+    for element in note.iter():
+        if element.text:
+            element.text = SOURCE_LINE_BREAK.sub(" ", element.text)
+        if element is not note and element.tail:
+            element.tail = SOURCE_LINE_BREAK.sub(" ", element.tail)
 
 
 def _append_text(element, text: str) -> None:

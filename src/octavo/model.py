@@ -100,6 +100,7 @@ class Publisher:
     location: Location | None = field(default=None, compare=False)
     style: str | None = None  # a house style: styles/<name>/ in content/ or in Octavo's templates
     read: dict = field(default_factory=dict, compare=False, repr=False)  # path -> the bytes loaded
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)  # a TODO left in the house file
 
 
 @dataclass(frozen=True)
@@ -264,10 +265,12 @@ def load_publisher(content_dir: Path) -> Publisher:
     style = fields.get("style")
     if style is not None:
         _check_style(style, content_dir, data.where("style"), problems)
+    _warn_placeholders(data, problems)
     problems.raise_if_any()
     return Publisher(name=_text(fields["name"]), short_name=_text(fields["short_name"]),
                      place=_text(fields["place"]), website=fields.get("website"),
-                     disclaimers=tuple(disclaimers), location=Location(path, 1), style=style, read=read)
+                     disclaimers=tuple(disclaimers), location=Location(path, 1), style=style, read=read,
+                     warnings=tuple(problems.warnings))
 
 
 def house_styles(content_dir: Path) -> list[str]:
@@ -382,6 +385,7 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
     trim_size = _trim_size(data, fields, problems)
     _warn_uncredited(contributors, sections, problems)
     _warn_placeholders(data, problems)
+    problems.warnings[:0] = publisher.warnings  # every publication the house prints carries its TODOs
     problems.raise_if_any()
     return Publication(
         slug=slug, folder=folder, title=_text(fields["title"]),

@@ -65,5 +65,6 @@ def validate(folders: list[Path], content_dir: Path) -> Validation:
             result.errors.extend(exc.problems)
             continue
         result.publications.append(publication)
-        result.warnings.extend(publication.warnings)
+        # A TODO in the house file is every publication's warning: said once.
+        result.warnings.extend(w for w in publication.warnings if w not in result.warnings)
     return result

@@ -46,6 +46,7 @@ def write_web(rendering: Rendering, target: Path) -> None:
     tree.find(f".//{{{XHTML}}}style").text = rendering.source("web/web.css") + "\n" + rendering.source("web/house.css")
     pagemap.insert_markers(pagemap.place(pagemap.layout_print(rendering).starts, {"page": tree}))
     _page_anchors(tree)
+    _note_numbers(tree)
     _shift_headings(tree)
     _inline_images(tree, rendering.document)
     html = _as_html(tree)
@@ -128,6 +129,19 @@ def _page_anchors(tree) -> None:
             parent.remove(marker)
             marker.tail, following.text = following.text, None
             following.insert(0, marker)
+
+
+def _note_numbers(tree) -> None:
+    """Each note's number as text before it ("12. "), as the PDFs and the EPUB print it, instead
+    of a list marker: a reader who copies the note gets its number, and the proof reads it."""
+    for item in tree.iter(f"{{{XHTML}}}li"):
+        if "footnote-item" not in (item.get("class") or "").split():
+            continue
+        number = etree.Element(f"{{{XHTML}}}span", {"class": "footnote-number"})
+        number.text = f"{item.get('value')}. "
+        first = item[0] if len(item) and etree.QName(item[0]).localname == "p" else item
+        number.tail, first.text = first.text, None
+        first.insert(0, number)
 
 
 def _shift_headings(tree) -> None:
