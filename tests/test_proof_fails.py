@@ -146,3 +146,25 @@ def test_a_name_with_a_comma_is_proven_as_one_author(tmp_path):
     assert result.report.ok, result.report.summary()
     authors = [f for f in result.report.findings if f.subject == "author abraham-denmark"]
     assert len(authors) == 2 and all(f.ok and f.expected == "Abraham Denmark, Jr." for f in authors)
+
+
+def test_a_rejected_edition_is_an_ordinary_file_and_goes_once_mended(tmp_path):
+    """Kept as <slug>.rejected.<ext>, readable like any edition (not the temporary's 0600), and
+    removed by the next build that proves that edition."""
+    import os
+    import stat
+
+    from octavo.build import build_publication
+
+    folder = copy_content(tmp_path)
+    templates = copy_templates(tmp_path)
+    template = templates / "web" / "page.html"
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace("{{ imprint(p) }}", ""), encoding="utf-8")
+    build_expecting_proof_failure(folder, tmp_path / "out", templates, editions=("web",))
+    kept = tmp_path / "out" / f"{SEED_SLUG}.rejected.html"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o666 & ~umask
+    build_publication(folder, tmp_path / "out", editions=("web",))
+    assert not kept.exists() and (tmp_path / "out" / f"{SEED_SLUG}.html").exists()

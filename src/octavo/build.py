@@ -11,7 +11,6 @@ place.
 from __future__ import annotations
 
 import contextlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +34,11 @@ def edition_names(text: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     if unknown or not names:
         raise OctavoError(f"unknown edition {', '.join(unknown) or repr(text)}: choose from {', '.join(EDITIONS)}")
     return tuple(dict.fromkeys(names))
+
+
+def rejected(final: Path, slug: str) -> Path:
+    """Where an edition that failed the proof is kept: <slug>.rejected.<ext> beside its final name."""
+    return final.with_name(f"{slug}.rejected{''.join(final.suffixes)}")
 
 
 @dataclass
@@ -68,9 +72,9 @@ def build_publication(folder: Path, out_dir: Path, templates: Path | None = None
         report = verify(rendering.document, {path: finals[name] for name, path in built.items()})
         if not report.ok:
             for name, path in built.items():
-                final = finals[name]
-                os.replace(path, final.with_name(f"{publication.slug}.rejected{''.join(final.suffixes)}"))
+                publish(path, rejected(finals[name], publication.slug))  # an ordinary file to open and inspect
             raise VerificationError(report)
         for name, path in built.items():
             publish(path, finals[name])
+            rejected(finals[name], publication.slug).unlink(missing_ok=True)  # an old failure, now mended
     return BuildResult(publication, list(finals.values()), report, rendering.document, rendering.record)
