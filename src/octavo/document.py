@@ -9,8 +9,9 @@ It holds
   ids shared by every edition) and its blocks: every paragraph, heading, list
   item, table cell, block quote, figure caption, code block and footnote, each
   with its id and its source file and line;
-- the attributions (who is credited with which section, in the words of
-  Contributor.attribution) and the disclaimers, with their placement;
+- the disclaimers, with their placement (who is credited with which section
+  is each section's own: Section.attributed, in the words of
+  Contributor.attribution);
 - the outline (what a table of contents lists, in order);
 - the images the sections show, and the source files the editions are made from.
 """
@@ -25,7 +26,7 @@ from markupsafe import Markup
 
 from .errors import Location, RenderError
 from .markdown import Block, images_in, render_body
-from .model import PUBLICATION_FILE, PUBLISHER_FILE, Contributor, Disclaimer, Publication, Section
+from .model import PUBLICATION_FILE, PUBLISHER_FILE, Disclaimer, Publication, Section
 
 
 @dataclass(frozen=True)
@@ -55,16 +56,6 @@ class OutlineEntry:
 
 
 @dataclass(frozen=True)
-class Attribution:
-    section: Section
-    contributor: Contributor
-
-    @property
-    def words(self) -> str:
-        return self.contributor.attribution
-
-
-@dataclass(frozen=True)
 class Document:
     publication: Publication
     sections: tuple[DocumentSection, ...]
@@ -85,14 +76,6 @@ class Document:
     @property
     def disclaimers(self) -> tuple[Disclaimer, ...]:
         return self.publication.disclaimers
-
-    @property
-    def attributions(self) -> tuple[Attribution, ...]:
-        return tuple(Attribution(s.section, c) for s in self.sections for c in s.section.attributed)
-
-    @property
-    def notes(self) -> tuple[Block, ...]:
-        return tuple(b for s in self.sections for b in s.blocks if b.kind == "footnote")
 
     @property
     def description(self) -> str:
