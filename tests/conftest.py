@@ -47,6 +47,26 @@ def seed_epub(seed_build) -> Path:
     return next(p for p in seed_build.outputs if p.suffix == ".epub")
 
 
+# The second, independent publication (issue 11): every identifier, an independent
+# author, co-authors, Hangul, Hanzi and Kanji names, notes, a table and a figure.
+DISTRIBUTION = FIXTURES / "distribution-content"
+DISTRIBUTION_SLUG = "shared-waters"
+
+
+@pytest.fixture(scope="session")
+def distribution_build(tmp_path_factory):
+    """The distribution fixture, every edition built and proven once."""
+    return build_publication(DISTRIBUTION / DISTRIBUTION_SLUG, tmp_path_factory.mktemp("distribution-build"))
+
+
+@pytest.fixture(scope="session")
+def distribution_outputs(distribution_build) -> dict[str, Path]:
+    """The distribution fixture's built files, by edition name."""
+    from octavo.editions import edition_for_file
+
+    return {edition_for_file(p).name: p for p in distribution_build.outputs if edition_for_file(p)}
+
+
 def copy_content(tmp_path: Path, slug: str = SEED_SLUG, source: Path = CONTENT) -> Path:
     """A private copy of a content folder (house file + one publication); returns the publication folder."""
     content = tmp_path / "content"

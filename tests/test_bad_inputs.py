@@ -130,9 +130,25 @@ CASES: dict[str, Case] = {
     # --- references between files
     "unknown author id": Case(replace("sections/05-china.md", "perspective_of: [zhu-feng]", "perspective_of: [zhu-fong]"),
                               "05-china.md:5", "did you mean 'zhu-feng'?"),
-    "affiliation dropped": Case(replace(PUB, "    affiliations:\n      - organisation: Wilson Center\n"
-                                             "        place: Washington D.C.\n        country: United States\n", ""),
-                                at(PUB, "name: Abraham Denmark"), "contributor 'abraham-denmark' has no affiliation"),
+    # --- standard numbers (a contributor left without affiliation is a warning: test_names.py)
+    "ISBN check digit": Case(replace(PUB, "language: en\n", "language: en\nidentifiers:\n  print_isbn: 978-91-88551-12-3\n"),
+                             at(PUB, "language: en", 2), "print_isbn '978-91-88551-12-3' has a wrong check digit"),
+    "ISBN-10": Case(replace(PUB, "language: en\n", "language: en\nidentifiers:\n  ebook_isbn: 91-88551-12-2\n"),
+                    at(PUB, "language: en", 2), "is an ISBN-10"),
+    "ISBN without its edition": Case(replace(PUB, "language: en\n", "language: en\nidentifiers:\n  isbn: 978-91-88551-12-2\n"),
+                                     at(PUB, "language: en", 2), "'isbn' does not say which edition"),
+    "print ISBN as e-book ISBN": Case(replace(PUB, "language: en\n", "language: en\nidentifiers:\n"
+                                              "  print_isbn: 978-91-88551-12-2\n  ebook_isbn: 9789188551122\n"),
+                                      at(PUB, "language: en", 3), "print_isbn and ebook_isbn are the same number"),
+    "DOI as a link": Case(replace(PUB, "language: en\n", "language: en\nidentifiers:\n  doi: https://doi.org/10.5555/x\n"),
+                          at(PUB, "language: en", 2), "is written as a link"),
+    "ORCID check digit": Case(replace(PUB, "    name: Zhu Feng\n", "    name: Zhu Feng\n    orcid: 0000-0002-1825-0098\n"),
+                              at(PUB, "name: Zhu Feng", 1), "ORCID '0000-0002-1825-0098' of 'zhu-feng' has a wrong check digit"),
+    "ROR as a link": Case(replace(PUB, "      - organisation: Wilson Center\n",
+                                  "      - organisation: Wilson Center\n        ror: https://ror.org/00dkspv48\n"),
+                          at(PUB, "organisation: Wilson Center", 1), "is written as a link"),
+    "native_name_lang not a tag": Case(replace(PUB, "    native_name: 김준형\n", "    native_name: 김준형\n    native_name_lang: Korean\n"),
+                                       at(PUB, "native_name: 김준형", 1), "native_name_lang 'Korean' of 'joon-hyung-kim' is not a language tag"),
     "missing section file": Case(replace(PUB, "sections/07-conclusion.md", "sections/07-conclusions.md"),
                                  at(PUB, "07-conclusion.md"), "section file 'sections/07-conclusions.md' does not exist"),
     "section outside the folder": Case(replace(PUB, "sections/07-conclusion.md", "../../../../etc/passwd"),

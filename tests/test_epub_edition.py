@@ -256,8 +256,13 @@ def test_package_metadata(features):
     epub = Epub(features[0])
     assert epub.opf.get(XML_LANG) == "en-GB"
     identifiers = {e.get("id"): e.text for e in epub.meta.iterfind("dc:identifier", NS)}
-    assert identifiers[epub.opf.get("unique-identifier")] == "urn:isbn:978-91-88551-12-2"
+    # The e-book is sold under its own ISBN; the print ISBN is the page-list's source and a
+    # relation, never one of the EPUB's identifiers (Kobo and Apple Books refuse that).
+    assert identifiers[epub.opf.get("unique-identifier")] == "urn:isbn:9789188551139"
     assert "https://doi.org/10.5555/niep.2024.7" in identifiers.values()
+    assert not any("9789188551122" in i for i in identifiers.values())
+    assert epub.meta.find("dc:source", NS).text == "urn:isbn:9789188551122"
+    assert "urn:isbn:9789188551122" in [e.text for e in epub.meta.iterfind("dc:relation", NS)]
     series = next(m for m in epub.meta.iterfind("opf:meta", NS) if m.get("property") == "belongs-to-collection")
     assert series.text == "Energy Papers"
     assert epub.refines(f"#{series.get('id')}", "collection-type")[0].text == "series"
@@ -267,7 +272,7 @@ def test_package_metadata(features):
     assert epub.refines(f"#{creators['Li Wei']}", "role")[0].text == "aut"
     assert epub.refines(f"#{creators['Li Wei']}", "file-as")[0].text == "Li, Wei"
     native = epub.refines(f"#{creators['Li Wei']}", "alternate-script")[0]
-    assert native.text == "李伟" and native.get(XML_LANG) == "zh"
+    assert native.text == "李伟" and native.get(XML_LANG) == "zh-Hans"  # Simplified characters
     editor = epub.meta.find("dc:contributor", NS)
     assert editor.text == "Erik Holm" and epub.refines(f"#{editor.get('id')}", "role")[0].text == "edt"
     # dcterms:modified from the content's date, never the clock.

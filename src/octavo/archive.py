@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .editions import EDITIONS, edition_for_file
 from .errors import EXIT_PROOF, OctavoError
-from .metadata import Record
+from .metadata import Record, identifier_uri
 
 CHECKSUMS = ["sha256"]
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -168,9 +168,9 @@ def dublin_core(record: Record, editions: list[Path]) -> bytes:
     add("description", record.description, lang=True)
     add("identifier", record.identifier)
     for scheme, value in sorted(record.identifiers.items()):
-        add("identifier", f"{scheme}:{value}")
+        add("identifier", identifier_uri(scheme, value))
     if record.series:
-        add("relation", f"Series: {record.series}")
+        add("relation", f"Series: {record.series}")  # name, kind and number: "Energy Papers Policy Brief No. 7"
     add("type", "Text")
     for media_type in dict.fromkeys(edition_for_file(path).media_type for path in editions):
         add("format", media_type)

@@ -15,9 +15,11 @@ import uuid
 from dataclasses import dataclass
 
 from .errors import RenderError
+from .identifiers import ISBN_OF_EDITION, isbn_compact
 from .model import Contributor, Publication
 
-IDENTIFIER_SCHEMES = ("isbn", "doi", "url")
+# What the publication as a whole (the work, not one format of it) is known by, best first.
+WORK_IDENTIFIER_SCHEMES = ("doi", "url")
 
 
 @dataclass(frozen=True)
@@ -42,12 +44,39 @@ class Record:
     series_number: str | None
     description: str
     keywords: tuple[str, ...]
-    identifier: str  # the primary identifier, as a URI
-    identifiers: dict[str, str]  # scheme -> value as written in publication.yaml
+    identifier: str  # the publication's own identifier (DOI, URL or a stable UUID), as a URI
+    identifiers: dict[str, str]  # print_isbn, ebook_isbn, doi, url -> value (ISBNs hyphenated)
 
-    def edition_identifier(self, edition: str) -> str:
-        """What one edition is called: the publication's identifier and the edition's name."""
-        return f"{self.identifier}#{edition}"
+    def isbn(self, kind: str) -> str | None:
+        """The 13 digits of the "print" or "ebook" ISBN, or None."""
+        value = self.identifiers.get(f"{kind}_isbn")
+        return isbn_compact(value) if value else None
+
+    @property
+    def doi(self) -> str | None:
+        return self.identifiers.get("doi")
+
+    @property
+    def url(self) -> str | None:
+        return self.identifiers.get("url")
+
+    def identifier_for(self, edition: str) -> str:
+        """The URI one edition is known by: its own ISBN where it is sold under one
+        (print, epub), else the publication's identifier, which the formats without
+        an ISBN of their own (screen, archive, web) share."""
+        key = ISBN_OF_EDITION.get(edition)
+        if key and key in self.identifiers:
+            return f"urn:isbn:{isbn_compact(self.identifiers[key])}"
+        return self.identifier
+
+    def relations(self, edition: str) -> tuple[str, ...]:
+        """The same publication in its other forms (XMP and OPF dc:relation): the publication's
+        identifier, and the ISBN of every format sold under one, whether or not Octavo builds
+        it (a printer may make the print book); never the edition's own identifier."""
+        own = self.identifier_for(edition)
+        isbns = [f"urn:isbn:{isbn_compact(self.identifiers[key])}"
+                 for key in ISBN_OF_EDITION.values() if key in self.identifiers]
+        return tuple(i for i in dict.fromkeys([self.identifier] + isbns) if i != own)
 
     def stable_uuid(self, *parts: str) -> uuid.UUID:
         """A UUID that depends only on the identifier (and `parts`): reproducible bytes."""
@@ -56,7 +85,7 @@ class Record:
 
     def pdf_id(self, edition: str) -> bytes:
         """A fixed PDF /ID (ISO 32000-1, 14.4) for one edition."""
-        return hashlib.md5(self.edition_identifier(edition).encode()).hexdigest().encode()
+        return hashlib.md5(f"{self.identifier_for(edition)}#{edition}".encode()).hexdigest().encode()
 
 
 def join_title(title: str, subtitle: str | None) -> str:
@@ -66,8 +95,9 @@ def join_title(title: str, subtitle: str | None) -> str:
 
 
 def primary_identifier(publication: Publication) -> str:
-    """ISBN, DOI or URL when given (in that order), else a UUID derived from the slug."""
-    for scheme in IDENTIFIER_SCHEMES:
+    """The work's DOI or URL when given (in that order), else a UUID derived from the slug.
+    An ISBN names one format (the printed book, the EPUB), never the publication."""
+    for scheme in WORK_IDENTIFIER_SCHEMES:
         if scheme in publication.identifiers:
             return identifier_uri(scheme, publication.identifiers[scheme])
     seed = f"octavo:{publication.publisher.website or publication.publisher.name}/{publication.slug}"
@@ -75,7 +105,9 @@ def primary_identifier(publication: Publication) -> str:
 
 
 def identifier_uri(scheme: str, value: str) -> str:
-    return {"isbn": f"urn:isbn:{value}", "doi": f"https://doi.org/{value}"}.get(scheme, value)
+    if scheme.endswith("isbn"):
+        return f"urn:isbn:{isbn_compact(value)}"
+    return f"https://doi.org/{value}" if scheme == "doi" else value
 
 
 def modified_date(publication: Publication) -> str:

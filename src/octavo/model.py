@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .editions import EDITION_NAMES
+from . import identifiers as ids
 from .errors import ContentError, Location, Problem
+from .names import name_language
 from .markdown import check_body, placed_disclaimers, refused_url
 from .load import Mapping, MarkdownSource, Sequence, load_markdown_file, load_yaml_file
 from .resources import STYLES, default_templates
@@ -39,6 +41,7 @@ class Affiliation:
     organisation: str
     place: str | None = None
     country: str | None = None
+    ror: str | None = None  # the organisation's ROR ID (ror.org), for Crossref
 
     @property
     def text(self) -> str:
@@ -51,6 +54,7 @@ class Contributor:
     name: str
     role: str = "author"
     native_name: str | None = None
+    native_name_lang: str | None = None  # BCP 47: as written in publication.yaml, else read from the script (names.py)
     position: str | None = None
     affiliations: tuple[Affiliation, ...] = ()
     corporate: bool = False
@@ -322,14 +326,18 @@ def _disclaimers(items, source: str, problems: _Collector) -> list[Disclaimer]:
 
 # ----------------------------------------------------------- publication
 
-AFFILIATION_SPEC: Spec = {"organisation": (STR, True), "place": (STR, False), "country": (STR, False)}
+AFFILIATION_SPEC: Spec = {"organisation": (STR, True), "place": (STR, False), "country": (STR, False),
+                          "ror": (STR, False)}
 CONTRIBUTOR_SPEC: Spec = {"id": (STR, True), "name": (STR, True), "native_name": (STR, False),
+                          "native_name_lang": (STR, False),
                           "position": (STR, False), "affiliations": ((Sequence,), False),
                           "corporate": ((bool,), False), "role": (STR, False), "orcid": (STR, False),
                           "bio": (STR, False), "file_as": (STR, False)}
 SERIES_SPEC: Spec = {"name": (STR, True), "kind": (STR, False), "number": ((str, int), False)}
 RIGHTS_SPEC: Spec = {"holder": (STR, True), "year": ((int,), True)}
-IDENTIFIERS_SPEC: Spec = {"isbn": (STR, False), "doi": (STR, False), "url": (STR, False)}
+# An ISBN written without hyphens is read by YAML as a number; it is one all the same.
+IDENTIFIERS_SPEC: Spec = {"print_isbn": ((str, int), False), "ebook_isbn": ((str, int), False), "doi": (STR, False),
+                          "url": (STR, False)}
 PUBLICATION_SPEC: Spec = {"title": (STR, True), "subtitle": (STR, False), "series": ((Mapping,), False),
                           "date": ((dt.date, str), True), "language": (STR, True),
                           "rights": ((Mapping,), True), "identifiers": ((Mapping,), False),
@@ -338,7 +346,6 @@ PUBLICATION_SPEC: Spec = {"title": (STR, True), "subtitle": (STR, False), "serie
                           "editions": ((Sequence,), False), "trim_size": (STR, False)}
 SECTION_SPEC: Spec = {"title": (STR, True), "role": (STR, False), "authors": ((Sequence,), True),
                       "perspective_of": ((Sequence,), False)}
-ORCID_RE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -370,10 +377,7 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
         problems.add(data.where("language"), f"language {language!r} is not a language tag",
                      "use a BCP 47 tag such as 'en' or 'en-GB'")
     rights = _check_fields(fields.get("rights", Mapping()), RIGHTS_SPEC, "rights", data.where("rights"), problems)
-    identifiers = _check_fields(fields.get("identifiers", Mapping()), IDENTIFIERS_SPEC, "identifiers",
-                                data.where("identifiers"), problems) if "identifiers" in fields else {}
-    if "url" in identifiers:
-        _check_url(identifiers["url"], "url", fields["identifiers"].where("url"), problems)
+    identifiers = _identifiers(data, fields, problems)
     series = None
     if "series" in fields:
         s = _check_fields(fields["series"], SERIES_SPEC, "the series", data.where("series"), problems)
@@ -395,6 +399,37 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
         identifiers=dict(identifiers), publisher=publisher, contributors=tuple(contributors),
         disclaimers=tuple(disclaimers), sections=tuple(sections), editions=editions, trim_size=trim_size,
         warnings=tuple(problems.warnings), read=read)
+
+
+def _identifiers(data: Mapping, fields: dict, problems: _Collector) -> dict[str, str]:
+    """The publication's standard numbers, each checked; ISBNs kept hyphenated as printed."""
+    if "identifiers" not in fields:
+        return {}
+    given = fields["identifiers"]
+    if isinstance(given, Mapping) and "isbn" in given:
+        problems.add(given.where("isbn"), "'isbn' does not say which edition the ISBN belongs to",
+                     "write 'print_isbn:' for the printed book and 'ebook_isbn:' for the EPUB (each format has its own ISBN)")
+        rest = Mapping({k: v for k, v in given.items() if k != "isbn"})
+        rest.location, rest.key_lines = given.location, given.key_lines
+        given = rest
+    identifiers = _check_fields(given, IDENTIFIERS_SPEC, "identifiers", data.where("identifiers"), problems)
+    for key in ("print_isbn", "ebook_isbn"):
+        if key in identifiers:
+            identifiers[key] = str(identifiers[key])
+            problem = ids.isbn_problem(identifiers[key])
+            if problem:
+                problems.add(given.where(key), f"{key} '{identifiers[key]}' {problem}",
+                             "copy the ISBN from the agency's allocation (it is also under the barcode)")
+            else:
+                identifiers[key] = ids.isbn_hyphenated(identifiers[key])
+    if identifiers.get("print_isbn") and identifiers.get("print_isbn") == identifiers.get("ebook_isbn"):
+        problems.add(given.where("ebook_isbn"), "print_isbn and ebook_isbn are the same number",
+                     "the EPUB needs an ISBN of its own; retailers refuse an e-book sold under the print ISBN")
+    if "doi" in identifiers and (problem := ids.doi_problem(identifiers["doi"])):
+        problems.add(given.where("doi"), f"doi '{identifiers['doi']}' {problem}", "e.g. 'doi: 10.5555/isdp.2018.2'")
+    if "url" in identifiers:
+        _check_url(identifiers["url"], "url", given.where("url"), problems)
+    return dict(identifiers)
 
 
 def _editions(data: Mapping, fields: dict, problems: _Collector) -> tuple[str, ...]:
@@ -458,22 +493,51 @@ def _contributors(items, problems: _Collector) -> list[Contributor]:
         affiliations = []
         for aff in fields.get("affiliations", []):
             a = _check_fields(aff, AFFILIATION_SPEC, f"an affiliation of '{cid}'", item.where("affiliations"), problems)
+            if "ror" in a and (problem := ids.ror_problem(a["ror"])):
+                problems.add(aff.where("ror"), f"ROR ID '{a['ror']}' of '{cid}' {problem}",
+                             "look the organisation up on https://ror.org and copy its ID")
             if "organisation" in a:
-                affiliations.append(Affiliation(_text(a["organisation"]), a.get("place"), a.get("country")))
+                affiliations.append(Affiliation(_text(a["organisation"]), a.get("place"), a.get("country"), a.get("ror")))
         corporate = fields.get("corporate", False)
-        if not affiliations and not corporate:
-            problems.add(item.where("name") if "name" in item.key_lines else where,
-                         f"contributor '{cid}' has no affiliation",
-                         "add 'affiliations:' with an organisation (or 'corporate: true' for an institution)")
-        if "orcid" in fields and not ORCID_RE.fullmatch(fields["orcid"]):
-            problems.add(item.where("orcid"), f"ORCID '{fields['orcid']}' of '{cid}' is not an ORCID iD",
-                         "write the 16 digits as 0000-0000-0000-0000 (the last may be X), without https://orcid.org/")
+        if not affiliations and not corporate and "affiliations" not in fields:
+            # An independent analyst has none, and is attributed by name alone; an empty list
+            # (`affiliations: []`) says so, a missing field may be an oversight.
+            problems.warn(item.where("name") if "name" in item.key_lines else where,
+                          f"contributor '{cid}' has no affiliation and will be attributed by name alone",
+                          "add 'affiliations:' with an organisation, or write 'affiliations: []' if they have none")
+        if "orcid" in fields and (problem := ids.orcid_problem(fields["orcid"])):
+            problems.add(item.where("orcid"), f"ORCID '{fields['orcid']}' of '{cid}' {problem}",
+                         "copy the iD from the contributor's ORCID record")
+        native_name_lang = _native_name_lang(item, fields, cid, problems)
         result.append(Contributor(
             id=cid, name=_text(fields["name"]), role=role, native_name=fields.get("native_name"),
+            native_name_lang=native_name_lang,
             position=fields.get("position"), affiliations=tuple(affiliations), corporate=corporate,
             orcid=fields.get("orcid"), bio=_text(fields["bio"]) if "bio" in fields else None,
             file_as=fields.get("file_as"), location=where))
     return result
+
+
+def _native_name_lang(item: Mapping, fields: dict, cid: str, problems: _Collector) -> str | None:
+    """The language of a native-script name: as written, else read from its script (names.py)."""
+    if "native_name_lang" in fields:
+        tag = fields["native_name_lang"]
+        if not LANG_RE.fullmatch(tag):
+            problems.add(item.where("native_name_lang"), f"native_name_lang {tag!r} of '{cid}' is not a language tag",
+                         "use a BCP 47 tag such as 'ja', 'ko', 'zh-Hans' or 'zh-Hant'")
+        if "native_name" not in fields:
+            problems.add(item.where("native_name_lang"), f"'{cid}' has a native_name_lang but no native_name",
+                         "add 'native_name:' (the name in its own script) or remove 'native_name_lang:'")
+        return tag
+    if "native_name" not in fields:
+        return None
+    guess = name_language(fields["native_name"])
+    if not guess.certain:
+        problems.warn(item.where("native_name"),
+                      f"the language of '{fields['native_name']}' ({cid}) is a guess: '{guess.tag}' from its script",
+                      "write 'native_name_lang:' with its language (e.g. 'ja' for a Japanese name in kanji, "
+                      "'zh-Hant' for Traditional Chinese) so it is set in the right font and read in the right voice")
+    return guess.tag
 
 
 def _publication_disclaimers(data: Mapping, fields: dict, publisher: Publisher,

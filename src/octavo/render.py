@@ -15,7 +15,6 @@ only wants its own colours changes one CSS file.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +52,6 @@ def environment(folders: Path | list[Path] | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["longdate"] = lambda d: f"{d.day} {d:%B} {d.year}"
-    env.filters["script_lang"] = script_language
     env.globals["octavo_folders"] = [str(f) for f in folders]
     return env
 
@@ -152,19 +150,3 @@ class Rendering:
 
     def source(self, name: str) -> str:
         return template_source(self.env, name)
-
-
-def script_language(text: str) -> str:
-    """A language tag for a native-script name, chosen from its script."""
-    names = " ".join(unicodedata.name(ch, "") for ch in text)
-    if "HANGUL" in names:
-        return "ko"
-    if "HIRAGANA" in names or "KATAKANA" in names:
-        return "ja"
-    if "CJK" in names:
-        return "zh"
-    if "CYRILLIC" in names:
-        return "ru"
-    if "ARABIC" in names:
-        return "ar"
-    return "und"

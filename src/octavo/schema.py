@@ -17,6 +17,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from . import identifiers as ids
 from . import model
 from .editions import EDITION_NAMES
 from .load import Mapping, Sequence
@@ -50,7 +51,10 @@ _REFINED: dict[tuple[int, str], dict] = {
     (id(model.DISCLAIMER_SPEC), "placement"): {"enum": list(model.PLACEMENTS)},
     (id(model.CONTRIBUTOR_SPEC), "id"): _ID,
     (id(model.CONTRIBUTOR_SPEC), "role"): {"enum": list(model.ROLES)},
-    (id(model.CONTRIBUTOR_SPEC), "orcid"): {"pattern": model.ORCID_RE.pattern},
+    (id(model.CONTRIBUTOR_SPEC), "orcid"): {"pattern": ids.ORCID_RE.pattern},
+    (id(model.CONTRIBUTOR_SPEC), "native_name_lang"): {"pattern": model.LANG_RE.pattern},
+    (id(model.AFFILIATION_SPEC), "ror"): {"pattern": ids.ROR_RE.pattern},
+    (id(model.IDENTIFIERS_SPEC), "doi"): {"pattern": ids.DOI_RE.pattern},
     (id(model.PUBLICATION_SPEC), "language"): {"pattern": model.LANG_RE.pattern},
     (id(model.SECTION_SPEC), "role"): {"enum": list(model.SECTION_ROLES)},
 }
@@ -63,7 +67,12 @@ _DESCRIPTIONS = {
     "house_disclaimers": "Every house disclaimer of publisher.yaml, by id",
     "disclaimers": "Disclaimers: id, text, and placement (imprint or inline)",
     "sections": "Section files in reading order, relative to the publication folder",
-    "affiliations": "One or more organisations; required unless corporate: true",
+    "affiliations": "The organisations the person writes from; 'affiliations: []' for an independent author, attributed by name alone",
+    "native_name_lang": "The language of native_name (ja, ko, zh-Hans, zh-Hant …); read from its script when absent",
+    "print_isbn": "ISBN-13 of the printed book (check digit verified)",
+    "ebook_isbn": "ISBN-13 of the EPUB, its own, not the print ISBN",
+    "doi": "The publication's DOI, beginning 10.",
+    "ror": "The organisation's ROR ID (ror.org), e.g. 05f0yaq80",
     "corporate": "true for an institution, which needs no affiliation",
     "role": "What the entry is; see the allowed values",
     "authors": "Ids of the contributors who wrote the text (named in the byline)",

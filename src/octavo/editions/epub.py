@@ -25,7 +25,7 @@ from .. import pagemap
 from ..cover import cover_alt, cover_png
 from ..document import images
 from ..metadata import Record, identifier_uri, modified_datetime
-from ..render import Rendering, script_language
+from ..render import Rendering
 from ..write import normalise_zip
 
 STYLESHEET = "style/epub.css"
@@ -41,7 +41,7 @@ SECTION_TYPES = {"summary": ("abstract", "doc-abstract"), "introduction": ("intr
                  "closing": ("conclusion", "doc-conclusion"), "appendix": ("appendix", "doc-appendix")}
 # EPUB Accessibility 1.1 §2.1: the conformance claim, and WCAG 2.1 AA is what it claims.
 A11Y_CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
-ONIX_ID_TYPES = {"isbn": "15", "doi": "06", "url": "01"}  # ONIX code list 5; 01: proprietary
+ONIX_ID_TYPES = {"ebook_isbn": "15", "doi": "06", "url": "01"}  # ONIX code list 5; 01: proprietary
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def write_epub(rendering: Rendering, target: Path) -> None:
 
 def _add_metadata(book: epub.EpubBook, r: Record, has_pages: bool) -> None:
     """The OPF view of the metadata record (EPUB 3.3 §5.5)."""
-    book.set_identifier(r.identifier)
+    book.set_identifier(r.identifier_for("epub"))
     book.set_language(r.language)
     book.title = r.full_title
     book.add_metadata("DC", "title", r.title, {"id": "title"})
@@ -139,20 +139,28 @@ def _add_metadata(book: epub.EpubBook, r: Record, has_pages: bool) -> None:
     book.add_metadata("DC", "description", r.description)
     if has_pages:
         # The page-list's pages are the print edition's (Ace: epub-pagesource; EPUB A11y 1.1 §4.2).
-        book.add_metadata("DC", "source", r.identifier, {"id": "source"})
+        book.add_metadata("DC", "source", r.identifier_for("print"), {"id": "source"})
         book.add_metadata(None, "meta", "pagination", {"refines": "#source", "property": "source-of"})
     _add_accessibility(book, r, has_pages)
 
 
 def _add_identifiers(book: epub.EpubBook, r: Record) -> None:
-    primary = next((s for s in ONIX_ID_TYPES if s in r.identifiers), "uuid")
+    """The e-book ISBN (or the publication's DOI/URL) is the book's unique identifier; the DOI
+    and URL are further identifiers of it; the print ISBN is a relation, never an identifier
+    (Kobo and Apple Books refuse an e-book that carries the print ISBN as its own)."""
+    own = {scheme: identifier_uri(scheme, r.identifiers[scheme])
+           for scheme in ("ebook_isbn", "doi", "url") if scheme in r.identifiers}
+    primary = next((s for s, uri in own.items() if uri == r.identifier_for("epub")), "uuid")
     book.add_metadata(None, "meta", ONIX_ID_TYPES.get(primary, "01"),
                       {"refines": "#id", "property": "identifier-type", "scheme": "onix:codelist5"})
-    for scheme in ONIX_ID_TYPES:
-        if scheme in r.identifiers and scheme != primary:
-            book.add_metadata("DC", "identifier", identifier_uri(scheme, r.identifiers[scheme]), {"id": f"id-{scheme}"})
+    for scheme, uri in own.items():
+        if scheme != primary:
+            book.add_metadata("DC", "identifier", uri, {"id": f"id-{scheme}"})
             book.add_metadata(None, "meta", ONIX_ID_TYPES[scheme],
                               {"refines": f"#id-{scheme}", "property": "identifier-type", "scheme": "onix:codelist5"})
+    for relation in r.relations("epub"):
+        if relation not in own.values():
+            book.add_metadata("DC", "relation", relation)
 
 
 def _add_contributors(book: epub.EpubBook, r: Record) -> None:
@@ -166,7 +174,7 @@ def _add_contributors(book: epub.EpubBook, r: Record) -> None:
         book.add_metadata(None, "meta", c.sort_name, {"refines": f"#{uid}", "property": "file-as"})
         if c.native_name:
             book.add_metadata(None, "meta", c.native_name, {"refines": f"#{uid}", "property": "alternate-script",
-                                                            XML_LANG: script_language(c.native_name)})
+                                                            XML_LANG: c.native_name_lang})
 
 
 def _add_accessibility(book: epub.EpubBook, r: Record, has_pages: bool) -> None:

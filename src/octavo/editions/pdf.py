@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ..errors import RenderError
 from ..layout import PRINT_SHEET, TRIMMED, PageSetup, lay_out
-from ..metadata import Record
+from ..metadata import Record, identifier_uri
 from ..render import Rendering
 
 BLEED_MM = 3
@@ -71,6 +71,8 @@ def write_archive(rendering: Rendering, target: Path) -> None:
 def write_pdf(rendering: Rendering, target: Path, edition: PdfEdition) -> None:
     """Write the edition to `target` (a temporary path; write.py renames it)."""
     document = lay_out(rendering, edition.setup).pages_copy()
+    if edition.tagged:
+        _tag_element_languages()
     if edition.output_intent:
         document.output_intent = edition.output_intent
     record = rendering.record
@@ -79,6 +81,39 @@ def write_pdf(rendering: Rendering, target: Path, edition: PdfEdition) -> None:
         pdf_identifier=record.pdf_id(edition.name),
         attachments=source_attachments(rendering) if edition.sources else None,
         finisher=lambda _, pdf: _finish(pdf, record, edition))
+
+
+def _tag_element_languages() -> None:
+    """Give a structure element the /Lang of its HTML element's `lang` (ISO 32000-1, 14.9.2).
+
+    PDF/UA-1 (7.2) asks that text in another language than the document's say so, so
+    that a screen reader switches voice for 김준형 or 朱锋. WeasyPrint 70 tags the
+    structure but sets /Lang on the catalog only. Its tree builder is wrapped (once, for
+    the pinned version): each element built from a box whose own element carries `lang`
+    gets that /Lang; the document's root is left to the catalog."""
+    import pydyf
+    import weasyprint
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.pdf import tags
+
+    if weasyprint.__version__ != "70.0" or getattr(tags, "_octavo_languages", False):
+        return
+    build_box_tree = tags._build_box_tree
+
+    def build_with_languages(box, *args):
+        own = getattr(box, "_box", box)  # an absolutely placed box stands in for its own
+        element = getattr(own, "element", None)
+        lang = None
+        if element is not None and not isinstance(own, (boxes.PageBox, boxes.MarginBox)) \
+                and getattr(own, "element_tag", None) not in ("html", "body"):
+            lang = element.get("lang")
+        for structure in build_box_tree(box, *args):
+            if lang and "Lang" not in structure:
+                structure["Lang"] = pydyf.String(lang)
+            yield structure
+
+    tags._build_box_tree = build_with_languages  # the recursion looks the name up in the module
+    tags._octavo_languages = True
 
 
 # ------------------------------------------------------------ attachments
@@ -224,8 +259,14 @@ def complete_xmp(packet: bytes, record: Record, edition: PdfEdition) -> bytes:
         container("dc:contributor", "Bag", [c.name for c in record.editors])
     container("dc:type", "Bag", ["Text"])
     simple("dc:format", "application/pdf")
-    simple("dc:identifier", record.identifier)
-    container("xmp:Identifier", "Bag", [record.identifier] + [f"{s}:{v}" for s, v in sorted(record.identifiers.items())])
+    own = record.identifier_for(edition.name)
+    simple("dc:identifier", own)
+    container("xmp:Identifier", "Bag", [own] + [
+        f"{scheme}:{value}" for scheme, value in sorted(record.identifiers.items())
+        if scheme in ("doi", "url") or identifier_uri(scheme, value) == own])
+    relations = record.relations(edition.name)
+    if relations:  # the same work in its other formats: a catalogue joins them by these
+        container("dc:relation", "Bag", list(relations))
     simple("xmpRights:Marked", "True")
     container("xmpRights:Owner", "Bag", [record.rights_holder])
     if record.website:

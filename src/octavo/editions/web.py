@@ -74,9 +74,10 @@ def citation_tags(record: Record, slug: str) -> list[tuple[str, str]]:
         tags.append(("citation_series_title", record.series_name))
     if record.series_number:
         tags.append(("citation_technical_report_number", record.series_number))
-    for scheme in ("doi", "isbn"):
-        if scheme in record.identifiers:
-            tags.append((f"citation_{scheme}", record.identifiers[scheme]))
+    # Scholar's citation_isbn is the book's: the print ISBN, else the e-book's.
+    for tag, scheme in (("citation_doi", "doi"), ("citation_isbn", "print_isbn"), ("citation_isbn", "ebook_isbn")):
+        if scheme in record.identifiers and tag not in dict(tags):
+            tags.append((tag, record.identifiers[scheme]))
     return tags
 
 
