@@ -73,6 +73,12 @@ def test_ace_finds_no_violation_in_the_feature_fixture(built, tmp_path, monkeypa
 
 
 @NEEDS_ACE
+def test_ace_finds_no_violation_in_the_second_publication(distribution_outputs, tmp_path, monkeypatch):
+    monkeypatch.setenv("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium")
+    assert conformance.ace(str(ACE), distribution_outputs["epub"], tmp_path / "ace") == []
+
+
+@NEEDS_ACE
 def test_ace_reports_an_image_without_alt_text(built, tmp_path, monkeypatch):
     epub, _ = built
     monkeypatch.setenv("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium")

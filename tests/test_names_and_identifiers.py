@@ -261,3 +261,9 @@ def test_a_kanji_name_tagged_chinese_would_be_set_in_the_chinese_font(tmp_path):
     edit(folder / "publication.yaml", "    native_name_lang: ja\n", "    native_name_lang: zh-Hans\n")
     result = build_publication(folder, tmp_path / "out", editions=("screen",))
     assert "Noto-Serif-CJK-JP" not in embedded_fonts(result.outputs[0])
+
+
+def test_epubcheck_passes_the_second_publication(distribution_outputs, epubcheck):
+    result = epubcheck(distribution_outputs["epub"])
+    problems = [str(m) for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")]
+    assert result.valid and not problems, problems
