@@ -57,7 +57,12 @@ def test_the_checksums_are_sha256_for_every_payload_file(seed_bag):
     assert manifests == ["manifest-sha256.txt", "tagmanifest-sha256.txt"]
     listed = {line.split(maxsplit=1)[1] for line in (seed_bag / "manifest-sha256.txt").read_text().splitlines()}
     payload = {p.relative_to(seed_bag).as_posix() for p in (seed_bag / "data").rglob("*") if p.is_file()}
-    assert listed == payload and len(payload) == len(EDITIONS) + 9 + 1  # every edition, 9 sources, 1 record
+    # Every edition, 9 sources, 2 records: Dublin Core and MARC (the seed has no ISBN for ONIX, no DOI for Crossref).
+    assert listed == payload and len(payload) == len(EDITIONS) + 9 + 2
+    assert sorted(p.name for p in (seed_bag / "data" / "metadata").iterdir()) == ["dublin-core.xml", "marc.xml"]
+    build = seed_bag.parent  # and the MARC records in build/ for the catalogues, the same bytes
+    assert (build / f"{SEED_SLUG}.marc.xml").read_bytes() == (seed_bag / "data" / "metadata" / "marc.xml").read_bytes()
+    assert not (build / f"{SEED_SLUG}.onix.xml").exists() and not (build / f"{SEED_SLUG}.crossref.xml").exists()
     info = (seed_bag / "bag-info.txt").read_text()
     assert "Source-Organization: Institute for Security and Development Policy" in info
     assert "External-Identifier: urn:uuid:" in info
@@ -80,7 +85,7 @@ def test_the_dublin_core_record(seed_bag):
 def test_a_fresh_bag_verifies(seed_bag):
     run = verify_cli(seed_bag)
     assert run.returncode == 0, run.stderr
-    assert f"valid bag, {len(EDITIONS) + 9 + 1} payload files" in run.stdout  # editions, 9 sources, 1 record
+    assert f"valid bag, {len(EDITIONS) + 9 + 2} payload files" in run.stdout  # editions, 9 sources, 2 records
 
 
 def test_one_corrupted_byte_fails_verification_and_names_the_file(seed_bag, tmp_path):

@@ -11,9 +11,13 @@ a BagIt bag (RFC 8493) made with the Library of Congress's `bagit` library.
       data/editions/<slug>.pdf, ...      every edition, built and proven afresh
       data/source/publisher.yaml, ...    the content it was built from, as in content/
       data/metadata/dublin-core.xml      the record (OAI-PMH's oai_dc, simple Dublin Core)
+      data/metadata/onix.xml, marc.xml,  the distribution metadata (distribution/): ONIX 3.0,
+        crossref.xml                     MARCXML, a Crossref deposit, each where it can be made
 
 The bag is assembled in a temporary folder beside its final place and renamed
-into place whole, like every edition (write.py).
+into place whole, like every edition (write.py). The distribution files are
+also written to build/<slug>.onix.xml, .marc.xml and .crossref.xml, the same
+bytes, for whoever sends them on.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from .editions import EDITIONS, edition_for_file
@@ -45,11 +50,15 @@ def bag_path(out_dir: Path, slug: str) -> Path:
     return Path(out_dir) / f"{slug}.bag"
 
 
-def write_bag(folder: Path, out_dir: Path, templates: Path | None = None) -> Path:
-    """Build and prove every edition of the publication in `folder`, and bag them with its sources."""
+def write_bag(folder: Path, out_dir: Path, templates: Path | None = None,
+              note: Callable[[str], None] | None = None) -> Path:
+    """Build and prove every edition of the publication in `folder`, and bag them with its sources
+    and its metadata records; write the distribution files to `out_dir` too. What a distribution
+    file had to leave out (an ISBN or a DOI not given) is told to `note`."""
     import bagit
 
     from .build import build_publication
+    from .distribution import distribution_files, print_page_count, publish_distribution_files
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -68,11 +77,18 @@ def write_bag(folder: Path, out_dir: Path, templates: Path | None = None) -> Pat
             target.write_bytes(result.document.files[path])
         (staging / "metadata").mkdir()
         (staging / "metadata" / "dublin-core.xml").write_bytes(dublin_core(record, result.outputs))
+        distribution = distribution_files(record, print_page_count(result.outputs))
+        for made in distribution:
+            if made.content is not None:
+                (staging / "metadata" / made.format.bag_name).write_bytes(made.content)
         logging.getLogger("bagit").setLevel(logging.WARNING)
         bagit.make_bag(str(staging), bag_info=_bag_info(record, publication.slug), checksums=CHECKSUMS)
         os.chmod(staging, 0o755)  # mkdtemp makes 0700; a bag is an ordinary folder
         final = bag_path(out_dir, publication.slug)
         _replace_dir(staging, final)
+        publish_distribution_files(distribution, out_dir, publication.slug)
+        for message in (m for made in distribution for m in made.notes):
+            (note or logging.getLogger("octavo").warning)(message)
         return final
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -85,7 +101,7 @@ def _bag_info(record: Record, slug: str) -> dict[str, str]:
         "Organization-Address": record.publisher_place,
         "External-Identifier": record.identifier,
         "External-Description": f"{record.full_title} ({record.date.isoformat()}): "
-                                f"every edition, the source files and a Dublin Core record",
+                                f"every edition, the source files and its metadata records",
         "Internal-Sender-Identifier": slug,
     }
     if record.website:

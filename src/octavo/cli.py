@@ -89,7 +89,11 @@ def _parser() -> argparse.ArgumentParser:
         "archive", help="bag every edition with its sources for an archive (BagIt), or verify a bag",
         description="Build and prove every edition of each publication named (default: all of content/) and "
                     "write build/<slug>.bag/: a BagIt bag (RFC 8493) holding the editions, the source files, "
-                    "a Dublin Core record and SHA-256 checksums. With --verify, validate a bag instead: "
+                    "a Dublin Core record, the distribution metadata and SHA-256 checksums. The distribution "
+                    "metadata is also written to build/: <slug>.onix.xml (ONIX 3.0, for retailers), "
+                    "<slug>.marc.xml (MARC 21, for library catalogues) and <slug>.crossref.xml (the DOI's "
+                    "Crossref deposit), each where the identifiers it needs are given. With --verify, "
+                    "validate a bag instead: "
                     "exit code 0 if every file is present and unchanged, 4 otherwise.")
     archive.add_argument("publications", nargs="*", type=Path, metavar="PUBLICATION",
                          help="a publication folder or slug (default: all of content/)")
@@ -200,7 +204,8 @@ def _run_archive(args) -> int:
     if not folders:
         raise OctavoError(f"no publications found in {args.content}/: each needs a folder with a publication.yaml")
     for folder in folders:
-        bag = write_bag(_folder(folder, args.content), args.out, args.templates)
+        bag = write_bag(_folder(folder, args.content), args.out, args.templates,
+                        note=lambda message: print(f"note: {message}", file=sys.stderr))
         print(f"bagged {bag}")
     return 0
 
