@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-import octavo.model
 from octavo.archive import verify_bag
 from octavo.cli import main
 from octavo.distribution import FORMATS
@@ -48,41 +47,21 @@ MARC = {"marc": "http://www.loc.gov/MARC21/slim"}
 CR = {"cr": "http://www.crossref.org/schema/5.3.1", "jats": "http://www.ncbi.nlm.nih.gov/JATS1"}
 
 
-# ---- until main's model has print_isbn and ebook_isbn -------------------------------------
-# This tree's publication.yaml knows only 'isbn' (the print ISBN), 'doi' and 'url'. Where the
-# model has the new keys, every identifier is written in the YAML; where it has not, the old
-# keys are written and the record is given the rest (the shim in distribution/common.py reads
-# print_isbn/ebook_isbn from Record.identifiers).
-NEW_KEYS = "print_isbn" in getattr(octavo.model, "IDENTIFIERS_SPEC", {})
-
-
 def write_identifiers(folder: Path, ids: dict[str, str]) -> None:
+    """Replace the fixture's identifiers with `ids`, ISBNs hyphenated as an author writes them."""
     path = folder / "publication.yaml"
     text = re.sub(r"identifiers:\n(  .*\n)+", "", path.read_text(encoding="utf-8"))
-    if not NEW_KEYS:
-        ids = {("isbn" if k == "print_isbn" else k): v for k, v in ids.items() if k != "ebook_isbn"}
     block = "".join(f"  {key}: '{HYPHENATED.get(value, value)}'\n" for key, value in ids.items())
     path.write_text(text + (f"identifiers:\n{block}" if block else ""), encoding="utf-8")
 
 
 def record_with(folder: Path, ids: dict[str, str]):
     write_identifiers(folder, ids)
-    record = Rendering(load_publication(folder)).record
-    if not NEW_KEYS:
-        record = dataclasses.replace(record, identifiers=dict(ids))
-    return record
-
-
-@dataclasses.dataclass(frozen=True)
-class _RorAffiliation(Affiliation):  # until main's Affiliation has `ror`
-    ror: str | None = None
+    return Rendering(load_publication(folder)).record
 
 
 def with_ror(affiliation: Affiliation, ror: str) -> Affiliation:
-    if "ror" in {f.name for f in dataclasses.fields(affiliation)}:
-        return dataclasses.replace(affiliation, ror=ror)
-    return _RorAffiliation(**dataclasses.asdict(affiliation), ror=ror)
-# ---------------------------------------------------------------------------------------------
+    return dataclasses.replace(affiliation, ror=ror.removeprefix("https://ror.org/"))
 
 
 @pytest.fixture
@@ -96,7 +75,7 @@ def record(fixture_folder):
     for her institute."""
     record = record_with(fixture_folder, ALL)
     first = record.creators[0]
-    first = dataclasses.replace(first, orcid=ORCID, affiliations=(with_ror(first.affiliations[0], ROR),))
+    first = dataclasses.replace(first, orcid=ORCID.removeprefix("https://orcid.org/"), affiliations=(with_ror(first.affiliations[0], ROR),))
     return dataclasses.replace(record, creators=(first, *record.creators[1:]))
 
 
@@ -495,8 +474,6 @@ def test_archive_puts_the_distribution_files_in_the_bag_and_in_build(archived, c
     pages = len(__import__("pypdfium2").PdfDocument(bag / "data" / "editions" / f"{SLUG}.print.pdf"))
     extents = etree.parse(str(out / f"{SLUG}.onix.xml")).xpath("//o:Extent/o:ExtentValue/text()", namespaces=ONIX)
     assert extents and set(extents) == {str(pages)}
-    if not NEW_KEYS:  # until main's model has ebook_isbn, the e-book is left out, and the command says so
-        assert "note: ONIX: the e-book is left out" in notes
     assert f"note: Crossref: the deposit names the depositor's e-mail as {NO_EMAIL}" in notes
 
 

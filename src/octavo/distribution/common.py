@@ -8,7 +8,6 @@ contributors; nothing here reads the content files.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from ..metadata import Record, modified_datetime
 from ..model import Affiliation, Contributor
@@ -16,55 +15,29 @@ from ..model import Affiliation, Contributor
 ISBN_KINDS = ("print", "ebook")
 
 
-# ---- until main's Record has it ----------------------------------------------
-# main's Record gains isbn(kind), doi and url (scheme-keyed identifiers with
-# print_isbn and ebook_isbn); this tree's has `identifiers` with the old keys
-# (isbn, doi, url). Each function asks the record first and falls back on the
-# dict, so the lead can drop the fallbacks once main's Record is here.
-
 def isbn(record: Record, kind: str) -> str | None:
-    """The 13-digit ISBN of the print book or the e-book, without hyphens, or None."""
-    method = getattr(record, "isbn", None)
-    if callable(method):
-        return method(kind)
-    ids = record.identifiers  # until main's Record has it: the old 'isbn' key is the print ISBN
-    value = ids.get(f"{kind}_isbn") or (ids.get("isbn") if kind == "print" else None)
-    return compact_isbn(value) if value else None
+    """The 13-digit ISBN of the "print" book or the "ebook", without hyphens, or None."""
+    return record.isbn(kind)
 
 
 def doi(record: Record) -> str | None:
     """The DOI as '10.prefix/suffix' (no resolver), or None."""
-    if hasattr(record, "doi"):
-        return record.doi
-    return record.identifiers.get("doi")  # until main's Record has it
+    return record.doi
 
 
 def url(record: Record) -> str | None:
     """The publication's own web address (its landing page), or None."""
-    if hasattr(record, "url"):
-        return record.url
-    return record.identifiers.get("url")  # until main's Record has it
+    return record.url
 
 
 def orcid(contributor: Contributor) -> str | None:
-    """The ORCID iD as https://orcid.org/0000-0000-0000-0000 (this tree keeps only the digits)."""
-    value = contributor.orcid
-    if not value:
-        return None
-    return value if value.startswith("http") else f"https://orcid.org/{value}"
+    """The ORCID iD as https://orcid.org/0000-0000-0000-0000 (publication.yaml keeps the digits)."""
+    return f"https://orcid.org/{contributor.orcid}" if contributor.orcid else None
 
 
 def ror(affiliation: Affiliation) -> str | None:
     """The organisation's ROR id as https://ror.org/0xxxxxxxx, or None."""
-    value = getattr(affiliation, "ror", None)  # until main's Affiliation has it
-    if not value:
-        return None
-    return value if value.startswith("http") else f"https://ror.org/{value}"
-# -------------------------------------------------------------------------------
-
-
-def compact_isbn(value: str) -> str:
-    return re.sub(r"[\s-]", "", value)
+    return f"https://ror.org/{affiliation.ror}" if affiliation.ror else None
 
 
 def doi_url(value: str) -> str:

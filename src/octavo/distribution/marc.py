@@ -110,13 +110,8 @@ def marc_record(record: Record, m: Manifestation, print_pages: int | None):
 
 
 def edition_uri(record: Record, kind: str) -> str:
-    """The URI the edition is known by (main's Record.identifier_for), as the control number."""
-    edition = "print" if kind == "print" else "epub"
-    method = getattr(record, "identifier_for", None)
-    if callable(method):
-        return method(edition)
-    own = isbn(record, kind)  # until main's Record has it
-    return f"urn:isbn:{own}" if own else record.edition_identifier(edition)
+    """The URI the edition is known by (Record.identifier_for), as the control number."""
+    return record.identifier_for("print" if kind == "print" else "epub")
 
 
 def fixed_field(record: Record, language: str, electronic: bool) -> str:
