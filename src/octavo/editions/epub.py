@@ -25,6 +25,7 @@ from .. import pagemap
 from ..cover import cover_alt, cover_png
 from ..document import images
 from ..metadata import Record, identifier_uri, modified_datetime
+from ..reflow import table_regions
 from ..render import Rendering, script_language
 from ..write import normalise_zip
 
@@ -100,6 +101,7 @@ def write_epub(rendering: Rendering, target: Path) -> None:
     placements = pagemap.place(layout.starts, trees)
     pagemap.insert_markers(placements)
     pages = [Page(p.number, f"{p.document}.xhtml#page-{p.number}") for p in placements]
+    table_regions(trees.values(), rendering.labels["table"])
     trees["nav"] = _parse(_render(rendering, "epub/nav.xhtml", rendering.labels["navigation"], pages=pages))
     for tree in trees.values():
         _popup_footnotes(tree, rendering.labels)
