@@ -388,6 +388,84 @@ def test_one_layout_per_page_geometry_and_the_epub_is_the_same_for_it(seed_epub,
     assert len(layouts) == 2  # the print sheet; the trimmed page (screen, archive, EPUB)
 
 
+# ------------------------------------------------------------------ the NCX
+
+NCX = {"n": "http://www.daisy.org/z3986/2005/ncx/"}
+
+
+def ncx_problems(epub: Epub) -> list[str]:
+    """The NCX (for EPUB 2 reading systems) against the rest of the book: a playOrder on every
+    navPoint and pageTarget, numbered 1..n in reading order, one number for each distinct
+    target; a pageList with one pageTarget for each page of the nav's page-list, in order, each
+    resolving to an element of the XHTML; and its page counts."""
+    ncx = etree.fromstring(epub.files["EPUB/toc.ncx"])
+    problems = []
+    targets = ncx.xpath("//n:navPoint | //n:pageTarget", namespaces=NCX)
+    orders = {}
+    for target in targets:
+        src = target.find("n:content", NCX).get("src")
+        if not target.get("playOrder"):
+            problems.append(f"{etree.QName(target).localname} {target.get('id')} has no playOrder")
+        elif orders.setdefault(src, target.get("playOrder")) != target.get("playOrder"):
+            problems.append(f"{src} has two playOrders")
+    spine_order = {href: n for n, href in enumerate(epub.spine)}
+
+    def reading_position(src):
+        doc, _, fragment = src.partition("#")
+        element = epub.find_id(src) if fragment else None
+        if fragment and element is None:
+            problems.append(f"{src} does not resolve to an element of the XHTML")
+            return (spine_order.get(doc, -1), -1)
+        return (spine_order[doc], list(epub.docs[doc].iter()).index(element) if fragment else -1)
+
+    by_position = sorted(orders, key=reading_position)
+    numbers = [orders[src] for src in by_position]
+    if numbers != [str(n) for n in range(1, len(numbers) + 1)]:
+        problems.append(f"playOrder is not 1..{len(numbers)} in reading order: {numbers}")
+    page_list = [n for n in epub.nav.iter("{%s}nav" % NS["x"]) if n.get(EPUB_TYPE) == "page-list"]
+    nav_pages = [(a.text, a.get("href")) for a in page_list[0].findall(".//x:a", NS)] if page_list else []
+    ncx_pages = [(t.findtext("n:navLabel/n:text", namespaces=NCX), t.find("n:content", NCX).get("src"))
+                 for t in ncx.iterfind("n:pageList/n:pageTarget", NCX)]
+    if ncx_pages != nav_pages:
+        problems.append(f"the NCX pageList has {len(ncx_pages)} pages, the nav's page-list {len(nav_pages)}; "
+                        f"missing: {sorted(set(nav_pages) - set(ncx_pages))[:5]}")
+    meta = {m.get("name"): m.get("content") for m in ncx.iterfind("n:head/n:meta", NCX)}
+    if meta.get("dtb:totalPageCount") != str(len(nav_pages)):
+        problems.append(f"dtb:totalPageCount is {meta.get('dtb:totalPageCount')}, not {len(nav_pages)}")
+    return problems
+
+
+@pytest.mark.parametrize("which", ["features", "seed"])
+def test_the_ncx_has_a_play_order_and_the_print_pages(which, features, seed_epub):
+    epub = Epub(features[0] if which == "features" else seed_epub)
+    assert ncx_problems(epub) == []
+    ncx = etree.fromstring(epub.files["EPUB/toc.ncx"])
+    assert len(ncx.findall("n:pageList/n:pageTarget", NCX)) >= 6
+    assert [p.get("value") for p in ncx.iterfind("n:pageList/n:pageTarget", NCX)][:3] == ["1", "2", "3"]
+
+
+def test_the_ncx_check_names_what_is_missing(features, tmp_path):
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(features[0]) as source, zipfile.ZipFile(broken, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "EPUB/toc.ncx":
+                ncx = etree.fromstring(data)
+                del ncx.find(".//n:navPoint", NCX).attrib["playOrder"]
+                page_list = ncx.find("n:pageList", NCX)
+                page_list.remove(page_list.findall("n:pageTarget", NCX)[-1])
+                page_list.find("n:pageTarget/n:content", NCX).set("src", "titlepage.xhtml#page-one")
+                ncx.find("n:head/n:meta[@name='dtb:totalPageCount']", NCX).set("content", "0")
+                data = etree.tostring(ncx, xml_declaration=True, encoding="utf-8")
+            target.writestr(info, data)
+    problems = ncx_problems(Epub(broken))
+    pages = len(Epub(features[0]).nav.xpath("//x:nav[@epub:type='page-list']//x:a", namespaces=NS))
+    assert problems[0] == "navPoint sec-01-summary has no playOrder"
+    assert "titlepage.xhtml#page-one does not resolve to an element of the XHTML" in problems
+    assert any(p.startswith(f"the NCX pageList has {pages - 1} pages, the nav's page-list {pages}") for p in problems)
+    assert f"dtb:totalPageCount is 0, not {pages}" in problems
+
+
 # --------------------------------------------------------- headings and reflow
 
 def heading_problems(epub: Epub) -> list[str]:
