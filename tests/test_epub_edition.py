@@ -391,3 +391,145 @@ def test_one_layout_per_page_geometry_and_the_epub_is_the_same_for_it(seed_epub,
     layouts.clear()
     build_publication(CONTENT / SEED_SLUG, tmp_path / "all")
     assert len(layouts) == 2  # the print sheet; the trimmed page (screen, archive, EPUB)
+
+
+# ------------------------------------------------------------------ the NCX
+
+NCX = {"n": "http://www.daisy.org/z3986/2005/ncx/"}
+
+
+def ncx_problems(epub: Epub) -> list[str]:
+    """The NCX (for EPUB 2 reading systems) against the rest of the book: a playOrder on every
+    navPoint and pageTarget, numbered 1..n in reading order, one number for each distinct
+    target; a pageList with one pageTarget for each page of the nav's page-list, in order, each
+    resolving to an element of the XHTML; and its page counts."""
+    ncx = etree.fromstring(epub.files["EPUB/toc.ncx"])
+    problems = []
+    targets = ncx.xpath("//n:navPoint | //n:pageTarget", namespaces=NCX)
+    orders = {}
+    for target in targets:
+        src = target.find("n:content", NCX).get("src")
+        if not target.get("playOrder"):
+            problems.append(f"{etree.QName(target).localname} {target.get('id')} has no playOrder")
+        elif orders.setdefault(src, target.get("playOrder")) != target.get("playOrder"):
+            problems.append(f"{src} has two playOrders")
+    spine_order = {href: n for n, href in enumerate(epub.spine)}
+
+    def reading_position(src):
+        doc, _, fragment = src.partition("#")
+        element = epub.find_id(src) if fragment else None
+        if fragment and element is None:
+            problems.append(f"{src} does not resolve to an element of the XHTML")
+            return (spine_order.get(doc, -1), -1)
+        return (spine_order[doc], list(epub.docs[doc].iter()).index(element) if fragment else -1)
+
+    by_position = sorted(orders, key=reading_position)
+    numbers = [orders[src] for src in by_position]
+    if numbers != [str(n) for n in range(1, len(numbers) + 1)]:
+        problems.append(f"playOrder is not 1..{len(numbers)} in reading order: {numbers}")
+    page_list = [n for n in epub.nav.iter("{%s}nav" % NS["x"]) if n.get(EPUB_TYPE) == "page-list"]
+    nav_pages = [(a.text, a.get("href")) for a in page_list[0].findall(".//x:a", NS)] if page_list else []
+    ncx_pages = [(t.findtext("n:navLabel/n:text", namespaces=NCX), t.find("n:content", NCX).get("src"))
+                 for t in ncx.iterfind("n:pageList/n:pageTarget", NCX)]
+    if ncx_pages != nav_pages:
+        problems.append(f"the NCX pageList has {len(ncx_pages)} pages, the nav's page-list {len(nav_pages)}; "
+                        f"missing: {sorted(set(nav_pages) - set(ncx_pages))[:5]}")
+    meta = {m.get("name"): m.get("content") for m in ncx.iterfind("n:head/n:meta", NCX)}
+    if meta.get("dtb:totalPageCount") != str(len(nav_pages)):
+        problems.append(f"dtb:totalPageCount is {meta.get('dtb:totalPageCount')}, not {len(nav_pages)}")
+    return problems
+
+
+@pytest.mark.parametrize("which", ["features", "seed"])
+def test_the_ncx_has_a_play_order_and_the_print_pages(which, features, seed_epub):
+    epub = Epub(features[0] if which == "features" else seed_epub)
+    assert ncx_problems(epub) == []
+    ncx = etree.fromstring(epub.files["EPUB/toc.ncx"])
+    assert len(ncx.findall("n:pageList/n:pageTarget", NCX)) >= 6
+    assert [p.get("value") for p in ncx.iterfind("n:pageList/n:pageTarget", NCX)][:3] == ["1", "2", "3"]
+
+
+def test_the_ncx_check_names_what_is_missing(features, tmp_path):
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(features[0]) as source, zipfile.ZipFile(broken, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "EPUB/toc.ncx":
+                ncx = etree.fromstring(data)
+                del ncx.find(".//n:navPoint", NCX).attrib["playOrder"]
+                page_list = ncx.find("n:pageList", NCX)
+                page_list.remove(page_list.findall("n:pageTarget", NCX)[-1])
+                page_list.find("n:pageTarget/n:content", NCX).set("src", "titlepage.xhtml#page-one")
+                ncx.find("n:head/n:meta[@name='dtb:totalPageCount']", NCX).set("content", "0")
+                data = etree.tostring(ncx, xml_declaration=True, encoding="utf-8")
+            target.writestr(info, data)
+    problems = ncx_problems(Epub(broken))
+    pages = len(Epub(features[0]).nav.xpath("//x:nav[@epub:type='page-list']//x:a", namespaces=NS))
+    assert problems[0] == "navPoint sec-01-summary has no playOrder"
+    assert "titlepage.xhtml#page-one does not resolve to an element of the XHTML" in problems
+    assert any(p.startswith(f"the NCX pageList has {pages - 1} pages, the nav's page-list {pages}") for p in problems)
+    assert f"dtb:totalPageCount is 0, not {pages}" in problems
+
+
+# --------------------------------------------------------- headings and reflow
+
+def heading_problems(epub: Epub) -> list[str]:
+    """In every document of the spine and in the nav: the first heading is an h1 and no heading
+    is more than one level below the one before (a document that has headings at all)."""
+    problems = []
+    for href, doc in [*epub.docs.items(), ("nav.xhtml", epub.nav)]:
+        levels = [int(etree.QName(h).localname[1]) for h in doc.iter(*(f"{{{NS['x']}}}h{n}" for n in range(1, 7)))]
+        if levels and levels[0] != 1:
+            problems.append(f"{href}: the first heading is an h{levels[0]}")
+        problems += [f"{href}: an h{b} follows an h{a}" for a, b in zip(levels, levels[1:]) if b > a + 1]
+    return problems
+
+
+@pytest.mark.parametrize("which", ["features", "seed"])
+def test_every_document_s_headings_begin_at_h1_and_skip_no_level(which, features, seed_epub):
+    epub = Epub(features[0] if which == "features" else seed_epub)
+    assert heading_problems(epub) == []
+    imprint = epub.docs["imprint.xhtml"]
+    heading = imprint.find(".//x:h1", NS)
+    assert heading.text == "Imprint"
+    assert imprint.find(".//x:section", NS).get("aria-labelledby") == heading.get("id")
+
+
+def test_the_heading_check_names_an_imprint_that_begins_at_h2(features, tmp_path):
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(features[0]) as source, zipfile.ZipFile(broken, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "EPUB/imprint.xhtml":
+                data = data.replace(b"<h1 ", b"<h2 ").replace(b"</h1>", b"</h2>")
+            target.writestr(info, data)
+    assert heading_problems(Epub(broken)) == ["imprint.xhtml: the first heading is an h2"]
+
+
+def test_at_200_percent_text_on_a_phone_the_table_scrolls_in_its_own_box(features, tmp_path):
+    """WCAG 1.4.4 and 1.4.10: laid out at 390 CSS px with the text at 200 %, no element of any
+    document sticks out of the screen; the table scrolls inside its labelled region. Without
+    the region, the same check names the table."""
+    from webcheck import PHONE_WIDTH, pages_overflow
+
+    folder = tmp_path / "unpacked"
+    with zipfile.ZipFile(features[0]) as zf:
+        zf.extractall(folder)
+    documents = sorted((folder / "EPUB").glob("*.xhtml"))
+    found = pages_overflow(documents, width=PHONE_WIDTH, text_scale=2.0)
+    assert {p.name: f["outside"] for p, f in found.items() if f["outside"] or f["scrollWidth"] > PHONE_WIDTH} == {}
+    table = folder / "EPUB" / "sec-02-interconnectors.xhtml"
+    wrap = etree.parse(str(table)).find(".//x:table", NS).getparent()
+    assert (wrap.get("class"), wrap.get("role"), wrap.get("tabindex")) == ("table-wrap", "region", "0")
+    table.write_text(table.read_text(encoding="utf-8").replace('class="table-wrap"', 'class="x"'), encoding="utf-8")
+    outside = pages_overflow([table], width=PHONE_WIDTH, text_scale=2.0)[table]["outside"]
+    assert outside[0] == "table#sec-02-interconnectors-b7"
+
+
+def test_epubcheck_passes_the_reading_fixture(epubcheck, tmp_path):
+    """The reading fixture (tests/test_reading.py): table regions, long names, linkified URLs."""
+    folder = FIXTURES / "epub-content" / "small-screens"
+    epub = next(p for p in build_publication(folder, tmp_path, editions=("epub",)).outputs)
+    result = epubcheck(epub)
+    problems = [str(m) for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")]
+    assert result.valid and not problems, problems

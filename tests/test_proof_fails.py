@@ -63,7 +63,7 @@ def test_matching_survives_line_breaks_hyphenation_ligatures_and_quotes():
 
 def test_disclaimer_dropped_from_the_epub_template_fails_the_epub_only(tmp_path):
     templates = copy_templates(tmp_path)
-    edit(templates / "epub" / "imprint.xhtml", "{{ imprint(p) }}", "<p>Imprint withheld.</p>")
+    edit(templates / "epub" / "imprint.xhtml", "{{ imprint(p, level=1) }}", "<p>Imprint withheld.</p>")
     report = build_expecting_proof_failure(CONTENT / SEED_SLUG, tmp_path / "out", templates)
     assert failures(report) == {("EPUB", "disclaimer", "house-opinions")}
     # Nothing unproven is published under the real names; the rejected files are kept aside.

@@ -92,8 +92,8 @@ def test_a_disclaimer_moved_out_of_the_imprint_fails_the_proof(tmp_path):
     from conftest import copy_templates
 
     templates = copy_templates(tmp_path)
-    edit(templates / "partials" / "front.html", "<h2 class=\"imprint-title\">{{ labels.imprint }}</h2>\n{{ imprint_disclaimers(p) }}",
-         "<h2 class=\"imprint-title\">{{ labels.imprint }}</h2>")
+    heading = '<h{{ level }} class="imprint-title" id="imprint-title">{{ labels.imprint }}</h{{ level }}>'
+    edit(templates / "partials" / "front.html", heading + "\n{{ imprint_disclaimers(p) }}", heading)
     edit(templates / "partials" / "front.html", "{%- macro contributors(p) -%}",
          "{%- macro contributors(p) -%}\n{{ imprint_disclaimers(p) }}")
     report = build_expecting_proof_failure(copy_content(tmp_path), tmp_path / "out", templates, editions=("screen", "epub"))

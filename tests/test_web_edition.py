@@ -148,3 +148,17 @@ def test_nothing_sticks_out_of_a_phone_screen(tmp_path):
     path = build_publication(content / FEATURES.name, tmp_path / "out", editions=("web",)).outputs[0]
     found = page_overflow(path, width=PHONE_WIDTH)
     assert found["outside"] == [] and found["scrollWidth"] == found["viewport"] == PHONE_WIDTH, found
+
+
+def test_at_200_percent_text_on_a_phone_tables_scroll_in_a_labelled_region(features_web):
+    """WCAG 1.4.4: the reader's text at 200 % (the browser's default font size doubled) on a phone,
+    and still nothing sticks out. Each table is in a region of its own that scrolls and takes the
+    focus (the markup Readium and Apple Books expect, and axe's scrollable-region-focusable).
+    This table fits the phone even so; test_reading.py has one that does not, and shows the
+    check naming it without its region."""
+    found = page_overflow(features_web[".html"], width=PHONE_WIDTH, text_scale=2.0)
+    assert found["outside"] == [] and found["scrollWidth"] == PHONE_WIDTH, found
+    table = page(features_web[".html"]).find(".//table")
+    wrap = table.getparent()
+    assert (wrap.get("class"), wrap.get("role"), wrap.get("tabindex"), wrap.get("aria-label")) == \
+        ("table-wrap", "region", "0", "Table 1")

@@ -300,11 +300,98 @@ _OVERFLOW = """(async () => {
 })()"""
 
 
-def page_overflow(path: Path, width: int = PHONE_WIDTH, height: int | None = None, timeout: float = 60) -> dict:
+def page_overflow(path: Path, width: int = PHONE_WIDTH, height: int | None = None, timeout: float = 60,
+                  text_scale: float = 1.0) -> dict:
     """What sticks out of a `width`-pixel viewport (WCAG 1.4.10, reflow): {"viewport", "scrollWidth",
-    "outside": elements wider than the viewport that do not scroll inside a box of their own}."""
-    return json.loads(_in_page(path, width, height, timeout,
-                               lambda browser, session, url: _evaluate(browser, session, _OVERFLOW, path)))
+    "outside": elements wider than the viewport that do not scroll inside a box of their own}.
+    `text_scale` 2 is a reader's text at 200 % (WCAG 1.4.4; see _in_pages)."""
+    return pages_overflow([path], width, height, timeout, text_scale)[Path(path)]
+
+
+def pages_overflow(paths, width: int = PHONE_WIDTH, height: int | None = None, timeout: float = 120,
+                   text_scale: float = 1.0) -> dict[Path, dict]:
+    """page_overflow for several files (an EPUB's documents) in one browser: {path: its verdict}."""
+    return in_pages(paths, _OVERFLOW, width, height, timeout, text_scale)
+
+
+def in_pages(paths, expression: str, width: int = PHONE_WIDTH, height: int | None = None, timeout: float = 120,
+             text_scale: float = 1.0) -> dict[Path, object]:
+    """Evaluate a script (an async function's call, giving a JSON string) in each file laid out
+    `width` CSS pixels wide, one after the other in one browser: {path: the parsed JSON}."""
+    return {path: json.loads(text) for path, text in
+            _in_pages(paths, width, height, timeout, text_scale,
+                      lambda browser, session, url, path: _evaluate(browser, session, expression, path)).items()}
+
+
+_READY = """
+  if (document.readyState !== 'complete') await new Promise(done => addEventListener('load', done));
+  await document.fonts.ready;"""
+
+# The lines a piece of text stands on: its text nodes' boxes (one per line they run on),
+# grouped where they overlap vertically.
+_LINES = """
+  const linesOf = el => {
+    const boxes = [];
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      boxes.push(...[...range.getClientRects()].filter(r => r.width > 0 && r.height > 0));
+    }
+    boxes.sort((a, b) => a.top - b.top);
+    let lines = 0, bottom = -Infinity;
+    for (const box of boxes) {
+      if (box.top >= bottom - 1) { lines += 1; bottom = box.bottom; } else bottom = Math.max(bottom, box.bottom);
+    }
+    return lines;
+  };"""
+
+_NAME_LINES = """(async () => {%s%s
+  const split = [], tooLong = [];
+  for (const el of document.querySelectorAll(%s)) {
+    const lines = linesOf(el);
+    if (lines <= 1) continue;
+    // Broken: on more lines than one, though the whole name, unbroken, fits the line it stands in.
+    const style = el.getAttribute('style');
+    el.style.whiteSpace = 'nowrap';
+    el.style.display = 'inline';
+    const width = el.getBoundingClientRect().width;
+    if (style === null) el.removeAttribute('style'); else el.setAttribute('style', style);
+    let block = el.parentElement;
+    while (/^(inline|contents)/.test(getComputedStyle(block).display)) block = block.parentElement;
+    const css = getComputedStyle(block);
+    const room = block.clientWidth - parseFloat(css.paddingLeft) - parseFloat(css.paddingRight);
+    (width > room + 0.5 ? tooLong : split).push({text: el.textContent, lines, width: Math.round(width), room: Math.round(room)});
+  }
+  return JSON.stringify({split, tooLong});
+})()"""
+
+NAMES = ".name, .native-name"
+
+
+def split_names(paths, width: int = PHONE_WIDTH, text_scale: float = 1.0, selector: str = NAMES,
+                timeout: float = 120) -> dict[Path, dict]:
+    """Names broken across lines, in each file laid out `width` CSS pixels wide: {path: {"split":
+    names on more than one line that would fit on one, "tooLong": names wider than their line,
+    which must break}}; each {"text", "lines", "width", "room"} (px)."""
+    return in_pages(paths, _NAME_LINES % (_READY, _LINES, json.dumps(selector)), width, None, timeout, text_scale)
+
+
+_TARGET_SIZES = """(async () => {%s
+  return JSON.stringify([...document.querySelectorAll(%s)].map(a => {
+    const box = a.getBoundingClientRect();
+    return {href: a.getAttribute('href'), role: a.getAttribute('role'), width: box.width, height: box.height};
+  }));
+})()"""
+
+NOTE_LINKS = "a[role='doc-noteref'], a[role='doc-backlink']"
+
+
+def target_sizes(paths, width: int = PHONE_WIDTH, text_scale: float = 1.0, selector: str = NOTE_LINKS,
+                 timeout: float = 120) -> dict[Path, list[dict]]:
+    """The size of each link `selector` finds (by default footnote calls and back-links), as
+    getBoundingClientRect gives it: {path: [{"href", "role", "width", "height"} (CSS px)]}."""
+    return in_pages(paths, _TARGET_SIZES % (_READY, json.dumps(selector)), width, None, timeout, text_scale)
 
 
 def _evaluate(browser, session: str, expression: str, path: Path) -> str:
@@ -317,11 +404,24 @@ def _evaluate(browser, session: str, expression: str, path: Path) -> str:
 
 def _in_page(path: Path, width: int, height: int | None, timeout: float, run):
     """Open the file in headless Chromium at `width` x `height` CSS pixels and return run(browser, session, url)."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(path)
+    return _in_pages([path], width, height, timeout, 1.0,
+                     lambda browser, session, url, _: run(browser, session, url))[Path(path)]
+
+
+def _in_pages(paths, width: int, height: int | None, timeout: float, text_scale: float, run) -> dict[Path, object]:
+    """Open each file in turn in one headless Chromium at `width` x `height` CSS pixels and
+    return {path: run(browser, session, url, path)}.
+
+    `text_scale` sets the browser's default font sizes (16 px and 13 px, times the scale), as a
+    reader who asks for larger text does: a page sized in em and rem (as every Octavo edition
+    is) grows with it, which is WCAG 1.4.4's "resize text" and a reading system's text size."""
+    paths = [Path(p) for p in paths]
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(path)
     chromium = _chromium()
     height = height or (844 if width <= 600 else 900)
+    results = {}
     with tempfile.TemporaryDirectory(prefix="webcheck-") as tmp:
         browser = _DevTools(chromium, Path(tmp) / "profile", width, height, time.monotonic() + timeout)
         try:
@@ -332,12 +432,18 @@ def _in_page(path: Path, width: int, height: int | None, timeout: float, run):
             browser.send("Emulation.setDeviceMetricsOverride",
                          {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
                          session=session)
-            url = path.resolve().as_uri()
-            navigated = browser.send("Page.navigate", {"url": url}, session=session)
-            if navigated.get("errorText"):
-                raise WebcheckFailed(f"Chromium could not open {path}: {navigated['errorText']}")
-            browser.wait_for("Page.loadEventFired", session)
-            return run(browser, session, url)
+            if text_scale != 1.0:
+                browser.send("Page.setFontSizes", {"fontSizes": {"standard": round(16 * text_scale),
+                                                                 "fixed": round(13 * text_scale)}},
+                             session=session)
+            for path in paths:
+                url = path.resolve().as_uri()
+                navigated = browser.send("Page.navigate", {"url": url}, session=session)
+                if navigated.get("errorText"):
+                    raise WebcheckFailed(f"Chromium could not open {path}: {navigated['errorText']}")
+                browser.wait_for("Page.loadEventFired", session)
+                results[path] = run(browser, session, url, path)
+            return results
         finally:
             browser.close()
 

@@ -42,11 +42,27 @@ def _disclaimer_rule(state: StateInline, silent: bool) -> bool:
 
 
 def _parser(html: bool = False) -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": html, "xhtmlOut": True, "typographer": False})
+    md = MarkdownIt("commonmark", {"html": html, "xhtmlOut": True, "typographer": False, "linkify": True})
     md.enable("table")
+    _bare_urls(md)
     md.use(footnote_plugin)
     md.inline.ruler.before("text", "octavo_disclaimer", _disclaimer_rule)
     return md
+
+
+def _bare_urls(md: MarkdownIt) -> None:
+    """A bare address in the text becomes a link in every edition (markdown-it's linkify, with
+    linkify-it-py): a web address written with its scheme (https://…, http://…) and an e-mail
+    address. Not a bare domain ("example.org"), which may be a name as well as an address, nor
+    ftp: or a scheme-less //host, which the allow-list (refused_url) would refuse; what is made
+    a link is then checked like any other link (check_body). The link shows the address as it
+    was written, not markdown-it's decoded form (percent-escapes, punycode), so that every
+    edition prints the author's text."""
+    md.enable("linkify")
+    md.linkify.set({"fuzzy_link": False})
+    for scheme in ("ftp:", "//"):
+        md.linkify.add(scheme, None)
+    md.normalizeLinkText = lambda url: url
 
 
 @dataclass(frozen=True)

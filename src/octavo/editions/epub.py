@@ -25,6 +25,7 @@ from .. import pagemap
 from ..cover import cover_alt, cover_png
 from ..document import images
 from ..metadata import Record, identifier_uri, modified_datetime
+from ..reflow import table_regions
 from ..render import Rendering
 from ..write import normalise_zip
 
@@ -71,7 +72,22 @@ class _Nav(epub.EpubNav):
         return self.content
 
 
+@dataclass(frozen=True)
+class _NcxPages:
+    """What the NCX needs beyond EbookLib's: the page-list, where every target stands in the
+    reading order (href -> (document's place in the spine, element's place in it)), and the
+    page-list's label."""
+
+    pages: list[Page]
+    positions: dict[str, tuple[int, int]]
+    label: str
+
+
 class _Writer(epub.EpubWriter):
+    def __init__(self, name, book, options, ncx: _NcxPages):
+        super().__init__(name, book, options)
+        self.ncx_pages = ncx
+
     def _write_opf_file(self, root):
         # EbookLib cannot set xml:lang on <package> (EPUB 3.3 §5.4.1.2 wants the
         # package's language declared for its metadata).
@@ -80,6 +96,9 @@ class _Writer(epub.EpubWriter):
 
     def _get_nav(self, item):
         return item.content
+
+    def _get_ncx(self):
+        return _complete_ncx(super()._get_ncx(), self.ncx_pages)
 
 
 def write_epub(rendering: Rendering, target: Path) -> None:
@@ -100,14 +119,16 @@ def write_epub(rendering: Rendering, target: Path) -> None:
     placements = pagemap.place(layout.starts, trees)
     pagemap.insert_markers(placements)
     pages = [Page(p.number, f"{p.document}.xhtml#page-{p.number}") for p in placements]
+    table_regions(trees.values(), rendering.labels["table"])
     trees["nav"] = _parse(_render(rendering, "epub/nav.xhtml", rendering.labels["navigation"], pages=pages))
     for tree in trees.values():
         _popup_footnotes(tree, rendering.labels)
         _byline_semantics(tree)
     _add_documents(book, rendering, trees)
     _add_images(book, rendering.document)
+    ncx = _NcxPages(pages, _positions(trees), rendering.labels["print_pages"])
     writer = _Writer(str(target), book, {"epub2_guide": False, "epub3_landmark": False,
-                                         "epub3_pages": False, "mtime": modified_datetime(record)})
+                                         "epub3_pages": False, "mtime": modified_datetime(record)}, ncx)
     writer.process()
     writer.write()
     normalise_zip(target, _zip_timestamp(record))
@@ -298,6 +319,54 @@ def _add_documents(book: epub.EpubBook, rendering: Rendering, trees: dict[str, e
     # contents page, and may hold page-break markers, which a nav may not).
     book.spine = [(items["cover"], "yes"), items["titlepage"], items["imprint"], items["contents"], *sections,
                   items["contributors"]]
+
+
+# ------------------------------------------------------------------- NCX
+
+NCX = "http://www.daisy.org/z3986/2005/ncx/"
+
+
+def _positions(trees: dict[str, etree._Element]) -> dict[str, tuple[int, int]]:
+    """Where each document ("name.xhtml", at its start) and each element with an id
+    ("name.xhtml#id") stands in the reading order (the nav is not in it)."""
+    positions = {}
+    for number, (name, tree) in enumerate((n, t) for n, t in trees.items() if n != "nav"):
+        positions[f"{name}.xhtml"] = (number, -1)
+        for place, element in enumerate(tree.iter(etree.Element)):
+            if element.get("id"):
+                positions[f"{name}.xhtml#{element.get('id')}"] = (number, place)
+    return positions
+
+
+def _complete_ncx(ncx: bytes, extra: _NcxPages) -> bytes:
+    """EbookLib's NCX (for EPUB 2 reading systems) with what it leaves out: the depth of its
+    navMap, a pageList of the print edition's pages (the nav's page-list, for readers that
+    read only the NCX), and a playOrder on every navPoint and pageTarget. NCX (ANSI/NISO
+    Z39.86-2005) numbers them in one sequence, in reading order, one number for each distinct
+    target: EPUBCheck refuses one number for two targets, and a gap in the sequence."""
+    root = etree.fromstring(ncx, etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True))
+    q = lambda name: f"{{{NCX}}}{name}"  # noqa: E731
+    points = list(root.iter(q("navPoint")))
+    depth = max((len(list(p.iterancestors(q("navPoint")))) + 1 for p in points), default=0)
+    if extra.pages:
+        page_list = etree.SubElement(root, q("pageList"))
+        label = etree.SubElement(etree.SubElement(page_list, q("navLabel")), q("text"))
+        label.text = extra.label
+        for page in extra.pages:
+            target = etree.SubElement(page_list, q("pageTarget"), {"id": f"page-target-{page.number}",
+                                                                   "type": "normal", "value": str(page.number)})
+            etree.SubElement(etree.SubElement(target, q("navLabel")), q("text")).text = str(page.number)
+            etree.SubElement(target, q("content"), {"src": page.href})
+    meta = {m.get("name"): m for m in root.iter(q("meta"))}
+    meta["dtb:depth"].set("content", str(depth))
+    meta["dtb:totalPageCount"].set("content", str(len(extra.pages)))
+    meta["dtb:maxPageNumber"].set("content", str(max((p.number for p in extra.pages), default=0)))
+    targets = [t for t in root.iter(q("navPoint"), q("pageTarget"))]
+    sources = {t: t.find(q("content")).get("src") for t in targets}
+    order = sorted(set(sources.values()), key=lambda src: extra.positions[src])
+    for target in targets:
+        target.set("playOrder", str(order.index(sources[target]) + 1))
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True)
 
 
 def _add_images(book: epub.EpubBook, document) -> None:

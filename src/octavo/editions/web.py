@@ -26,6 +26,7 @@ from lxml import etree, html as lxml_html
 
 from .. import pagemap
 from ..metadata import Record
+from ..reflow import table_regions
 from ..render import Rendering
 from ..verify import Reading
 from ..visible import html_visible_text
@@ -46,6 +47,7 @@ def write_web(rendering: Rendering, target: Path) -> None:
     tree.find(f".//{{{XHTML}}}style").text = rendering.source("web/web.css") + "\n" + rendering.source("web/house.css")
     pagemap.insert_markers(pagemap.place(pagemap.layout_print(rendering).starts, {"page": tree}))
     _page_anchors(tree)
+    table_regions([tree], rendering.labels["table"])
     _note_numbers(tree)
     _shift_headings(tree)
     _inline_images(tree, rendering.document)
