@@ -47,6 +47,14 @@ def seed_epub(seed_build) -> Path:
     return next(p for p in seed_build.outputs if p.suffix == ".epub")
 
 
+def text_editions(outputs: list[Path]) -> list[Path]:
+    """The built editions that carry the text (the cover spread, which the print edition brings,
+    carries the title and names only: tests/test_cover.py)."""
+    from octavo.editions import edition_for_file
+
+    return [p for p in outputs if edition_for_file(p).carries_text]
+
+
 def copy_content(tmp_path: Path, slug: str = SEED_SLUG, source: Path = CONTENT) -> Path:
     """A private copy of a content folder (house file + one publication); returns the publication folder."""
     content = tmp_path / "content"
