@@ -10,8 +10,9 @@ BUILD_DIR := build
 # fonts with it), Pango (WeasyPrint's text layout) and Java (EPUBCheck); and
 # Chromium, the headless browser the tests open `octavo preview` in; Ghostscript's
 # CMYK profile (libgs-common: the print edition's PDF/X output intent) and qpdf
-# (the tests' structural check of every PDF edition).
-SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless chromium libgs-common qpdf
+# (the tests' structural check of every PDF edition); zbar-tools (zbarimg: the tests
+# decode the cover spread's barcode with it, as a print shop's scanner would).
+SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless chromium libgs-common qpdf zbar-tools
 
 .PHONY: all build test bench conformance conformance-packages webcheck-packages system-packages clean help
 

@@ -67,6 +67,14 @@ def distribution_outputs(distribution_build) -> dict[str, Path]:
     return {edition_for_file(p).name: p for p in distribution_build.outputs if edition_for_file(p)}
 
 
+def text_editions(outputs: list[Path]) -> list[Path]:
+    """The built editions that carry the text (the cover spread, which the print edition brings,
+    carries the title and names only: tests/test_cover.py)."""
+    from octavo.editions import edition_for_file
+
+    return [p for p in outputs if edition_for_file(p).carries_text]
+
+
 def copy_content(tmp_path: Path, slug: str = SEED_SLUG, source: Path = CONTENT) -> Path:
     """A private copy of a content folder (house file + one publication); returns the publication folder."""
     content = tmp_path / "content"

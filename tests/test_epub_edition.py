@@ -379,18 +379,25 @@ def test_two_builds_are_byte_identical(tmp_path):
 def test_one_layout_per_page_geometry_and_the_epub_is_the_same_for_it(seed_epub, tmp_path, monkeypatch):
     """A full build lays the HTML out once per page setup: the print sheet, and the trimmed
     page that the screen and archive PDFs and the EPUB's page map share. The EPUB is byte for
-    byte the one an EPUB-only build makes."""
+    byte the one an EPUB-only build makes. (The covers are small documents of their own,
+    templates/cover/: the EPUB's front, and the print edition's cover spread.)"""
     from weasyprint import HTML
 
     layouts = []
     real = HTML.render
-    monkeypatch.setattr(HTML, "render", lambda self, *a, **k: layouts.append(1) or real(self, *a, **k))
+
+    def render(self, *args, **kwargs):
+        layouts.append("cover" if self.etree_element.find(".//*[@data-fit]") is not None else "text")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(HTML, "render", render)
     alone = build_publication(CONTENT / SEED_SLUG, tmp_path, editions=("epub",))
-    assert len(layouts) == 1
+    assert layouts == ["text", "cover"]
     assert alone.outputs[0].read_bytes() == seed_epub.read_bytes()
     layouts.clear()
     build_publication(CONTENT / SEED_SLUG, tmp_path / "all")
-    assert len(layouts) == 2  # the print sheet; the trimmed page (screen, archive, EPUB)
+    assert layouts.count("text") == 2  # the print sheet; the trimmed page (screen, archive, EPUB)
+    assert layouts.count("cover") == 2  # the cover spread (its page count from the print sheet's layout); the EPUB's
 
 
 # ------------------------------------------------------------------ the NCX

@@ -10,7 +10,7 @@ import pytest
 
 from octavo.build import build_publication
 
-from conftest import build_expecting_proof_failure, copy_content, edit
+from conftest import build_expecting_proof_failure, copy_content, edit, text_editions
 
 HOUSE = "house-opinions"
 
@@ -111,7 +111,7 @@ def test_a_long_unbreakable_string_wraps_inside_the_page(tmp_path):
     section.write_text(section.read_text(encoding="utf-8") + f"\nSee {url} for the data.\n", encoding="utf-8")
     result = build_publication(folder, tmp_path / "out", editions=("print", "screen"))
     assert result.report.ok, result.report.summary()
-    for path in result.outputs:
+    for path in text_editions(result.outputs):  # the print edition's cover spread carries no section
         reading = read_pdf(path)
         assert reading.unseen == () and skeleton(url) in skeleton(reading.text)
 

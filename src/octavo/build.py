@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .document import Document
-from .editions import ALIASES, EDITIONS
+from .editions import ALIASES, EDITIONS, with_followers
 from .errors import OctavoError, VerificationError
 from .metadata import Record
 from .model import Publication, load_publication
@@ -48,6 +48,7 @@ class BuildResult:
     report: Report
     document: Document  # what the editions were made from
     record: Record
+    notices: tuple[str, ...] = ()  # what the editions' writers warned of (render.Rendering.notices)
 
 
 def build_publication(folder: Path, out_dir: Path, templates: Path | None = None,
@@ -61,7 +62,7 @@ def build_publication(folder: Path, out_dir: Path, templates: Path | None = None
     publication = load_publication(folder)  # every content error is reported before anything is written
     strict_errors(publication.warnings, strict)
     rendering = Rendering(publication, templates)
-    editions = editions or publication.editions
+    editions = with_followers(editions or publication.editions)
     finals = {name: Path(out_dir) / EDITIONS[name].filename(publication.slug) for name in editions}
     with contextlib.ExitStack() as stack:
         built = {}
@@ -77,4 +78,5 @@ def build_publication(folder: Path, out_dir: Path, templates: Path | None = None
         for name, path in built.items():
             publish(path, finals[name])
             rejected(finals[name], publication.slug).unlink(missing_ok=True)  # an old failure, now mended
-    return BuildResult(publication, list(finals.values()), report, rendering.document, rendering.record)
+    return BuildResult(publication, list(finals.values()), report, rendering.document, rendering.record,
+                       tuple(dict.fromkeys(rendering.notices)))

@@ -70,6 +70,7 @@ class Outcome:
     report_lines: list[str] = field(default_factory=list)  # the proof's findings when the proof failed
     reason: str = ""  # why it was built: "first build", "--force", "changed: sections/02-introduction.md"
     warnings: list[str] = field(default_factory=list)  # the content's warnings, "file:line: message"
+    notices: list[str] = field(default_factory=list)  # the editions' warnings (a cover without barcode); not --strict's
     read: dict[str, str] = field(default_factory=dict)  # "kind:name" -> SHA-256 of the bytes the build rendered
 
     @property
@@ -228,7 +229,8 @@ def unchanged_outcome(stamp: dict, folder: Path) -> Outcome:
     previous = stamp["outcome"]
     return Outcome(slug=previous["slug"], folder=str(folder), status="unchanged", title=previous["title"],
                    editions=previous["editions"], outputs=previous["outputs"], pages=previous["pages"],
-                   message=previous.get("message", ""), warnings=previous.get("warnings", []))
+                   message=previous.get("message", ""), warnings=previous.get("warnings", []),
+                   notices=previous.get("notices", []))
 
 
 # ---------------------------------------------------------------- building
@@ -259,11 +261,15 @@ def build_one(folder: str, out_dir: str, templates: str | None = None,
         return Outcome(slug, folder, "crashed", 1, message="Octavo crashed (a bug):\n" + traceback.format_exc(),
                        seconds=time.perf_counter() - started)
     outputs = [str(p) for p in result.outputs]
-    chosen = editions or getattr(result.publication, "editions", None) or [Path(p).name for p in outputs]
+    from .editions import with_followers  # the pipeline is loaded in this worker already
+
+    named = editions or getattr(result.publication, "editions", None)
+    chosen = with_followers(named) if named else [Path(p).name for p in outputs]
     return Outcome(slug, folder, "built", 0, title=result.publication.title, editions=list(chosen),
-                   outputs=outputs, pages=[_pdf_pages(p) for p in outputs if p.endswith(".pdf")],
+                   outputs=outputs, pages=[_pdf_pages(p) for p in outputs if _paged_text(p)],
                    seconds=time.perf_counter() - started, message=result.report.summary(), reason=reason,
-                   warnings=[str(w) for w in result.publication.warnings], read=_rendered(result.document))
+                   warnings=[str(w) for w in result.publication.warnings], notices=list(result.notices),
+                   read=_rendered(result.document))
 
 
 def _rendered(document) -> dict[str, str]:
@@ -274,6 +280,14 @@ def _rendered(document) -> dict[str, str]:
         key = f"house:{name}" if name == PUBLISHER_FILE else f"source:{name.split('/', 1)[1]}"
         entries[key] = hashlib.sha256(document.files[path]).hexdigest()
     return entries
+
+
+def _paged_text(path: str) -> bool:
+    """A PDF edition that carries the text: its pages are the publication's (not the cover's one sheet)."""
+    from .editions import edition_for_file
+
+    edition = edition_for_file(Path(path))
+    return path.endswith(".pdf") and edition is not None and edition.carries_text
 
 
 def _pdf_pages(path: str) -> int | None:
@@ -506,6 +520,8 @@ def report_failures(outcomes: list[Outcome], out: TextIO, err: TextIO) -> None:
     for o in outcomes:
         for warning in o.warnings:
             print(f"warning: {warning}", file=err)
+        for notice in o.notices:
+            print(f"warning: {o.folder}: {notice}", file=err)
     for o in outcomes:
         if not o.failed:
             continue

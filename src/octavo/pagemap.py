@@ -53,7 +53,6 @@ class PrintLayout:
     """What the EPUB takes from one layout of the print edition."""
 
     starts: list[PageStart]
-    first_page_pdf: bytes  # the title page, for the cover (cover.py)
 
 
 def layout_print(rendering) -> PrintLayout:
@@ -62,8 +61,7 @@ def layout_print(rendering) -> PrintLayout:
     from .layout import TRIMMED, lay_out
 
     laid = lay_out(rendering, TRIMMED)
-    first_page = laid.document.copy(laid.document.pages[:1]).write_pdf()
-    return PrintLayout(_page_starts(laid.document, laid.html.etree_element), first_page)
+    return PrintLayout(_page_starts(laid.document, laid.html.etree_element))
 
 
 def _page_starts(document, root) -> list[PageStart]:

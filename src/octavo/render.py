@@ -75,15 +75,25 @@ def render_template(env: jinja2.Environment, name: str, **context) -> str:
         raise RenderError(f"template '{name}': {exc.message}; a template uses a field the content does not have") from None
 
 
+# The paper stocks a print-on-demand service offers, as the thickness of one page in
+# millimetres: the cover spread's spine is the page count times this (editions/cover.py).
+# Amazon KDP's figures (Paperback cover calculator: 0.002252 in a page on white paper,
+# 0.0025 in on cream).
+PAPER_MM_PER_PAGE = {"white": 0.0572, "cream": 0.0635}
+DEFAULT_PAPER = "white"
+
+
 @dataclass(frozen=True)
 class PageGeometry:
     """The margins of the PDF editions' pages, in millimetres (print/page.yaml): the CSS
-    and the proof both read them, so the band the proof leaves out is where the furniture is."""
+    and the proof both read them, so the band the proof leaves out is where the furniture is.
+    And the paper the print edition is printed on, which sets the cover's spine width."""
 
     top: float
     bottom: float
     left: float
     right: float
+    paper: str = DEFAULT_PAPER  # a key of PAPER_MM_PER_PAGE
 
 
 def page_geometry(folders: list[Path]) -> PageGeometry:
@@ -97,7 +107,11 @@ def page_geometry(folders: list[Path]) -> PageGeometry:
                 raise RenderError(f"{path}: give top, bottom, left and right as millimetres") from None
             if not all(5 <= v <= 80 for v in values.values()):
                 raise RenderError(f"{path}: each margin must lie between 5 and 80 mm")
-            return PageGeometry(**values)
+            paper = data.get("paper", DEFAULT_PAPER)  # a house page.yaml written before paper was read
+            if paper not in PAPER_MM_PER_PAGE:
+                raise RenderError(f"{path}: paper '{paper}' is not a stock Octavo knows: "
+                                  f"give one of {', '.join(PAPER_MM_PER_PAGE)}")
+            return PageGeometry(**values, paper=paper)
     raise RenderError(f"no print/page.yaml in {', '.join(map(str, folders))}")
 
 
@@ -137,6 +151,9 @@ class Rendering:
         self.document = build_document(publication, self.env, self.labels, self.page)
         self.record = make_record(publication, self.document.description, self.labels)
         self.shared: dict = {}  # what several editions of this build read: layouts (layout.py)
+        # What an edition's writer tells the user without stopping the build (a cover without a
+        # barcode): printed as warnings, never made errors by --strict, which is about the content.
+        self.notices: list[str] = []
 
     @property
     def roots(self) -> list[Path]:

@@ -59,6 +59,7 @@ class Reading:
     language: str = ""
     pages: tuple[str, ...] | None = None  # each page's text, for a paged edition
     unseen: tuple = ()  # visible.Unseen: text in the file that a reader cannot see, left out of `text`
+    boxes: tuple = ()  # a print sheet's (TrimBox, BleedBox) a page, in pt, where its proof reads them (the cover)
 
 
 @dataclass(frozen=True)
@@ -103,21 +104,30 @@ class Report:
         return out + ([f"  {self.tally(current)}"] if current is not None else [])
 
     def tally(self, edition: Reading) -> str:
-        """"N blocks, M disclaimers, K attributions proven" for one edition."""
-        proven = {what: sum(f.count for f in self.findings if f.edition is edition and f.ok and f.what == what)
-                  for what in ("blocks", "disclaimer", "attribution")}
-        failed = sum(1 for f in self.findings if f.edition is edition and not f.ok)
-        text = (f"{proven['blocks']} blocks, {proven['disclaimer']} disclaimers, "
-                f"{proven['attribution']} attributions proven")
+        """"N blocks, M disclaimers, K attributions proven" for one edition ("N checks proven" for
+        an edition without the text: the cover)."""
+        mine = [f for f in self.findings if f.edition is edition]
+        failed = sum(1 for f in mine if not f.ok)
+        if not any(f.what in ("blocks", "disclaimer", "attribution") for f in mine):
+            text = f"{sum(1 for f in mine if f.ok)} checks proven"
+        else:
+            proven = {what: sum(f.count for f in mine if f.ok and f.what == what)
+                      for what in ("blocks", "disclaimer", "attribution")}
+            text = (f"{proven['blocks']} blocks, {proven['disclaimer']} disclaimers, "
+                    f"{proven['attribution']} attributions proven")
         return text + (f"; {failed} problem{'s' * (failed != 1)}" if failed else "")
 
     def summary(self) -> str:
         editions = list(dict.fromkeys(f.edition for f in self.findings))
         if self.ok:
-            tallies = list(dict.fromkeys(self.tally(e) for e in editions))
-            if len(tallies) == 1:
-                return f"proof: {tallies[0]} in each of {len(editions)} edition{'s' * (len(editions) != 1)}"
-            return "proof: " + "; ".join(f"{e.path.name}: {self.tally(e)}" for e in editions)
+            groups: dict[str, list[Reading]] = {}
+            for e in editions:
+                groups.setdefault(self.tally(e), []).append(e)
+            # "T in each of 5 editions; x.cover.pdf: 9 checks proven": a lone edition is named.
+            return "proof: " + "; ".join(
+                f"{tally} in each of {len(group)} edition{'s' * (len(group) != 1)}"
+                if len(group) > 1 or len(groups) == 1 else f"{group[0].path.name}: {tally}"
+                for tally, group in groups.items())
         problems = "\n".join(f"  {f.edition.kind} {f.edition.path}: {f.what} {f.subject}"
                              + (f" at '{f.where}'" if f.where else "") + f" is {f.problem}\n    expected: {f.expected}"
                              for f in self.failures)
@@ -472,7 +482,10 @@ def verify(document: Document, paths: list[Path] | dict[Path, Path], strangers: 
     for path, shown_as in names.items():
         reading = read_guarded(path, shown_as, document.page) if strangers else read_edition(path, shown_as,
                                                                                           document.page)
-        report.findings.extend(check_edition(document, reading))
+        edition = edition_for_file(shown_as)
+        # An edition that does not carry the text (the cover) says what its proof is.
+        report.findings.extend(edition.prove(document, reading) if edition and edition.prover
+                               else check_edition(document, reading))
     return report
 
 

@@ -27,6 +27,11 @@ class Edition:
     summary: str  # one line for `octavo build --help` and the docs
     writer: str  # "module:function", called as function(rendering, target: Path)
     reader: str  # "module:function", called as function(path, page) -> verify.Reading (page: render.PageGeometry)
+    # For an edition that does not carry the text (the cover): "module:function", called as
+    # function(document, reading) -> [verify.Finding], what the proof checks in it instead of
+    # every block, disclaimer and attribution (verify.check_edition).
+    prover: str | None = None
+    follows: str | None = None  # made whenever this edition is (the cover with the print edition)
 
     def filename(self, slug: str) -> str:
         return f"{slug}{self.suffix}"
@@ -36,6 +41,13 @@ class Edition:
 
     def read(self, path: Path, page=None):
         return _function(self.reader)(path, page)
+
+    def prove(self, document, reading) -> list:
+        return _function(self.prover)(document, reading)
+
+    @property
+    def carries_text(self) -> bool:
+        return self.prover is None
 
 
 def _function(spec: str):
@@ -48,6 +60,10 @@ def _function(spec: str):
 EDITIONS: dict[str, Edition] = {e.name: e for e in (
     Edition("print", ".print.pdf", "application/pdf", "PDF/X-4 for the print shop: CMYK, bleed, crop marks",
             ".pdf:write_print", "..verify:read_pdf"),
+    Edition("cover", ".cover.pdf", "application/pdf",
+            "PDF/X-4 cover spread for the print shop: back, spine and front, 3 mm bleed, the ISBN's barcode; "
+            "made with the print edition", ".cover:write_cover", ".cover:read_cover", prover=".cover:prove_cover",
+            follows="print"),
     Edition("screen", ".pdf", "application/pdf", "tagged PDF/UA-1 for reading on screen",
             ".pdf:write_screen", "..verify:read_pdf"),
     Edition("archive", ".archive.pdf", "application/pdf", "tagged PDF/A-3u with its sources attached",
@@ -60,6 +76,14 @@ EDITIONS: dict[str, Edition] = {e.name: e for e in (
 EDITION_NAMES = tuple(EDITIONS)
 # Names that once meant an edition: "pdf" was the only PDF, now the screen edition.
 ALIASES = {"pdf": "screen"}
+
+
+def with_followers(names) -> tuple[str, ...]:
+    """The editions named, each followed by those that follow it (the print edition brings its cover)."""
+    out = []
+    for name in names:
+        out += [name] + [e.name for e in EDITIONS.values() if e.follows == name]
+    return tuple(dict.fromkeys(out))
 
 
 def edition_for_file(path: Path) -> Edition | None:

@@ -1,7 +1,7 @@
 """The EPUB 3 edition, assembled with EbookLib from the rendered document.
 
 The recipe (write_epub): take the trimmed page's layout (pagemap.py: where
-the print edition's pages begin; cover.py: its first page as the cover), then metadata
+the print edition's pages begin) and the cover (cover.py: the designed front), then metadata
 (EPUB 3.3 package metadata and EPUB Accessibility 1.1), then the documents in
 reading order (cover, title page, imprint, contents, sections, contributors)
 rendered from the same partials as the print edition, then the page-break
@@ -111,7 +111,7 @@ def write_epub(rendering: Rendering, target: Path) -> None:
                                 content=(rendering.source("epub/epub.css") + "\n"
                                          + rendering.source("epub/house.css")).encode("utf-8")))
     cover = epub.EpubCover(uid="cover-image", file_name=COVER_IMAGE)
-    cover.content = cover_png(layout.first_page_pdf)
+    cover.content = cover_png(rendering)
     book.add_item(cover)
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})  # EPUB 2 readers
     documents = _render_documents(rendering)

@@ -80,7 +80,7 @@ def write_pdf(rendering: Rendering, target: Path, edition: PdfEdition) -> None:
         str(target), pdf_variant=edition.variant, pdf_tags=edition.tagged,
         pdf_identifier=record.pdf_id(edition.name),
         attachments=source_attachments(rendering) if edition.sources else None,
-        finisher=lambda _, pdf: _finish(pdf, record, edition))
+        finisher=lambda _, pdf: finish_pdf(pdf, record, edition))
 
 
 def _tag_element_languages() -> None:
@@ -152,7 +152,7 @@ XMP_NS = {"x": "adobe:ns:meta/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax
           "xmpMM": "http://ns.adobe.com/xap/1.0/mm/", "xmpRights": "http://ns.adobe.com/xap/1.0/rights/"}
 
 
-def _finish(pdf, record: Record, edition: PdfEdition) -> None:
+def finish_pdf(pdf, record: Record, edition: PdfEdition) -> None:
     """WeasyPrint's finisher hook: runs on the pydyf PDF before it is serialised."""
     for page in pdf.objects:
         if not (isinstance(page, dict) and page.get("Type") == "/Page"):
