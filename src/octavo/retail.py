@@ -179,6 +179,10 @@ def read_book(path: Path, shown_as: Path | None = None) -> Book:
         entries = {i.filename: i.file_size for i in infos}
         opf_path = _package_path(zf, entries, shown_as or path)
         package = _parse(zf.read(opf_path), f"{shown_as or path}: {opf_path}")
+        if package.tag != f"{{{OPF}}}package" or any(package.find(f"opf:{part}", NS) is None
+                                                      for part in ("metadata", "manifest", "spine")):
+            raise OctavoError(f"{shown_as or path}: {opf_path} is not an EPUB package document "
+                              "(a <package> with <metadata>, <manifest> and <spine>)")
         base = PurePosixPath(opf_path).parent
         items = [_item(e, base) for e in package.iterfind("opf:manifest/opf:item", NS)]
         spine = [(r.get("idref", ""), frozenset((r.get("properties") or "").split()))
@@ -639,7 +643,7 @@ def no_forms(book: Book) -> Verdict:
 
 def fonts(book: Book) -> Verdict:
     # Kobo: "TTF, OTF, and WOFF (v. 1.0) fonts are supported by all Kobo platforms" (not WOFF2).
-    found = [i for i in book.items if _is_font(i)]
+    found = [i for i in book.items if _is_font(i) and i.path]  # a remote font: no remote resources
     if not found:
         return passed("no embedded fonts (the reader's own)")
     problems, kinds = [], []
@@ -858,10 +862,18 @@ class BookReport:
 
 def check_book(path: Path, shown_as: Path | None = None, rules: tuple[Rule, ...] = RULES) -> BookReport:
     """Read the EPUB and judge it by every rule (in this process: check_retail guards it)."""
-    book = read_book(Path(path), shown_as)
+    try:
+        book = read_book(Path(path), shown_as)
+    except OctavoError:
+        raise
+    except Exception as exc:  # a damaged file (a bad CRC, a truncated entry) is a verdict, not a crash
+        raise OctavoError(f"{shown_as or path}: cannot read this EPUB ({exc})") from None
     rows = []
     for rule in rules:
-        verdict = rule.check(book)
+        try:
+            verdict = rule.check(book)
+        except Exception as exc:  # a structure no rule foresaw: say so in the row, check the rest
+            verdict = failed(f"cannot be checked: {type(exc).__name__}: {exc}")
         rows.append(Row(rule.name, rule.retailers, verdict.ok, verdict.detail))
     return BookReport(Path(shown_as or path), tuple(rows))
 
