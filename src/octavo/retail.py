@@ -476,20 +476,23 @@ def identifier(book: Book) -> Verdict:
 def ebook_identifier(book: Book) -> Verdict:
     # Kobo: dc:identifier "should contain the eBook ISBN". The page-list's dc:source names the
     # print edition whose pages it gives (EPUB 3.3 source-of; EPUB Accessibility 1.1): an EPUB
-    # whose dc:source is its own identifier, or which carries the print ISBN, names itself
-    # as the print book.
+    # whose own ISBN is its dc:source, or which lists the print ISBN among its identifiers,
+    # is sold as the print book. Without ISBNs the editions may share the publication's
+    # identifier (metadata.Record.identifier_for): no store matches the book by it.
     sources = _pagination_sources(book)
     if not sources:
         return passed("no dc:source: no print edition named")
     unique = book.unique_identifier()
     own = (unique.text or "").strip() if unique is not None else ""
-    problems = []
+    problems, shared = [], []
     for source in sources:
         if (isbn := _isbn(source)) and (problem := _isbn_problem(isbn)):
             problems.append(f"dc:source: {problem}")
+        elif own and _same_identifier(source, own) and _isbn(own):
+            problems.append(f"the EPUB's ISBN {own} is its dc:source, the print edition the page-list follows: "
+                            "give the EPUB the e-book's ISBN and dc:source the print edition's")
         elif own and _same_identifier(source, own):
-            problems.append(f"dc:source (the print edition the page-list follows) is the EPUB's own identifier "
-                            f"{own}: give the EPUB the e-book's ISBN and dc:source the print edition's")
+            shared.append(source)
         else:
             clashes = [e.text.strip() for e in book.dc("identifier")
                        if e.text and e is not unique and _same_identifier(e.text, source)]
@@ -497,6 +500,8 @@ def ebook_identifier(book: Book) -> Verdict:
                          "its own ISBN" for c in clashes]
     if problems:
         return failed(_listed(problems))
+    if shared:
+        return passed(f"no ISBN: the EPUB and the print edition share the publication's identifier {shared[0]}")
     return passed(f"{own} is not the print edition's {', '.join(sources)}")
 
 
