@@ -83,22 +83,25 @@ CONFORMANCE_PACKAGES := chromium calibre pandoc
 ACE_VERSION := 1.4.6
 ACE := .conformance/node_modules/.bin/ace-cli
 
-# Then `make retail` on what it built: a failure in either fails the target, once both have run.
+# Then the retailer check (as `make retail`) on what it built: a failure in either fails the
+# target, once both have run.
 conformance: $(STAMP) $(ACE)
 	@status=0; \
 	PUPPETEER_EXECUTABLE_PATH=/usr/bin/chromium $(BIN)/python tools/conformance.py $(ACE) $(BUILD_DIR)/conformance \
 	  || status=$$?; \
-	$(MAKE) --no-print-directory retail || status=$$?; \
+	$(RETAIL_CHECK) || status=$$?; \
 	exit $$status
 
 # `octavo check --retail` on every EPUB under build/ (those of `make` and of `make conformance`):
 # what Kindle, Kobo and Apple Books ask of the file, one table per EPUB (docs/editions.md, "Ready
 # for the retailer"). Left out: temporaries (.<slug>.*.tmp.epub), rejected copies and the bags' copies.
-retail: $(STAMP)
-	@epubs=$$(find $(BUILD_DIR) -name '*.epub' ! -name '.*' ! -name '*.rejected.epub' ! -path '*.bag/*' \
+RETAIL_CHECK = epubs=$$(find $(BUILD_DIR) -name '*.epub' ! -name '.*' ! -name '*.rejected.epub' ! -path '*.bag/*' \
 	  2>/dev/null | sort); \
-	if [ -z "$$epubs" ]; then echo "no EPUB under $(BUILD_DIR)/: run make or make conformance first"; exit 1; fi; \
-	$(BIN)/octavo check --retail $$epubs
+	if [ -z "$$epubs" ]; then echo "no EPUB under $(BUILD_DIR)/: run make or make conformance first"; false; \
+	else $(BIN)/octavo check --retail $$epubs; fi
+
+retail: $(STAMP)
+	@$(RETAIL_CHECK)
 
 $(ACE): | conformance-packages
 	PUPPETEER_SKIP_DOWNLOAD=1 npm install --no-audit --no-fund --prefix .conformance @daisy/ace-cli@$(ACE_VERSION)
