@@ -14,7 +14,7 @@ BUILD_DIR := build
 # decode the cover spread's barcode with it, as a print shop's scanner would).
 SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless chromium libgs-common qpdf zbar-tools
 
-.PHONY: all build test bench conformance conformance-packages webcheck-packages system-packages clean help
+.PHONY: all build test bench conformance retail conformance-packages webcheck-packages system-packages clean help
 
 all: build
 
@@ -22,7 +22,8 @@ help:
 	@echo "make          set up .venv and build every publication in content/ into $(BUILD_DIR)/"
 	@echo "make test     run the test suite (EPUBCheck included)"
 	@echo "make bench    time Octavo against pandoc and WeasyPrint; prints a table (a few minutes)"
-	@echo "make conformance  DAISY Ace, calibre and pandoc on every EPUB (installs them; minutes)"
+	@echo "make conformance  DAISY Ace, calibre, pandoc and the retailer check on every EPUB (installs them; minutes)"
+	@echo "make retail   octavo check --retail on every EPUB in $(BUILD_DIR)/: Kindle, Kobo, Apple Books"
 	@echo "make clean    remove $(BUILD_DIR)/"
 
 system-packages:
@@ -83,8 +84,25 @@ CONFORMANCE_PACKAGES := chromium calibre pandoc
 ACE_VERSION := 1.4.6
 ACE := .conformance/node_modules/.bin/ace-cli
 
+# Then the retailer check (as `make retail`) on what it built: a failure in either fails the
+# target, once both have run.
 conformance: $(STAMP) $(ACE)
-	PUPPETEER_EXECUTABLE_PATH=/usr/bin/chromium $(BIN)/python tools/conformance.py $(ACE) $(BUILD_DIR)/conformance
+	@status=0; \
+	PUPPETEER_EXECUTABLE_PATH=/usr/bin/chromium $(BIN)/python tools/conformance.py $(ACE) $(BUILD_DIR)/conformance \
+	  || status=$$?; \
+	$(RETAIL_CHECK) || status=$$?; \
+	exit $$status
+
+# `octavo check --retail` on every EPUB under build/ (those of `make` and of `make conformance`):
+# what Kindle, Kobo and Apple Books ask of the file, one table per EPUB (docs/editions.md, "Ready
+# for the retailer"). Left out: temporaries (.<slug>.*.tmp.epub), rejected copies and the bags' copies.
+RETAIL_CHECK = epubs=$$(find $(BUILD_DIR) -name '*.epub' ! -name '.*' ! -name '*.rejected.epub' ! -path '*.bag/*' \
+	  2>/dev/null | sort); \
+	if [ -z "$$epubs" ]; then echo "no EPUB under $(BUILD_DIR)/: run make or make conformance first"; false; \
+	else $(BIN)/octavo check --retail $$epubs; fi
+
+retail: $(STAMP)
+	@$(RETAIL_CHECK)
 
 $(ACE): | conformance-packages
 	PUPPETEER_SKIP_DOWNLOAD=1 npm install --no-audit --no-fund --prefix .conformance @daisy/ace-cli@$(ACE_VERSION)

@@ -83,6 +83,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="the publication folder the files were built from "
                             "(default: content/<slug>, from the file name)")
     check.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
+    check.add_argument("--retail", action="store_true",
+                       help="instead of the proof, check EPUBs against what Amazon (KDP, Send to Kindle), Kobo "
+                            "and Apple Books ask of the file: cover, identifiers, language, navigation, no "
+                            "scripts, file names, sizes; prints one table per EPUB, exit code 4 if any fails")
     check.set_defaults(run=_run_check)
 
     archive = commands.add_parser(
@@ -217,6 +221,8 @@ def _positive(text: str) -> int:
 
 
 def _run_check(args) -> int:
+    if args.retail:
+        return _run_retail_check(args)
     from .model import load_publication
     from .render import Rendering
     from .verify import verify
@@ -227,6 +233,20 @@ def _run_check(args) -> int:
         print(line)
     if not report.ok:
         raise VerificationError(report)
+    print(report.summary())
+    return 0
+
+
+def _run_retail_check(args) -> int:
+    from .retail import check_retail
+
+    if args.publication:
+        raise OctavoError("--retail reads only the EPUB files: name no --publication with it")
+    report = check_retail(args.files)
+    if not report.ok:
+        raise VerificationError(report)  # main prints the tables, then the summary, exit code 4
+    for line in report.lines():
+        print(line)
     print(report.summary())
     return 0
 
