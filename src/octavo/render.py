@@ -24,6 +24,7 @@ import yaml
 from . import __version__
 from .errors import RenderError
 from .model import Publication
+from .names import name_language
 from .resources import STYLES, default_templates
 
 DEFAULT_TEMPLATES = default_templates()
@@ -52,6 +53,9 @@ def environment(folders: Path | list[Path] | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["longdate"] = lambda d: f"{d.day} {d:%B} {d.year}"
+    # The language a name's script implies (names.py), for text with no stated language: a
+    # name given in its own script as the name itself, on the cover.
+    env.filters["script_lang"] = lambda text: name_language(text).tag
     env.globals["octavo_folders"] = [str(f) for f in folders]
     return env
 
