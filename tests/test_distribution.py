@@ -358,8 +358,8 @@ def test_the_crossref_deposit_is_valid_against_crossrefs_schema(record, crossref
     assert root.get("version") == "5.3.1"
     assert root.find("cr:body/cr:report-paper/cr:report-paper_metadata", CR) is not None
     assert notes == [f"Crossref: the deposit names the depositor's e-mail as {NO_EMAIL}, an address that cannot "
-                     "receive mail: replace it with the address that should receive Crossref's submission log "
-                     "before you deposit"]
+                     "receive mail: add 'email:' to publisher.yaml (the address that should receive Crossref's "
+                     "submission log)"]
 
 
 @pytest.mark.parametrize("xpath, named", [
@@ -492,3 +492,36 @@ def test_a_file_the_publication_can_no_longer_have_leaves_build_and_the_bag(arch
     assert (build / f"{SLUG}.marc.xml").is_file()
     assert "note: Crossref: no deposit: the publication has no DOI" in notes
     assert "note: ONIX: no product has an ISBN, so no ONIX message is written" in notes
+
+
+# ----------------------------------------------------------- the second publication (issue 11)
+
+def test_the_second_publications_distribution_files_are_valid(distribution_build, tmp_path,
+                                                             crossref_schema, marcxml_schema):
+    """Done when: the independent publication with every identifier passes onixcheck, and its
+    MARC records and Crossref deposit their schemas; its independent author (no affiliation)
+    and its ORCID reach them."""
+    from octavo.distribution import distribution_files, print_page_count
+
+    files = {f.format.name: f for f in distribution_files(distribution_build.record,
+                                                            print_page_count(distribution_build.outputs))}
+    onix = files["onix"]
+    assert onixcheck_messages(onix.content, tmp_path) == []
+    products = etree.fromstring(onix.content).findall("o:Product", ONIX)
+    isbns = [p.findtext("o:ProductIdentifier[o:ProductIDType='15']/o:IDValue", None, ONIX) for p in products]
+    assert isbns == ["9789189000049", "9789189000056"]
+    marc = etree.fromstring(files["marc"].content)
+    assert marcxml_schema.validate(marc)
+    deposit = etree.fromstring(files["crossref"].content)
+    assert crossref_schema.validate(deposit), crossref_schema.error_log
+    dahl = next(p for p in deposit.iterfind(".//cr:person_name", CR) if p.findtext("cr:surname", None, CR) == "Dahl")
+    assert dahl.findtext("cr:ORCID", None, CR) == "https://orcid.org/0000-0002-1825-0097"
+    assert dahl.find("cr:affiliations", CR) is None  # an independent author: no affiliation invented
+
+
+def test_the_house_email_is_the_crossref_depositor(distribution_build):
+    from octavo.distribution.crossref import crossref_deposit
+
+    data, notes = crossref_deposit(distribution_build.record)
+    assert etree.fromstring(data).findtext(".//cr:depositor/cr:email_address", None, CR) == "publications@fmca.example.org"
+    assert not any("depositor" in n for n in notes)

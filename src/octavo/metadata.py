@@ -36,6 +36,7 @@ class Record:
     publisher_short: str
     publisher_place: str
     website: str | None
+    publisher_email: str | None
     rights_holder: str
     rights: str  # "© 2018 Holder"
     rights_statement: str  # "© 2018 Holder. All rights reserved." (the words from the label file)
@@ -139,7 +140,7 @@ def make_record(publication: Publication, description: str, labels: dict[str, st
         title=p.title, subtitle=p.subtitle, full_title=join_title(p.title, p.subtitle), language=p.language,
         date=p.date, modified=modified_date(p), creators=p.authors, editors=p.editors,
         publisher=p.publisher.name, publisher_short=p.publisher.short_name, publisher_place=p.publisher.place,
-        website=p.publisher.website, rights_holder=p.rights_holder, rights=rights,
+        website=p.publisher.website, publisher_email=p.publisher.email, rights_holder=p.rights_holder, rights=rights,
         rights_statement=f"{rights}. {labels['all_rights_reserved']}", series=series,
         series_name=p.series.name if p.series else None,
         series_number=str(p.series.number) if p.series and p.series.number else None,

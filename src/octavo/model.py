@@ -101,6 +101,7 @@ class Publisher:
     place: str
     website: str | None
     disclaimers: tuple[Disclaimer, ...]
+    email: str | None = None  # the publications office: Crossref's depositor, ONIX's sender contact
     location: Location | None = field(default=None, compare=False)
     style: str | None = None  # a house style: styles/<name>/ in content/ or in Octavo's templates
     read: dict = field(default_factory=dict, compare=False, repr=False)  # path -> the bytes loaded
@@ -251,7 +252,10 @@ def _text(value: str) -> str:
 DISCLAIMER_SPEC: Spec = {"id": (STR, True), "text": (STR, True), "label": (STR, False),
                          "placement": (STR, False)}
 PUBLISHER_SPEC: Spec = {"name": (STR, True), "short_name": (STR, True), "place": (STR, True),
-                        "website": (STR, False), "disclaimers": ((Sequence,), True), "style": (STR, False)}
+                        "website": (STR, False), "disclaimers": ((Sequence,), True), "style": (STR, False),
+                        "email": (STR, False)}
+# Enough to catch a name or a URL written where the address goes; the mail server decides the rest.
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def load_publisher(content_dir: Path) -> Publisher:
@@ -266,13 +270,16 @@ def load_publisher(content_dir: Path) -> Publisher:
                      "every publication carries the house disclaimers; list at least one")
     if "website" in fields:
         _check_url(fields["website"], "website", data.where("website"), problems)
+    if "email" in fields and not EMAIL_RE.fullmatch(fields["email"]):
+        problems.add(data.where("email"), f"email '{fields['email']}' is not an e-mail address",
+                     "write the publications office's address, e.g. publications@isdp.eu")
     style = fields.get("style")
     if style is not None:
         _check_style(style, content_dir, data.where("style"), problems)
     _warn_placeholders(data, problems)
     problems.raise_if_any()
     return Publisher(name=_text(fields["name"]), short_name=_text(fields["short_name"]),
-                     place=_text(fields["place"]), website=fields.get("website"),
+                     place=_text(fields["place"]), website=fields.get("website"), email=fields.get("email"),
                      disclaimers=tuple(disclaimers), location=Location(path, 1), style=style, read=read,
                      warnings=tuple(problems.warnings))
 

@@ -48,8 +48,8 @@ def crossref_deposit(record: Record) -> tuple[bytes | None, list[str]]:
     email = depositor_email(record)
     if email == NO_EMAIL:
         notes.append(f"Crossref: the deposit names the depositor's e-mail as {NO_EMAIL}, an address that "
-                     "cannot receive mail: replace it with the address that should receive Crossref's "
-                     "submission log before you deposit")
+                     "cannot receive mail: add 'email:' to publisher.yaml (the address that should receive "
+                     "Crossref's submission log)")
     root = etree.Element(f"{{{CROSSREF_NS}}}doi_batch", nsmap={None: CROSSREF_NS, "jats": JATS_NS, "xsi": XSI},
                          version=VERSION)
     root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
@@ -94,7 +94,7 @@ def resource_url(record: Record) -> tuple[str | None, list[str]]:
 
 
 def depositor_email(record: Record) -> str:
-    return getattr(record, "depositor_email", None) or NO_EMAIL  # until main's Record has it
+    return record.publisher_email or NO_EMAIL
 
 
 def batch_id(record: Record) -> str:
