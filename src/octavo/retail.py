@@ -931,38 +931,7 @@ def check_retail(paths: list[Path]) -> RetailReport:
 
 
 def _guarded(function, path: Path):
-    """function(path) in a child process with verify's limits: the checks read_guarded makes
-    before the proof reads a stranger's file, then the same memory and time limits."""
-    import multiprocessing
-    import os
-    import stat
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures import TimeoutError as Timeout
-    from concurrent.futures.process import BrokenProcessPool
+    """function(path) in a child process with verify's limits for a stranger's file."""
+    from .verify import run_guarded
 
-    from .verify import STRANGER_FILE_BYTES, STRANGER_MEMORY_BYTES, STRANGER_SECONDS, _limit_memory
-
-    if not os.path.lexists(path):
-        raise OctavoError(f"{path}: no such file; build it first with 'octavo build'")
-    try:
-        status = os.stat(path)
-    except OSError as exc:
-        raise OctavoError(f"{path}: cannot read it ({exc.strerror})") from None
-    if not stat.S_ISREG(status.st_mode):
-        raise OctavoError(f"{path}: not a regular file; check reads built editions only")
-    if status.st_size > STRANGER_FILE_BYTES:
-        raise OctavoError(f"{path}: {status.st_size:,} bytes, over the {STRANGER_FILE_BYTES:,}-byte limit "
-                          "for a file to check")
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_limit_memory,
-                               initargs=(STRANGER_MEMORY_BYTES,))
-    try:
-        return pool.submit(function, path).result(timeout=STRANGER_SECONDS)
-    except Timeout:
-        raise OctavoError(f"{path}: reading it took more than {STRANGER_SECONDS} s; refused") from None
-    except (BrokenProcessPool, MemoryError):
-        raise OctavoError(f"{path}: reading it needed more than {STRANGER_MEMORY_BYTES // 1024 ** 2:,} MB of "
-                          "memory (a decompression bomb?); refused") from None
-    finally:
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.kill()
-        pool.shutdown(wait=True, cancel_futures=True)
+    return run_guarded(function, path)

@@ -499,6 +499,13 @@ def read_guarded(path: Path, shown_as: Path | None = None, page=None,
                  memory: int = STRANGER_MEMORY_BYTES) -> Reading:
     """read_edition in a child process limited to STRANGER_MEMORY_BYTES of memory and
     STRANGER_SECONDS of time, on a regular file of at most STRANGER_FILE_BYTES."""
+    return run_guarded(read_edition, Path(path), shown_as, page, memory=memory)
+
+
+def run_guarded(function, path: Path, *args, memory: int = STRANGER_MEMORY_BYTES):
+    """function(path, *args) in a child process, on a stranger's file: a regular file of at most
+    STRANGER_FILE_BYTES, read with at most `memory` bytes and STRANGER_SECONDS of time
+    (read_guarded for the proof; retail.py for the retailer check)."""
     import multiprocessing
     import os
     import stat
@@ -506,7 +513,6 @@ def read_guarded(path: Path, shown_as: Path | None = None, page=None,
     from concurrent.futures import TimeoutError as Timeout
     from concurrent.futures.process import BrokenProcessPool
 
-    path = Path(path)
     if not os.path.lexists(path):
         raise OctavoError(f"{path}: no such file; build it first with 'octavo build'")
     try:
@@ -520,7 +526,7 @@ def read_guarded(path: Path, shown_as: Path | None = None, page=None,
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_limit_memory,
                                initargs=(memory,))
     try:
-        return pool.submit(read_edition, path, shown_as, page).result(timeout=STRANGER_SECONDS)
+        return pool.submit(function, path, *args).result(timeout=STRANGER_SECONDS)
     except Timeout:
         raise OctavoError(f"{path}: reading it took more than {STRANGER_SECONDS} s; refused") from None
     except (BrokenProcessPool, MemoryError):
