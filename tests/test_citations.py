@@ -452,8 +452,14 @@ def test_an_entry_nothing_cites_is_a_warning_that_strict_makes_an_error(tmp_path
     edit(folder / "sections" / "03-evidence.md", "[@ipcc-ar6-wg3, 45]", "[@iea-weo-2023, 45]")
     edit(folder / "sections" / "03-evidence.md", "[@ipcc-ar6-wg3, 52]", "[@iea-weo-2023, 52]")
     edit(folder / "sections" / "03-evidence.md", "[@ipcc-ar6-wg3, 60]", "[@iea-weo-2023, 60]")
-    warnings = [str(w) for w in load_publication(folder).warnings]
+    publication = load_publication(folder)
+    warnings = [str(w) for w in publication.warnings]
     assert any("references.json:12: the source 'ipcc-ar6-wg3' is never cited" in w for w in warnings), warnings
+    entries = [b.text for s in Rendering(publication).document.sections for b in s.blocks
+               if b.kind == "bibliography entry"]
+    assert len(entries) == 11 and not any("Intergovernmental Panel" in e for e in entries)  # left out
+    code = main(["validate", str(folder), "--content", str(folder.parent), "--strict"])
+    assert code == 2
 
 
 def test_the_house_names_a_citation_style_octavo_offers(tmp_path):
