@@ -25,6 +25,7 @@ import jinja2
 from markupsafe import Markup
 
 from .errors import Location, RenderError
+from .citations import CITATION_STYLES, LIST_LABELS, cite
 from .markdown import Block, images_in, render_body
 from .model import PUBLICATION_FILE, PUBLISHER_FILE, Disclaimer, Publication, Section
 
@@ -99,13 +100,17 @@ def build_document(publication: Publication, env: jinja2.Environment, labels: di
     def disclaimer_text(disclaimer_id: str) -> str:
         return publication.disclaimer(disclaimer_id).text
 
+    cited = cite_publication(publication, env)
     sections, notes = [], 0
     for section in publication.sections:
         body = render_body(section.body, section.id, disclaimer_html, disclaimer_text, section.body_line,
-                           labels["back_to_reference"], notes)
+                           labels["back_to_reference"], notes,
+                           cited.sections.get(section.id, ()) if cited else (), bool(cited and cited.note_style))
         sections.append(DocumentSection(section, Markup(body.html), body.blocks))
         notes += body.notes
-    outline = tuple(OutlineEntry(s.id, s.title) for s in publication.sections)
+    if cited and cited.bibliography:
+        sections.append(bibliography_section(publication, cited, env, labels))
+    outline = tuple(OutlineEntry(s.id, s.title) for s in sections)
     rights = f"© {publication.rights_year} {publication.rights_holder}. {labels['all_rights_reserved']}"
     sources = tuple(source_files(publication))
     files = dict(publication.read)
@@ -115,12 +120,51 @@ def build_document(publication: Publication, env: jinja2.Environment, labels: di
     return Document(publication, tuple(sections), outline, sources, page, (labels["imprint"], rights), files)
 
 
+def cite_publication(publication: Publication, env: jinja2.Environment):
+    """The publication's citations formatted in the house's style (citations.py), or None when
+    it has no bibliography. The CSL file is looked up like a template: a house style may bring its own."""
+    if publication.references is None:
+        return None
+    style = publication.publisher.citation_style
+    try:
+        csl = env.loader.get_source(env, CITATION_STYLES[style])[0]
+    except jinja2.TemplateNotFound:
+        raise RenderError(f"the citation style file '{CITATION_STYLES[style]}' is missing from the templates") from None
+    return cite(publication.sections, publication.references, style, csl, publication.language)
+
+
+# The generated section's id: section ids are "sec-<file name>", so no section file can take it.
+BIBLIOGRAPHY_ID = "bibliography"
+
+
+def bibliography_section(publication: Publication, cited, env: jinja2.Environment,
+                         labels: dict[str, str]) -> DocumentSection:
+    """The bibliography (or, in author-date, the reference list) as a section of its own, after
+    the text: every edition prints it like a section (heading, contents, outline, navigation), and
+    each entry is a block the proof finds, its place the entry's line in the references file."""
+    title = labels[LIST_LABELS[cited.style]]
+    section = Section(id=BIBLIOGRAPHY_ID, path=publication.references.path, title=title, role="bibliography",
+                      authors=(), perspective_of=(), body="", body_line=1)
+    entries = [(f"{BIBLIOGRAPHY_ID}-b{number}", entry) for number, entry in enumerate(cited.bibliography, 1)]
+    try:
+        macro = env.get_template("partials/bibliography.html").module.bibliography
+    except jinja2.TemplateError as exc:
+        raise RenderError(f"partials/bibliography.html: {exc}") from None
+    html = Markup(str(macro([(block_id, Markup(entry.html)) for block_id, entry in entries])))
+    blocks = tuple(Block(block_id, "bibliography entry", entry.text, entry.reference.line, entry.text)
+                   for block_id, entry in entries)
+    return DocumentSection(section, html, blocks)
+
+
 def source_files(publication: Publication) -> list[tuple[str, Path]]:
     """The sources an edition is made from, as (name inside content/, path): house file,
     publication file, sections and the images they show."""
     slug = publication.slug
     files = [(PUBLISHER_FILE, publication.folder.parent / PUBLISHER_FILE),
              (f"{slug}/{PUBLICATION_FILE}", publication.folder / PUBLICATION_FILE)]
+    if publication.references is not None:
+        path = publication.references.path
+        files.append((f"{slug}/{path.relative_to(publication.folder).as_posix()}", path))
     for section in publication.sections:
         files.append((f"{slug}/{section.path.relative_to(publication.folder).as_posix()}", section.path))
         for image in images_in(section.body, publication.folder):

@@ -47,6 +47,9 @@ def _parser(html: bool = False) -> MarkdownIt:
     _bare_urls(md)
     md.use(footnote_plugin)
     md.inline.ruler.before("text", "octavo_disclaimer", _disclaimer_rule)
+    from .citations import citation_rule  # here: citations.py reads this module's refused_url
+
+    md.inline.ruler.before("link", "octavo_citation", citation_rule)
     return md
 
 
@@ -363,12 +366,16 @@ class RenderedBody:
 
 def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str],
                 disclaimer_text: Callable[[str], str], first_line: int, back_label: str,
-                notes_before: int = 0) -> RenderedBody:
+                notes_before: int = 0, citations: tuple = (), note_citations: bool = False) -> RenderedBody:
     """A section body, parsed once: its XHTML-compatible HTML (footnote ids prefixed
     with doc_id) and the blocks of text it holds, each with its id and source line.
 
     Footnotes are numbered through the publication, as the PDF editions count
-    them: this body's first note is number notes_before + 1 in every edition."""
+    them: this body's first note is number notes_before + 1 in every edition.
+    `citations` are the body's citations as the style formats them (citations.Cited, in
+    the order of the source); with `note_citations` each becomes a footnote of its own."""
+    from .citations import note_lines
+
     md = _parser()
     md.add_render_rule("octavo_disclaimer", lambda self, tokens, idx, options, env:
                        disclaimer_html(tokens[idx].meta["id"]))
@@ -380,7 +387,9 @@ def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str],
     md.add_render_rule("image", _image)
     md.core.ruler.push("octavo_figures", _figures)
     md.core.ruler.push("octavo_block_ids", _block_ids)
-    env = {"docId": doc_id, "backLabel": back_label, "notesBefore": notes_before}
+    md.core.ruler.push("octavo_note_lines", note_lines)
+    env = {"docId": doc_id, "backLabel": back_label, "notesBefore": notes_before,
+           "octavoCitations": list(citations), "octavoNoteStyle": note_citations}
     tokens = md.parse(body, env)
     blocks = tuple(_blocks(tokens, first_line, disclaimer_text, notes_before))  # before rendering, which moves a figure's title
     notes = sum(1 for t in tokens if t.type == "footnote_open")

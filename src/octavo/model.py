@@ -18,6 +18,8 @@ from . import identifiers as ids
 from .errors import ContentError, Location, Problem
 from .names import name_language
 from .markdown import check_body, placed_disclaimers, refused_url
+from .bibliography import References, load_references, reference_file
+from .citations import CITATION_STYLES, DEFAULT_CITATION_STYLE, check_citations
 from .load import Mapping, MarkdownSource, Sequence, load_markdown_file, load_yaml_file
 from .resources import STYLES, default_templates
 
@@ -104,6 +106,7 @@ class Publisher:
     email: str | None = None  # the publications office: Crossref's depositor, ONIX's sender contact
     location: Location | None = field(default=None, compare=False)
     style: str | None = None  # a house style: styles/<name>/ in content/ or in Octavo's templates
+    citation_style: str = DEFAULT_CITATION_STYLE  # how the house cites (citations.CITATION_STYLES)
     read: dict = field(default_factory=dict, compare=False, repr=False)  # path -> the bytes loaded
     warnings: tuple[Problem, ...] = field(default=(), compare=False)  # a TODO left in the house file
 
@@ -155,6 +158,7 @@ class Publication:
     # Every source file loaded, path -> the bytes read (house file included): what the
     # editions are made from, fingerprinted and archived, never read a second time.
     read: dict = field(default_factory=dict, compare=False, repr=False)
+    references: References | None = None  # references.json or references.bib, if there is one
 
     @property
     def authors(self) -> tuple[Contributor, ...]:
@@ -253,7 +257,7 @@ DISCLAIMER_SPEC: Spec = {"id": (STR, True), "text": (STR, True), "label": (STR, 
                          "placement": (STR, False)}
 PUBLISHER_SPEC: Spec = {"name": (STR, True), "short_name": (STR, True), "place": (STR, True),
                         "website": (STR, False), "disclaimers": ((Sequence,), True), "style": (STR, False),
-                        "email": (STR, False)}
+                        "email": (STR, False), "citation_style": (STR, False)}
 # Enough to catch a name or a URL written where the address goes; the mail server decides the rest.
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -276,12 +280,17 @@ def load_publisher(content_dir: Path) -> Publisher:
     style = fields.get("style")
     if style is not None:
         _check_style(style, content_dir, data.where("style"), problems)
+    citation_style = fields.get("citation_style", DEFAULT_CITATION_STYLE)
+    if citation_style not in CITATION_STYLES:
+        close = difflib.get_close_matches(citation_style, CITATION_STYLES, n=1)
+        problems.add(data.where("citation_style"), f"citation style '{citation_style}' is not one Octavo offers",
+                     f"did you mean '{close[0]}'?" if close else f"choose one of {', '.join(CITATION_STYLES)}")
     _warn_placeholders(data, problems)
     problems.raise_if_any()
     return Publisher(name=_text(fields["name"]), short_name=_text(fields["short_name"]),
                      place=_text(fields["place"]), website=fields.get("website"), email=fields.get("email"),
                      disclaimers=tuple(disclaimers), location=Location(path, 1), style=style, read=read,
-                     warnings=tuple(problems.warnings))
+                     warnings=tuple(problems.warnings), citation_style=citation_style)
 
 
 def house_styles(content_dir: Path) -> list[str]:
@@ -378,6 +387,7 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
     disclaimers = _publication_disclaimers(data, fields, publisher, problems)
     sections = _sections(folder, data, fields.get("sections", Sequence()), by_id, problems, read)
     _check_inline_disclaimers(disclaimers, sections, path, problems)
+    references = _references(folder, sections, read, problems)
     date = _date(data, fields.get("date"), problems)
     language = fields.get("language", "en")
     if not LANG_RE.fullmatch(language):
@@ -405,7 +415,27 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
         rights_holder=_text(rights["holder"]), rights_year=rights["year"],
         identifiers=dict(identifiers), publisher=publisher, contributors=tuple(contributors),
         disclaimers=tuple(disclaimers), sections=tuple(sections), editions=editions, trim_size=trim_size,
-        warnings=tuple(problems.warnings), read=read)
+        warnings=tuple(problems.warnings), read=read, references=references)
+
+
+def _references(folder: Path, sections: list[Section], read: dict, problems: _Collector) -> References | None:
+    """The bibliography (citations.py, bibliography.py): every entry well-formed, every cited
+    key in it; an entry nothing cites is worth a warning (it would not be printed)."""
+    path = reference_file(folder, problems.problems)
+    references = None
+    if path is not None:
+        try:
+            references = load_references(path, read)
+        except ContentError as exc:
+            problems.problems.extend(exc.problems)
+            return None
+    cited = set(check_citations(sections, references, problems.problems))
+    for entry in references.entries if references else ():
+        if entry.id not in cited:
+            problems.warn(Location(references.path, entry.line), f"the source '{entry.id}' is never cited",
+                          f"cite it in the text with [@{entry.id}], or delete the entry: "
+                          "the bibliography lists only the sources the text cites")
+    return references
 
 
 def _identifiers(data: Mapping, fields: dict, problems: _Collector) -> dict[str, str]:

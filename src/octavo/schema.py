@@ -57,6 +57,7 @@ _REFINED: dict[tuple[int, str], dict] = {
     (id(model.IDENTIFIERS_SPEC), "doi"): {"pattern": ids.DOI_RE.pattern},
     (id(model.PUBLICATION_SPEC), "language"): {"pattern": model.LANG_RE.pattern},
     (id(model.SECTION_SPEC), "role"): {"enum": list(model.SECTION_ROLES)},
+    (id(model.PUBLISHER_SPEC), "citation_style"): {"enum": list(model.CITATION_STYLES)},
 }
 
 _DESCRIPTIONS = {
@@ -80,6 +81,8 @@ _DESCRIPTIONS = {
     "editions": "The editions to build (default: all): " + ", ".join(EDITION_NAMES),
     "trim_size": "The PDF page: " + ", ".join(getattr(model, "TRIM_KEYWORDS", ())) + ", or '170mm 240mm'",
     "placement": "imprint (default): on the imprint page; inline: where the text writes {{disclaimer:ID}}",
+    "citation_style": "How the house cites [@key]: chicago-notes (default, footnotes and a bibliography) "
+                      "or chicago-author-date (in the sentence, and a reference list)",
 }
 
 

@@ -37,7 +37,10 @@ TRIM_TOLERANCE_PT = 0.5
 # so PDFium reads "1. 2. 3." as lines of their own at the foot of the page, inside a paragraph
 # that runs on to the next one. Lines holding nothing but such numbers are left out: they are
 # furniture of the list, never a block's words (a year, four digits, is not taken for one).
-LIST_NUMBERS_RE = re.compile(r"^[ \t]*(?:\d{1,3}\.[ \t]*)+\r?$\n?", re.MULTILINE)
+# PDFium reads each such number with the space of its marker ("1. "): a line a paragraph
+# wraps onto, as a note's page range ("177–" / "78.") or a DOI ("…/aer." / "100.3.641."),
+# ends without one and is words, not furniture.
+LIST_NUMBERS_RE = re.compile(r"^[ \t]*(?:\d{1,3}\.[ \t]+)+\r?$\n?", re.MULTILINE)
 RENDER_SCALE = 1.0
 PAPER = (255, 255, 255)
 INVISIBLE_MODES = (3, 7)  # PDF text rendering modes: neither fill nor stroke (ISO 32000-1, 9.3.6)

@@ -39,7 +39,8 @@ MARC_ROLES = {"author": "aut", "editor": "edt"}
 # epub-type-has-matching-role wants the pair).
 SECTION_TYPES = {"summary": ("abstract", "doc-abstract"), "introduction": ("introduction", "doc-introduction"),
                  "perspective": ("chapter", "doc-chapter"), "chapter": ("chapter", "doc-chapter"),
-                 "closing": ("conclusion", "doc-conclusion"), "appendix": ("appendix", "doc-appendix")}
+                 "closing": ("conclusion", "doc-conclusion"), "appendix": ("appendix", "doc-appendix"),
+                 "bibliography": ("bibliography", "doc-bibliography")}  # the generated one (document.py)
 # EPUB Accessibility 1.1 §2.1: the conformance claim, and WCAG 2.1 AA is what it claims.
 A11Y_CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 ONIX_ID_TYPES = {"ebook_isbn": "15", "doi": "06", "url": "01"}  # ONIX code list 5; 01: proprietary
