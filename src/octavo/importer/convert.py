@@ -17,6 +17,7 @@ named, and the author is told to copy it in.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 
 import mammoth
@@ -62,13 +63,33 @@ def to_html(docx: Docx) -> Converted:
 
     result = mammoth.convert_to_html(docx.zipped(), style_map=STYLE_MAP,
                                      convert_image=mammoth.images.img_element(image),
-                                     transform_document=mammoth.transforms.paragraph(_indented_is_quote))
+                                     transform_document=mammoth.transforms.paragraph(_paragraph_structure))
     converted.html = result.value
     for message in result.messages:
-        if message.type == "warning" and message.message.startswith("Unrecognised"):
-            continue  # a style Octavo does not map (a font, a colour): the house style decides the look
+        if message.type == "warning" and (message.message.startswith("Unrecognised")
+                                          or message.message.endswith("referenced but not defined in the document")):
+            continue  # a style Octavo does not map, or lacks: the house style decides the look
         converted.notes.append(f"the converter says: {message.message}")
     return converted
+
+
+# Word's built-in styles for the levels of a list: "List Bullet 2" is a bullet one level in.
+_LIST_STYLE_RE = re.compile(r"^list(?: (bullet|number|continue))? ([2-9])$")
+
+
+def _paragraph_structure(paragraph):
+    return _indented_is_quote(_list_style_level(paragraph))
+
+
+def _list_style_level(paragraph):
+    """A paragraph in "List Bullet 2" (or "List Number 3") is an item of that level, though its numbering
+    (a list definition of its own, at its level 0) does not say so."""
+    match = _LIST_STYLE_RE.match((paragraph.style_name or "").lower())
+    numbering = paragraph.numbering
+    if match and numbering is not None and str(numbering.level_index) == "0":
+        level = mammoth.documents.numbering_level(int(match.group(2)) - 1, numbering.is_ordered)
+        return paragraph.copy(numbering=level)
+    return paragraph
 
 
 def _indented_is_quote(paragraph):
