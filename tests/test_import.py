@@ -486,3 +486,87 @@ def test_any_text_typed_in_word_reads_back_as_itself(text):
                                   "---", "===", "    indented", "~~~", "\\", "[^1]", "https://example.org/a_b_c*d"])
 def test_markdown_syntax_typed_as_text_stays_text(text):
     assert _squeeze(words_of(line_start(escape(text)))) == _squeeze(text)
+
+
+# ------------------------------------------------------ odds and ends Word documents hold
+
+def python_docx_odds_and_ends(path: Path) -> Path:
+    """What a Word paper holds besides the plain text, each with what the import does with it."""
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import parse_xml
+    from docx.shared import Cm
+    from PIL import Image
+
+    document = docx.Document()
+    document.core_properties.author = ""
+    document.core_properties.title = "Odds and Ends"  # no Title paragraph: the title property names it
+    document.styles.add_style("toc 1", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("Introduction 1", style="toc 1")  # a table of contents
+    document.add_heading("Introduction", level=1)
+    para = document.add_paragraph("Water is H")
+    para.add_run("2").font.subscript = True
+    para.add_run("O; see ")
+    para._p.append(parse_xml(f'<w:hyperlink xmlns:w="{W}" w:anchor="_Toc1"><w:r><w:t>the table</w:t></w:r></w:hyperlink>'))
+    para.add_run(".")
+    document.add_heading("Details", level=3)
+    table = document.add_table(rows=2, cols=3)
+    table.cell(0, 0).merge(table.cell(0, 1)).text = "Merged heading"
+    table.cell(0, 2).text = "Third"
+    for cell, text in zip(table.rows[1].cells, ("a", "b", "c")):
+        cell.text = text
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 20), (200, 30, 30)).save(picture, "BMP")
+    picture.seek(0)
+    shape = document.add_paragraph().add_run().add_picture(picture, width=Cm(3))
+    shape._inline.docPr.set("descr", "A red rectangle")
+    document.add_paragraph("Figure 1: A red rectangle, from a BMP", style="Caption")
+    document.add_heading("Conclusions", level=1)
+    document.styles.add_style("Block Text", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("Block text quotes too.", style="Block Text")
+    document.save(path)
+    return path
+
+
+def test_odds_and_ends_are_kept_or_named(content, tmp_path):
+    imported = import_docx(python_docx_odds_and_ends(tmp_path / "odds.docx"), content, say=lambda _: None)
+    folder = imported.folder
+    yaml_text = (folder / "publication.yaml").read_text(encoding="utf-8")
+    assert 'title: "Odds and Ends"' in yaml_text  # the title property, as no Title paragraph names it
+    assert '- id: author\n    name: "TODO: the author\'s name"' in yaml_text  # no author in the properties
+    assert "language: en" in yaml_text  # the default template's en-US, or en
+    intro = (folder / "sections" / "01-introduction.md").read_text(encoding="utf-8")
+    assert "role: introduction" in intro
+    assert "Water is H2O; see the table." in intro  # subscript as plain text; the bookmark link as its words
+    assert "### Details" in intro
+    # merged cells: one cell per column, the text in the first
+    assert "| Merged heading |  | Third |\n|---|---|---|\n| a | b | c |" in intro
+    # the BMP is a PNG now, and the Caption paragraph its caption
+    assert '![A red rectangle](images/figure-1.png "Figure 1: A red rectangle, from a BMP")' in intro
+    assert (folder / "images" / "figure-1.png").read_bytes()[:4] == b"\x89PNG"
+    assert "Introduction 1" not in intro  # the table of contents is left out: every edition makes its own
+    closing = (folder / "sections" / "02-conclusions.md").read_text(encoding="utf-8")
+    assert "role: closing" in closing and "> Block text quotes too." in closing
+    remarks = "\n".join(imported.remarks)
+    for expected in ("the table of contents was left out", "subscript text is kept as plain text (e.g. '2')",
+                     "links to places inside the Word document", "merged table cells were split"):
+        assert expected in remarks, remarks
+    publication = load_publication(folder)  # it loads: the TODOs are warnings
+    assert sum("placeholder 'TODO'" in w.message for w in publication.warnings) == 2
+
+
+def test_a_picture_no_edition_can_show_is_named_by_validate(content, tmp_path, capsys, monkeypatch):
+    """A Windows metafile (EMF) keeps its ending; validate says what to do with it."""
+    source = python_docx_paper(tmp_path / "emf.docx", alt_text_on_second_image="A map", changes=False)
+    with zipfile.ZipFile(source) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["word/media/image1.emf"] = parts.pop("word/media/image1.png")
+    parts["word/_rels/document.xml.rels"] = parts["word/_rels/document.xml.rels"].replace(b"image1.png", b"image1.emf")
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"<Default ", b'<Default Extension="emf" ContentType="image/x-emf"/><Default ', 1)
+    emf = _zip(tmp_path / "emf-paper.docx", parts)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(capsys, "import", emf, "--content", content)
+    assert code == 2
+    assert "note: images/figure-1.emf: a image/x-emf that no edition can show" in out
+    assert "image 'images/figure-1.emf' is not a PNG, JPEG, GIF, WebP or SVG file" in err

@@ -6,7 +6,8 @@ ignores the look (fonts, colours, sizes), which is what Octavo wants: the
 house style does the look. The style map below adds what Octavo needs beyond
 mammoth's defaults: the title and subtitle, quotations (Word's Quote and
 Intense Quote, LibreOffice's Quotations, Block Text, and a plain paragraph
-indented from the left margin) as block quotes, and captions.
+indented from the left margin) as block quotes, captions, and the table of
+contents (Word's "toc 1"…, LibreOffice's "Contents 1"…), which is left out.
 
 Images are collected here, in memory, with safe names (figure-1.png, …):
 nothing is written until the whole import has succeeded. Mammoth's default
@@ -34,7 +35,10 @@ p[style-name='Quotations'] => blockquote > p:fresh
 p[style-name='Block Text'] => blockquote > p:fresh
 p[style-name='Octavo Indented'] => blockquote > p:fresh
 p[style-name='Caption'] => p.octavo-caption:fresh
-"""
+p[style-name='TOC Heading'] => p.octavo-toc:fresh
+p[style-name='Contents Heading'] => p.octavo-toc:fresh
+""" + "".join(f"p[style-name='toc {n}'] => p.octavo-toc:fresh\np[style-name='Contents {n}'] => p.octavo-toc:fresh\n"
+              for n in range(1, 10))
 
 # A plain paragraph indented this far from the left margin (twips: 1/1440 inch; 567 = 1 cm) is a
 # quotation, as typists set one off before Word had a Quote style.
@@ -67,8 +71,10 @@ def to_html(docx: Docx) -> Converted:
     converted.html = result.value
     for message in result.messages:
         if message.type == "warning" and (message.message.startswith("Unrecognised")
-                                          or message.message.endswith("referenced but not defined in the document")):
-            continue  # a style Octavo does not map, or lacks: the house style decides the look
+                                          or message.message.endswith("referenced but not defined in the document")
+                                          or message.message.startswith("Image of type")):
+            continue  # a style Octavo does not map, or lacks (the house style decides the look); or a
+            # picture format for browsers, which _store_image converts or names itself
         converted.notes.append(f"the converter says: {message.message}")
     return converted
 

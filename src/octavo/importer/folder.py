@@ -76,8 +76,8 @@ def publication_yaml(slug: str, paper: Paper, authors: list[Author], source_name
 # explains every field.
 
 title: {title}
-{subtitle}date: {today.isoformat()}                     # the publication date, YYYY-MM-DD: check it
-language: {language}                           # a language tag: en, en-GB, fr, de ...
+{subtitle}{_commented("date: " + today.isoformat(), "the publication date, YYYY-MM-DD: check it")}
+{_commented("language: " + language, "a language tag: en, en-GB, fr, de ... (from the document)")}
 rights:                                # printed as "(c) year holder"
   holder: {q(publisher_name)}
   year: {today.year}
@@ -95,6 +95,10 @@ house_disclaimers: [{", ".join(house_disclaimers)}]
 sections:
 {listed}
 """
+
+
+def _commented(line: str, comment: str) -> str:
+    return f"{line:<38} # {comment}"
 
 
 def _contributor(author: Author, named: bool) -> str:
@@ -127,7 +131,7 @@ def section_markdown(section: Section, authors: list[Author]) -> str:
 ---
 # yaml-language-server: $schema=../../{SCHEMA_DIR}/section.schema.json
 title: {title}
-role: {section.role}{' ' * max(1, 14 - len(section.role))}# summary, introduction, perspective, chapter, closing, appendix
+{_commented("role: " + section.role, "summary")[:-len("summary")]}summary, introduction, perspective, chapter, closing, appendix
 authors: [{ids}]
 ---
 {body}"""
