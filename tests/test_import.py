@@ -509,6 +509,9 @@ def python_docx_odds_and_ends(path: Path) -> Path:
     para.add_run("O; see ")
     para._p.append(parse_xml(f'<w:hyperlink xmlns:w="{W}" w:anchor="_Toc1"><w:r><w:t>the table</w:t></w:r></w:hyperlink>'))
     para.add_run(".")
+    tight = document.add_paragraph("The word")
+    tight.add_run('"bold"').bold = True  # "**" next to a quote mark and a letter: CommonMark reads no bold
+    tight.add_run("ly quoted.")
     document.add_heading("Details", level=3)
     table = document.add_table(rows=2, cols=3)
     table.cell(0, 0).merge(table.cell(0, 1)).text = "Merged heading"
@@ -547,8 +550,9 @@ def test_odds_and_ends_are_kept_or_named(content, tmp_path):
     assert "Introduction 1" not in intro  # the table of contents is left out: every edition makes its own
     closing = (folder / "sections" / "02-conclusions.md").read_text(encoding="utf-8")
     assert "role: closing" in closing and "> Block text quotes too." in closing
+    assert 'The word"bold"ly quoted.' in intro  # the words, without the bold Markdown cannot write there
     remarks = "\n".join(imported.remarks)
-    for expected in ("the table of contents was left out", "subscript text is kept as plain text (e.g. '2')",
+    for expected in ("bold or italic could not be kept in 'The word\"bold\"ly quoted.'","the table of contents was left out", "subscript text is kept as plain text (e.g. '2')",
                      "links to places inside the Word document", "merged table cells were split"):
         assert expected in remarks, remarks
     publication = load_publication(folder)  # it loads: the TODOs are warnings
@@ -570,3 +574,66 @@ def test_a_picture_no_edition_can_show_is_named_by_validate(content, tmp_path, c
     assert code == 2
     assert "note: images/figure-1.emf: a image/x-emf that no edition can show" in out
     assert "image 'images/figure-1.emf' is not a PNG, JPEG, GIF, WebP or SVG file" in err
+
+
+def _with_document_xml(source: Path, target: Path, edit, rels_edit=lambda r: r) -> Path:
+    with zipfile.ZipFile(source) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["word/document.xml"] = edit(parts["word/document.xml"].decode("utf-8")).encode("utf-8")
+    parts["word/_rels/document.xml.rels"] = rels_edit(parts["word/_rels/document.xml.rels"].decode("utf-8")).encode("utf-8")
+    return _zip(target, parts)
+
+
+def test_moves_and_table_rows_are_listed_and_resolved_both_ways(content, tmp_path, capsys, monkeypatch):
+    source = python_docx_paper(tmp_path / "plain.docx", alt_text_on_second_image="A map", changes=False)
+    by = 'w:author="Jonas Berg" w:date="2025-05-01T00:00:00Z"'
+
+    def edit(xml: str) -> str:
+        xml = xml.replace("<w:t>The ice is retreating, and with it the old certainties.</w:t></w:r>",
+                          "<w:t>The ice is retreating, and with it the old certainties.</w:t></w:r>"
+                          f'<w:moveFrom w:id="201" {by}><w:r><w:t xml:space="preserve"> Moved words.</w:t></w:r></w:moveFrom>', 1)
+        xml = xml.replace("<w:t>over the next decade.</w:t></w:r>",
+                          "<w:t>over the next decade.</w:t></w:r>"
+                          f'<w:moveTo w:id="202" {by}><w:r><w:t xml:space="preserve"> Moved words.</w:t></w:r></w:moveTo>', 1)
+        last_row = xml.rindex("<w:tr>", 0, xml.index("</w:tbl>"))
+        return xml[:last_row] + f'<w:tr><w:trPr><w:ins w:id="203" {by}/></w:trPr>' + xml[last_row + len("<w:tr>"):]
+
+    changed = _with_document_xml(source, tmp_path / "moves.docx", edit)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(capsys, "import", changed, "--content", content)
+    assert code == 2
+    assert "move (from here) by Jonas Berg (2025-05-01): \u201cMoved words.\u201d" in err
+    assert "move (to here) by Jonas Berg" in err
+    assert "a table row (\u201cNorthern Sea Route | July to November\u201d): inserted table row by Jonas Berg" in err
+    for decision, slug in (("accept", "accepted"), ("reject", "rejected")):
+        import_docx(changed, content, slug=slug, changes=decision, say=lambda _: None)
+    accepted = "".join(p.read_text(encoding="utf-8") for p in sorted((content / "accepted" / "sections").iterdir()))
+    rejected = "".join(p.read_text(encoding="utf-8") for p in sorted((content / "rejected" / "sections").iterdir()))
+    assert "over the next decade. Moved words." in accepted and "certainties. Moved words." not in accepted
+    assert "certainties. Moved words." in rejected and "decade. Moved words." not in rejected
+    assert "| Northern Sea Route | July to November |" in accepted
+    assert "July to November" not in rejected  # the inserted row, rejected
+
+
+def test_a_linked_picture_is_never_opened(content, tmp_path):
+    """A picture linked to a file (not embedded) could point anywhere on the disk: the import names it
+    and reads nothing outside the document."""
+    source = python_docx_paper(tmp_path / "plain.docx", alt_text_on_second_image="A map", changes=False)
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG secret")
+
+    def edit(xml: str) -> str:
+        start = xml.index('r:embed="')
+        end = xml.index('"', start + len('r:embed="'))
+        return xml[:start] + 'r:link="rIdLinked"' + xml[end + 1:]
+
+    def rels(xml: str) -> str:
+        return xml.replace("</Relationships>", '<Relationship Id="rIdLinked" Type="http://schemas.openxmlformats.org/'
+                           f'officeDocument/2006/relationships/image" Target="{secret.as_uri()}" '
+                           'TargetMode="External"/></Relationships>')
+
+    linked = _with_document_xml(source, tmp_path / "linked.docx", edit, rels)
+    imported = import_docx(linked, content, slug="linked", say=lambda _: None)
+    assert any("figure-1-linked.png: the picture is linked to a file, not embedded" in r for r in imported.remarks)
+    assert not (imported.folder / "images" / "figure-1-linked.png").exists()
+    assert all(p.read_bytes() != secret.read_bytes() for p in (imported.folder / "images").iterdir())

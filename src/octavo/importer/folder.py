@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import OctavoError
-from ..model import PUBLICATION_FILE, SLUG_RE
+from ..model import SECTION_ROLES, SLUG_RE
 from ..schema import SCHEMA_DIR
 from .markdown import Paper, Section
 
@@ -131,7 +131,7 @@ def section_markdown(section: Section, authors: list[Author]) -> str:
 ---
 # yaml-language-server: $schema=../../{SCHEMA_DIR}/section.schema.json
 title: {title}
-{_commented("role: " + section.role, "summary")[:-len("summary")]}summary, introduction, perspective, chapter, closing, appendix
+{_commented("role: " + section.role, ", ".join(SECTION_ROLES) + " (from the heading)")}
 authors: [{ids}]
 ---
 {body}"""
