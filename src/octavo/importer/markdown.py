@@ -34,7 +34,6 @@ _APPENDIX_RE = re.compile(r"^(appendix|annex)\b", re.IGNORECASE)
 class Section:
     title: str | None  # None: the text before the first heading, which needs a title from the author
     blocks: list[str] = field(default_factory=list)
-    expected: list[str] = field(default_factory=list)  # the Word text of each block, for the check
     labels: dict[str, str] = field(default_factory=dict)  # note id in the HTML -> its label here
     notes: list[tuple[str, str]] = field(default_factory=list)  # (label, Markdown of the note)
 
@@ -89,7 +88,7 @@ def html_to_paper(html: str, title: str | None = None, fallback_title: str | Non
         elif element.tag == "h1" and h1_is_title and doc_title is None:
             doc_title = writer.plain_heading(element, "the title")  # its text opens the paper
         elif element.tag == "h1":
-            current = Section(writer.plain_heading(element, "a heading") or "Untitled")
+            current = Section(writer.plain_heading(element, "a heading") or "TODO: a heading without words")
             headed.append(current)
         else:
             writer.block(element, current)
@@ -109,7 +108,7 @@ def _take_notes(root) -> dict[str, etree._Element]:
         if _NOTE_ID_RE.match(item.get("id", "")):
             found[item.get("id")] = item
     for item in found.values():
-        for backlink in item.iter("a"):
+        for backlink in list(item.iter("a")):
             if (backlink.get("href") or "").startswith(("#footnote-ref-", "#endnote-ref-")):
                 _drop(backlink)
         parent = item.getparent()
@@ -203,7 +202,7 @@ class _Writer:
         return _text(element, calls=False) or None
 
     # -- blocks
-    def block(self, element, section: Section, depth: int = 0) -> None:
+    def block(self, element, section: Section) -> None:
         self._section = section
         tag = element.tag
         if tag == "p" and element.get("class") == "octavo-caption" and self._caption_taken(element):
@@ -221,14 +220,13 @@ class _Writer:
         elif tag == "blockquote":
             inner = Section(section.title, labels=section.labels, notes=section.notes)
             for child in element:
-                self.block(child, inner, depth + 1)
+                self.block(child, inner)
             self._section = section
             if inner.blocks:
                 section.blocks.append(_prefix("\n\n".join(inner.blocks), "> ", ">"))
-                section.expected.append(" ".join(inner.expected))
         elif tag in ("div", "section"):
             for child in element:
-                self.block(child, section, depth)
+                self.block(child, section)
         elif tag == "h1":  # inside a quote or a table: a heading Octavo cannot split at
             self._emit(section, element, lambda plain: "## " + self.inline(element, plain, heading=True))
         else:
@@ -249,7 +247,6 @@ class _Writer:
                                    f"changing its words (it wrote {written[:120]!r}); nothing was written. "
                                    "This is a bug in Octavo's import: please report it with the document")
         section.blocks.append(written)
-        section.expected.append(expected)
 
     def _paragraph(self, element, plain: bool, caption: str | None = None) -> str:
         text = _trim_breaks(self.inline(element, plain, caption=caption))
