@@ -451,6 +451,8 @@ def _damaged_copies(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         b"<w:document", b'<!DOCTYPE w:document [<!ENTITY a "aaaaaaaaaa">]><w:document', 1)
     dtd = _zip(tmp_path / "entity.docx", {**parts, "word/document.xml": entity})
     broken = _zip(tmp_path / "broken.docx", {**parts, "word/document.xml": parts["word/document.xml"][:-40]})
+    dangling = _zip(tmp_path / "dangling.docx", {**parts, "word/document.xml": parts["word/document.xml"].replace(
+        b'w:footnoteReference w:id="2"', b'w:footnoteReference w:id="77"')})
     odt = _zip(tmp_path / "paper.docx", {"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<x/>"})
     return {
         "text": (text, "not a Word document: it is not a zip file"),
@@ -458,12 +460,14 @@ def _damaged_copies(tmp_path: Path) -> dict[str, tuple[Path, str]]:
         "zip bomb": (bomb, "not a Word document: the zip unpacks to more than Octavo reads"),
         "entities": (dtd, "declares a DTD or entities, which Word never writes"),
         "broken XML": (broken, "its part word/document.xml is not well-formed XML"),
+        "dangling note": (dangling, "not a Word document: its parts do not fit together (KeyError"),
         "OpenDocument": (odt, "it is an OpenDocument file without a Word document's parts"),
         "missing": (tmp_path / "absent.docx", "cannot open it: No such file or directory"),
     }
 
 
-@pytest.mark.parametrize("case", ["text", "cut short", "zip bomb", "entities", "broken XML", "OpenDocument", "missing"])
+@pytest.mark.parametrize("case", ["text", "cut short", "zip bomb", "entities", "broken XML", "dangling note",
+                                  "OpenDocument", "missing"])
 def test_what_is_not_a_word_document_is_a_clear_error(case, content, tmp_path, capsys):
     path, expected = _damaged_copies(tmp_path)[case]
     code, out, err = _run(capsys, "import", path, "--slug", SLUG, "--content", content, "--accept-changes")

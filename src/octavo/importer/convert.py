@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import mammoth
 import mammoth.transforms
 
-from .package import Docx
+from .package import Docx, not_a_word_document
 
 STYLE_MAP = """
 p[style-name='Title'] => p.octavo-title:fresh
@@ -65,9 +65,14 @@ def to_html(docx: Docx) -> Converted:
         name = _store_image(picture, converted)
         return {"src": name, "alt": (picture.alt_text or "").strip()}
 
-    result = mammoth.convert_to_html(docx.zipped(), style_map=STYLE_MAP,
-                                     convert_image=mammoth.images.img_element(image),
-                                     transform_document=mammoth.transforms.paragraph(_paragraph_structure))
+    try:
+        result = mammoth.convert_to_html(docx.zipped(), style_map=STYLE_MAP,
+                                         convert_image=mammoth.images.img_element(image),
+                                         transform_document=mammoth.transforms.paragraph(_paragraph_structure))
+    except Exception as exc:  # mammoth trusts the package: a reference to a part or note that is not there
+        # (KeyError), a value it cannot read (ValueError) ... a damaged document, not a bug of ours to show
+        raise not_a_word_document(docx.path, f"its parts do not fit together ({type(exc).__name__}: "
+                                             f"{str(exc)[:100]})") from None
     converted.html = result.value
     for message in result.messages:
         if message.type == "warning" and (message.message.startswith("Unrecognised")
