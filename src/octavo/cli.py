@@ -147,6 +147,31 @@ def _authoring_commands(commands) -> None:
                          type=lambda text: __import__("octavo.preview", fromlist=["_"]).port_number(text))
     preview.set_defaults(run=_run_preview)
 
+    word = commands.add_parser(
+        "import", help="turn a Word document (.docx) into a content folder",
+        description="Write content/<slug>/ from a Word document: publication.yaml (the title, and the authors "
+                    "from the document's properties, with a TODO for each one's affiliations), one section "
+                    "per Heading 1 with its footnotes and endnotes, and the images, with their alt text. "
+                    "Tracked changes and comments are never accepted silently: the import lists them and "
+                    "writes nothing, unless --accept-changes or --reject-changes is given (comments are then "
+                    "left out, and listed). It then validates the folder, as 'octavo validate' does. "
+                    "Exit codes: 0 imported and valid, 2 a content error (or the imported folder does not "
+                    "validate yet: the errors say what to fix), 64 usage.")
+    word.add_argument("docx", type=Path, metavar="DOCX", help="the Word document (.docx)")
+    word.add_argument("--slug", default=None,
+                      help="the publication's slug (default: from the file name, e.g. paper.docx -> paper)")
+    word.add_argument("--title", default=None,
+                      help="the title (default: the document's Title paragraph, else its title property, "
+                           "else its first Heading 1)")
+    word.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
+    word.add_argument("--force", action="store_true", help="replace content/<slug>/ if it exists")
+    decision = word.add_mutually_exclusive_group()
+    decision.add_argument("--accept-changes", dest="changes", action="store_const", const="accept",
+                          help="accept every tracked change (the text as Word shows it); comments are left out")
+    decision.add_argument("--reject-changes", dest="changes", action="store_const", const="reject",
+                          help="reject every tracked change (the text as it was); comments are left out")
+    word.set_defaults(run=_run_import)
+
 
 def _run_build(args) -> int:
     # Only the catalog at first: it decides what needs rendering, and the
@@ -274,6 +299,37 @@ def _run_new(args) -> int:
         print(f"created {Location(path)}")  # shown relative to the working folder
     print(f"next: fill in the TODOs, then run 'octavo validate {args.slug}' and 'octavo preview {args.slug}'")
     return 0
+
+
+def _run_import(args) -> int:
+    from .errors import Location
+    from .importer import import_docx
+    from .validate import validate
+
+    imported = import_docx(args.docx, args.content, slug=args.slug, title=args.title, changes=args.changes,
+                           force=args.force)
+    done = "accepted" if args.changes == "accept" else "rejected"
+    for change in imported.resolved:
+        print(f"{done}: {change}")
+    for comment in imported.dropped:
+        print(f"left out: {comment}")
+    for remark in imported.remarks:
+        print(f"note: {remark}")
+    print(f"imported {Location(args.docx)} into {Location(imported.folder)}/: {imported.sections} "
+          f"section{'s' * (imported.sections != 1)}, {imported.notes} note{'s' * (imported.notes != 1)}, "
+          f"{imported.images} image{'s' * (imported.images != 1)}")
+    result = validate([imported.folder], args.content)
+    failed = result.failed(strict=False)
+    for line in result.lines(strict=False):
+        print(line, file=sys.stderr if failed else sys.stdout)
+    slug = imported.folder.name
+    if failed:
+        print(f"next: fix the errors above in {Location(imported.folder)}/, then run 'octavo validate {slug}'",
+              file=sys.stderr)
+        return EXIT_CONTENT
+    print(f"next: fill in what the warnings name (the TODOs), then run 'octavo validate {slug}' "
+          f"and 'octavo build {Location(imported.folder)}'")
+    return EXIT_OK
 
 
 def _run_schema(args) -> int:
