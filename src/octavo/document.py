@@ -27,6 +27,7 @@ from markupsafe import Markup
 from .errors import Location, RenderError
 from .markdown import Block, images_in, render_body
 from .model import PUBLICATION_FILE, PUBLISHER_FILE, Disclaimer, Publication, Section
+from .xref import CrossReferences
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,10 @@ def build_document(publication: Publication, env: jinja2.Environment, labels: di
         return publication.disclaimer(disclaimer_id).text
 
     sections, notes = [], 0
+    xrefs = CrossReferences.of(publication.sections, labels)  # numbered through the publication, before any is rendered
     for section in publication.sections:
         body = render_body(section.body, section.id, disclaimer_html, disclaimer_text, section.body_line,
-                           labels["back_to_reference"], notes)
+                           labels["back_to_reference"], notes, xrefs)
         sections.append(DocumentSection(section, Markup(body.html), body.blocks))
         notes += body.notes
     outline = tuple(OutlineEntry(s.id, s.title) for s in publication.sections)

@@ -20,6 +20,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.footnote import footnote_plugin
 
+from . import xref
 from .errors import Location, Problem
 
 # The one grammar of a disclaimer placeholder, `{{disclaimer:ID}}`; the model
@@ -47,7 +48,13 @@ def _parser(html: bool = False) -> MarkdownIt:
     _bare_urls(md)
     md.use(footnote_plugin)
     md.inline.ruler.before("text", "octavo_disclaimer", _disclaimer_rule)
+    xref.use(md)  # labels and references to them: @fig:map, {#fig:map} (xref.py)
     return md
+
+
+def parse(body: str) -> list:
+    """A section body's tokens, as every reader of its structure sees them (xref.survey)."""
+    return _parser().parse(body, {})
 
 
 def _bare_urls(md: MarkdownIt) -> None:
@@ -351,7 +358,8 @@ class Block:
     line: int
     shown: str = ""  # as a reader sees it: the text with its footnote call numbers
     label: str = ""  # a footnote's number, on its first paragraph
-    calls: tuple[tuple[str, str], ...] = ()  # each footnote call: (its number, the words just before it)
+    calls: tuple[tuple[str, str], ...] = ()  # each footnote call: (its number, the words just before it, as printed)
+    printed: str = ""  # where it differs from `shown`, as the paged editions print it: xref.PAGE for a page number
 
 
 @dataclass(frozen=True)
@@ -363,12 +371,13 @@ class RenderedBody:
 
 def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str],
                 disclaimer_text: Callable[[str], str], first_line: int, back_label: str,
-                notes_before: int = 0) -> RenderedBody:
+                notes_before: int = 0, xrefs: xref.CrossReferences | None = None) -> RenderedBody:
     """A section body, parsed once: its XHTML-compatible HTML (footnote ids prefixed
     with doc_id) and the blocks of text it holds, each with its id and source line.
 
     Footnotes are numbered through the publication, as the PDF editions count
-    them: this body's first note is number notes_before + 1 in every edition."""
+    them: this body's first note is number notes_before + 1 in every edition. `xrefs`: the
+    publication's labels, which its references and captions print (xref.py)."""
     md = _parser()
     md.add_render_rule("octavo_disclaimer", lambda self, tokens, idx, options, env:
                        disclaimer_html(tokens[idx].meta["id"]))
@@ -380,7 +389,9 @@ def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str],
     md.add_render_rule("image", _image)
     md.core.ruler.push("octavo_figures", _figures)
     md.core.ruler.push("octavo_block_ids", _block_ids)
-    env = {"docId": doc_id, "backLabel": back_label, "notesBefore": notes_before}
+    md.core.ruler.push("octavo_xrefs", xref.resolve)
+    md.add_render_rule("octavo_xref", xref.render_reference)
+    env = {"docId": doc_id, "backLabel": back_label, "notesBefore": notes_before, "xrefs": xrefs}
     tokens = md.parse(body, env)
     blocks = tuple(_blocks(tokens, first_line, disclaimer_text, notes_before))  # before rendering, which moves a figure's title
     notes = sum(1 for t in tokens if t.type == "footnote_open")
@@ -445,24 +456,28 @@ def _blocks(tokens, first_line: int, disclaimer_text: Callable[[str], str], note
             text = _inline_text(token, disclaimer_text)
             if not any(ch.isalnum() for ch in text):
                 continue
-            calls: list[tuple[str, str]] = []
-            shown = _inline_text(token, disclaimer_text, notes_before, calls)
+            calls: list[tuple[str, str]] = []  # for the paged editions: as they print the words (with pages)
+            paged = any(child.type == "octavo_xref" for child in token.children)
+            shown = _inline_text(token, disclaimer_text, notes_before, None if paged else calls)
+            printed = _inline_text(token, disclaimer_text, notes_before, calls, paged=True) if paged else ""
             kind = {"heading_open": "heading", "th_open": "table cell", "td_open": "table cell"}.get(opening.type)
             if kind is None:
-                kind = "figure caption" if opening.tag == "figure" else stack[-1][0] if stack else "paragraph"
+                kind = {"figure": "figure caption", "caption": "table caption"}.get(opening.tag) or (
+                    stack[-1][0] if stack else "paragraph")
             block_id = opening.attrGet("id") or next((i for _, i in reversed(stack) if i), None)
             line = first_line + (token.map or opening.map or [0])[0]
             note_label = label if kind == "footnote" else ""
             label = "" if kind == "footnote" else label
-            blocks.append(Block(block_id, kind, text, line, shown, note_label, tuple(calls)))
+            blocks.append(Block(block_id, kind, text, line, shown, note_label, tuple(calls), printed))
     return blocks
 
 
 def _inline_text(token, disclaimer_text: Callable[[str], str], notes_before: int | None = None,
-                 calls: list | None = None) -> str:
+                 calls: list | None = None, paged: bool = False) -> str:
     """The words an inline token shows a reader, image alt text left out; with `notes_before`,
     each footnote call's number where the editions print it (and, into `calls`, each call's
-    number with the 40 characters before it)."""
+    number with the 40 characters before it); with `paged`, a cross-reference as the PDFs
+    print it, with its page."""
     words = []
     for child in token.children or []:
         if child.type == "footnote_ref" and notes_before is not None:
@@ -474,6 +489,8 @@ def _inline_text(token, disclaimer_text: Callable[[str], str], notes_before: int
             words.append(child.content)
         elif child.type == "octavo_disclaimer":
             words.append(disclaimer_text(child.meta["id"]))
+        elif child.type == "octavo_xref":
+            words.append(xref.printed(child.meta) if paged else child.meta["text"])
         elif child.type in ("softbreak", "hardbreak"):
             words.append(" ")
         elif child.type == "image" and child.meta.get("figure"):
