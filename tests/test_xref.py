@@ -23,7 +23,7 @@ from lxml import etree, html as lxml_html
 from octavo.build import build_publication
 from octavo.cli import main
 from octavo.editions import edition_for_file
-from octavo.errors import ContentError
+from octavo.errors import ContentError, RenderError
 from octavo.model import load_publication
 from octavo.render import Rendering, page_geometry
 from octavo.verify import check_blocks, pdf_text_blocks, read_pdf, skeleton
@@ -289,6 +289,23 @@ def test_the_reflowable_editions_print_no_page(built):
     assert "mapped in Figure 1, the landings" in text and "(p." not in text
     page = " ".join(lxml_html.parse(str(built["web"])).getroot().text_content().split())
     assert "mapped in Figure 1, the landings" in page and "(p." not in page
+
+
+def test_the_words_are_the_labels_file_s(tmp_path):
+    """A house that writes "Fig. 1" and "(page 6)" changes the labels, and every edition follows:
+    the proof, which expects the labels' words, passes on the PDF and the EPUB built with them."""
+    templates = copy_templates(tmp_path)
+    labels = templates / "labels" / "en.yaml"
+    edit(labels, "figure_reference: Figure {number}", "figure_reference: Fig. {number}")
+    edit(labels, "page_reference: p.", "page_reference: page")
+    result = build_publication(FOLDER, tmp_path / "out", templates, editions=("screen", "epub"))
+    pdf = " ".join(" ".join(pdf_text_blocks(result.outputs[0])[0]).split())
+    assert "mapped in Fig. 1 (page 6), the landings are set out in Table 1 (page 6)" in pdf
+    assert "Figure 1. Survey grounds" in pdf  # the caption is its own label, figure_caption
+    assert [text for _, text, _, _ in epub_links(result.outputs[1])].count("Fig. 1") == 3
+    edit(labels, "table_reference: Table {number}", "table_reference: Table")
+    with pytest.raises(RenderError, match="'table_reference' must hold '{number}'"):
+        build_publication(FOLDER, tmp_path / "out", templates, editions=("epub",))
 
 
 # ---------------------------------------------------------------- the proof

@@ -7,7 +7,7 @@ another's output to learn what the content is.
 It holds
 - the sections, each with its body's HTML (rendered once, with stable block
   ids shared by every edition) and its blocks: every paragraph, heading, list
-  item, table cell, block quote, figure caption, code block and footnote, each
+  item, table cell, block quote, figure or table caption, code block and footnote, each
   with its id and its source file and line;
 - the disclaimers, with their placement (who is credited with which section
   is each section's own: Section.attributed, in the words of

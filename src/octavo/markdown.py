@@ -349,7 +349,7 @@ def images_in(body: str, folder: Path) -> list[Image]:
 @dataclass(frozen=True)
 class Block:
     """One unit of text a reader must see: a paragraph, heading, list item, table cell,
-    block quote, figure caption, code block or footnote, with its stable id (the same
+    block quote, figure or table caption, code block or footnote, with its stable id (the same
     in every edition) and the line of the source file it comes from."""
 
     id: str
