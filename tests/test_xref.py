@@ -390,6 +390,7 @@ def test_the_line_of_a_reference_inside_a_paragraph(tmp_path):
 
 @pytest.mark.parametrize("old, new, message", [
     ("\n\nTable: Quota advice", "\nTable: Quota advice", "'{#tbl:quota}' labels nothing here"),
+    ("| Advice | Tonnes |", "Table: Advice. {#tbl:advice}\n\n| Advice | Tonnes |", "'{#tbl:quota}' labels nothing here"),
     ("(images/grounds.png \"Survey grounds of the spring trawl survey.\"){#fig:grounds}",
      "(images/grounds.png \"Survey grounds of the spring trawl survey.\"){#tbl:grounds}",
      "'{#tbl:grounds}' labels nothing here"),
@@ -397,7 +398,7 @@ def test_the_line_of_a_reference_inside_a_paragraph(tmp_path):
      "'{#fig:grounds}' labels nothing here"),
     ("![Map of the southern Baltic", "![Map (as @tbl:catch) of the southern Baltic",
      "an image's description (its alt text) holds a reference"),
-], ids=["a caption after its table without a blank line", "a table label on a figure",
+], ids=["a caption after its table without a blank line", "a second caption of one table", "a table label on a figure",
         "a figure label on a heading", "a reference in alt text"])
 def test_a_label_that_labels_nothing_is_a_content_error(old, new, message, tmp_path):
     folder = copy_content(tmp_path, SLUG, XREF)

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
@@ -106,7 +107,7 @@ def _attach_labels(state) -> None:
                 _take_label(token, next(c for c in token.children if c.type == "image"), "fig")
             elif _starts_caption(token):
                 table = _adjacent_table(tokens, index)
-                if table is not None:
+                if table is not None and table not in {t for _, t in captions}:  # one caption a table
                     captions.append((index - 1, table))
     for start, table in reversed(captions):  # from the end: earlier indices stay valid
         _into_table(tokens, start, table)
@@ -222,14 +223,13 @@ def survey(sections) -> Survey:
                 headings = (headings + [0] * (depth + 1))[:depth + 1]
                 headings[depth] += 1
                 if token.meta.get("xref"):
-                    _define(result, token.meta["xref"], ".".join(map(str, [number, *headings])), where, taken,
-                            section.id)
+                    _define(result, token.meta["xref"], ".".join(map(str, [number, *headings])), where, taken)
             elif token.type == "paragraph_open" and token.meta.get("caption") and token.meta.get("xref"):
                 counts["tbl"] += 1
-                _define(result, token.meta["xref"], str(counts["tbl"]), where, taken, section.id)
+                _define(result, token.meta["xref"], str(counts["tbl"]), where, taken)
                 _numbered_twice(result, token.meta["xref"], tokens[index + 1].content, where)
             elif token.type == "inline":
-                _inline(result, token, where, counts, taken, section.id)
+                _inline(result, token, where, counts, taken)
     for label, where in result.references:
         if label not in result.targets:
             result.problems.append(_unknown(label, where, result.targets))
@@ -243,10 +243,10 @@ def _section_label(result: Survey, section, number: int) -> None:
         result.problems.append(Problem(where, f"the section's label '{section.label}' is not a section label",
                                        "write 'label: sec:name', the name in letters, digits, '-' and '_'"))
         return
-    _define(result, section.label, str(number), where, set(), section.id, element=section.id)
+    _define(result, section.label, str(number), where, set(), element=section.id)
 
 
-def _inline(result: Survey, inline, where: Location, counts: dict, taken: set, section_id: str) -> None:
+def _inline(result: Survey, inline, where: Location, counts: dict, taken: set) -> None:
     line = where.line
     for child in inline.children or []:
         here = Location(where.path, line)
@@ -257,7 +257,7 @@ def _inline(result: Survey, inline, where: Location, counts: dict, taken: set, s
         elif child.type == "image" and child.meta.get("xref"):
             counts["fig"] += 1
             caption = child.attrGet("title") or ""
-            _define(result, child.meta["xref"], str(counts["fig"]), here, taken, section_id)
+            _define(result, child.meta["xref"], str(counts["fig"]), here, taken)
             _numbered_twice(result, child.meta["xref"], caption, here)
         if child.type == "image" and any(c.type == "octavo_xref" for c in child.children or []):
             # An image's description is plain text (alt): a reference there could be no link.
@@ -276,7 +276,7 @@ def _numbered_twice(result: Survey, label: str, caption: str, where: Location) -
             "take the number out of the caption: Octavo numbers labelled figures and tables itself"))
 
 
-def _define(result: Survey, label: str, number: str, where: Location, taken: set, section_id: str,
+def _define(result: Survey, label: str, number: str, where: Location, taken: set,
             element: str | None = None) -> None:
     ident = element or element_id(label)
     first = result.targets.get(label)
@@ -284,7 +284,8 @@ def _define(result: Survey, label: str, number: str, where: Location, taken: set
         result.problems.append(Problem(where, f"the label '{label}' is used twice (first at {first.location})",
                                        "give each figure, table and section its own label"))
         return
-    if element is None and (ident in taken or re.fullmatch(r"sec-.+-b\d+", ident)):
+    # The ids the editions give a section, its title and its blocks (markdown._block_ids).
+    if element is None and any(re.fullmatch(rf"{re.escape(section)}(?:-title|-b\d+)?", ident) for section in taken):
         result.problems.append(Problem(where, f"the label '{label}' would give its element the id '{ident}', "
                                        "which a section or a block of text already has",
                                        "choose another name for the label"))
@@ -379,8 +380,6 @@ def printed(meta: dict) -> str:
 
 
 def render_reference(self, tokens, idx, options, env) -> str:
-    from markdown_it.common.utils import escapeHtml
-
     meta = tokens[idx].meta
     words = escapeHtml(meta["text"])
     if meta["in_link"]:
