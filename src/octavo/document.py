@@ -7,7 +7,7 @@ another's output to learn what the content is.
 It holds
 - the sections, each with its body's HTML (rendered once, with stable block
   ids shared by every edition) and its blocks: every paragraph, heading, list
-  item, table cell, block quote, figure caption, code block and footnote, each
+  item, table cell, block quote, figure or table caption, code block and footnote, each
   with its id and its source file and line;
 - the disclaimers, with their placement (who is credited with which section
   is each section's own: Section.attributed, in the words of
@@ -28,6 +28,7 @@ from .errors import Location, RenderError
 from .citations import CITATION_STYLES, LIST_LABELS, cite
 from .markdown import Block, images_in, render_body
 from .model import PUBLICATION_FILE, PUBLISHER_FILE, Disclaimer, Publication, Section
+from .xref import CrossReferences
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,12 @@ def build_document(publication: Publication, env: jinja2.Environment, labels: di
 
     cited = cite_publication(publication, env)
     sections, notes = [], 0
+    xrefs = CrossReferences.of(publication.sections, labels)  # numbered through the publication, before any is rendered
     for section in publication.sections:
         body = render_body(section.body, section.id, disclaimer_html, disclaimer_text, section.body_line,
                            labels["back_to_reference"], notes,
-                           cited.sections.get(section.id, ()) if cited else (), bool(cited and cited.note_style))
+                           cited.sections.get(section.id, ()) if cited else (), bool(cited and cited.note_style),
+                           xrefs)
         sections.append(DocumentSection(section, Markup(body.html), body.blocks))
         notes += body.notes
     if cited and cited.bibliography:

@@ -20,6 +20,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_inline import StateInline
 from mdit_py_plugins.footnote import footnote_plugin
 
+from . import xref
 from .errors import Location, Problem
 
 # The one grammar of a disclaimer placeholder, `{{disclaimer:ID}}`; the model
@@ -47,10 +48,16 @@ def _parser(html: bool = False) -> MarkdownIt:
     _bare_urls(md)
     md.use(footnote_plugin)
     md.inline.ruler.before("text", "octavo_disclaimer", _disclaimer_rule)
+    xref.use(md)  # labels and references to them: @fig:map, {#fig:map} (xref.py)
     from .citations import citation_rule  # here: citations.py reads this module's refused_url
 
     md.inline.ruler.before("link", "octavo_citation", citation_rule)
     return md
+
+
+def parse(body: str) -> list:
+    """A section body's tokens, as every reader of its structure sees them (xref.survey)."""
+    return _parser().parse(body, {})
 
 
 def _bare_urls(md: MarkdownIt) -> None:
@@ -345,7 +352,7 @@ def images_in(body: str, folder: Path) -> list[Image]:
 @dataclass(frozen=True)
 class Block:
     """One unit of text a reader must see: a paragraph, heading, list item, table cell,
-    block quote, figure caption, code block or footnote, with its stable id (the same
+    block quote, figure or table caption, code block or footnote, with its stable id (the same
     in every edition) and the line of the source file it comes from."""
 
     id: str
@@ -354,7 +361,8 @@ class Block:
     line: int
     shown: str = ""  # as a reader sees it: the text with its footnote call numbers
     label: str = ""  # a footnote's number, on its first paragraph
-    calls: tuple[tuple[str, str], ...] = ()  # each footnote call: (its number, the words just before it)
+    calls: tuple[tuple[str, str], ...] = ()  # each footnote call: (its number, the words just before it, as printed)
+    printed: str = ""  # where it differs from `shown`, as the paged editions print it: xref.PAGE for a page number
 
 
 @dataclass(frozen=True)
@@ -366,14 +374,16 @@ class RenderedBody:
 
 def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str],
                 disclaimer_text: Callable[[str], str], first_line: int, back_label: str,
-                notes_before: int = 0, citations: tuple = (), note_citations: bool = False) -> RenderedBody:
+                notes_before: int = 0, citations: tuple = (), note_citations: bool = False,
+                xrefs: xref.CrossReferences | None = None) -> RenderedBody:
     """A section body, parsed once: its XHTML-compatible HTML (footnote ids prefixed
     with doc_id) and the blocks of text it holds, each with its id and source line.
 
     Footnotes are numbered through the publication, as the PDF editions count
     them: this body's first note is number notes_before + 1 in every edition.
     `citations` are the body's citations as the style formats them (citations.Cited, in
-    the order of the source); with `note_citations` each becomes a footnote of its own."""
+    the order of the source); with `note_citations` each becomes a footnote of its own.
+    `xrefs`: the publication's labels, which its references and captions print (xref.py)."""
     from .citations import note_lines
 
     md = _parser()
@@ -388,8 +398,10 @@ def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str],
     md.core.ruler.push("octavo_figures", _figures)
     md.core.ruler.push("octavo_block_ids", _block_ids)
     md.core.ruler.push("octavo_note_lines", note_lines)
+    md.core.ruler.push("octavo_xrefs", xref.resolve)
+    md.add_render_rule("octavo_xref", xref.render_reference)
     env = {"docId": doc_id, "backLabel": back_label, "notesBefore": notes_before,
-           "octavoCitations": list(citations), "octavoNoteStyle": note_citations}
+           "octavoCitations": list(citations), "octavoNoteStyle": note_citations, "xrefs": xrefs}
     tokens = md.parse(body, env)
     blocks = tuple(_blocks(tokens, first_line, disclaimer_text, notes_before))  # before rendering, which moves a figure's title
     notes = sum(1 for t in tokens if t.type == "footnote_open")
@@ -454,24 +466,28 @@ def _blocks(tokens, first_line: int, disclaimer_text: Callable[[str], str], note
             text = _inline_text(token, disclaimer_text)
             if not any(ch.isalnum() for ch in text):
                 continue
-            calls: list[tuple[str, str]] = []
-            shown = _inline_text(token, disclaimer_text, notes_before, calls)
+            calls: list[tuple[str, str]] = []  # for the paged editions: as they print the words (with pages)
+            paged = any(child.type == "octavo_xref" for child in token.children)
+            shown = _inline_text(token, disclaimer_text, notes_before, None if paged else calls)
+            printed = _inline_text(token, disclaimer_text, notes_before, calls, paged=True) if paged else ""
             kind = {"heading_open": "heading", "th_open": "table cell", "td_open": "table cell"}.get(opening.type)
             if kind is None:
-                kind = "figure caption" if opening.tag == "figure" else stack[-1][0] if stack else "paragraph"
+                kind = {"figure": "figure caption", "caption": "table caption"}.get(opening.tag) or (
+                    stack[-1][0] if stack else "paragraph")
             block_id = opening.attrGet("id") or next((i for _, i in reversed(stack) if i), None)
             line = first_line + (token.map or opening.map or [0])[0]
             note_label = label if kind == "footnote" else ""
             label = "" if kind == "footnote" else label
-            blocks.append(Block(block_id, kind, text, line, shown, note_label, tuple(calls)))
+            blocks.append(Block(block_id, kind, text, line, shown, note_label, tuple(calls), printed))
     return blocks
 
 
 def _inline_text(token, disclaimer_text: Callable[[str], str], notes_before: int | None = None,
-                 calls: list | None = None) -> str:
+                 calls: list | None = None, paged: bool = False) -> str:
     """The words an inline token shows a reader, image alt text left out; with `notes_before`,
     each footnote call's number where the editions print it (and, into `calls`, each call's
-    number with the 40 characters before it)."""
+    number with the 40 characters before it); with `paged`, a cross-reference as the PDFs
+    print it, with its page."""
     words = []
     for child in token.children or []:
         if child.type == "footnote_ref" and notes_before is not None:
@@ -483,6 +499,8 @@ def _inline_text(token, disclaimer_text: Callable[[str], str], notes_before: int
             words.append(child.content)
         elif child.type == "octavo_disclaimer":
             words.append(disclaimer_text(child.meta["id"]))
+        elif child.type == "octavo_xref":
+            words.append(xref.printed(child.meta) if paged else child.meta["text"])
         elif child.type in ("softbreak", "hardbreak"):
             words.append(" ")
         elif child.type == "image" and child.meta.get("figure"):

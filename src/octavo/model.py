@@ -17,6 +17,7 @@ from .editions import EDITION_NAMES
 from . import identifiers as ids
 from .errors import ContentError, Location, Problem
 from .names import name_language
+from . import xref
 from .markdown import check_body, placed_disclaimers, refused_url
 from .bibliography import References, load_references, reference_file
 from .citations import CITATION_STYLES, DEFAULT_CITATION_STYLE, check_citations
@@ -128,6 +129,8 @@ class Section:
     perspective_of: tuple[Contributor, ...]
     body: str
     body_line: int
+    label: str | None = None  # its cross-reference label, `sec:name` (xref.py)
+    label_at: Location | None = field(default=None, compare=False)
 
     @property
     def attributed(self) -> tuple[Contributor, ...]:
@@ -361,7 +364,7 @@ PUBLICATION_SPEC: Spec = {"title": (STR, True), "subtitle": (STR, False), "serie
                           "disclaimers": ((Sequence,), False), "sections": ((Sequence,), True),
                           "editions": ((Sequence,), False), "trim_size": (STR, False)}
 SECTION_SPEC: Spec = {"title": (STR, True), "role": (STR, False), "authors": ((Sequence,), True),
-                      "perspective_of": ((Sequence,), False)}
+                      "perspective_of": ((Sequence,), False), "label": (STR, False)}
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -388,6 +391,7 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
     sections = _sections(folder, data, fields.get("sections", Sequence()), by_id, problems, read)
     _check_inline_disclaimers(disclaimers, sections, path, problems)
     references = _references(folder, sections, read, problems)
+    _check_cross_references(sections, problems)
     date = _date(data, fields.get("date"), problems)
     language = fields.get("language", "en")
     if not LANG_RE.fullmatch(language):
@@ -709,7 +713,8 @@ def _section(folder: Path, source: MarkdownSource, contributors: dict[str, Contr
     _warn_repeated_title(source, fields["title"], problems)
     return Section(id=f"sec-{source.path.stem}", path=source.path, title=_text(fields["title"]), role=role,
                    authors=tuple(people["authors"]), perspective_of=tuple(people["perspective_of"]),
-                   body=source.body, body_line=source.body_line)
+                   body=source.body, body_line=source.body_line, label=fields.get("label"),
+                   label_at=front.where("label") if "label" in fields else None)
 
 
 def _check_inline_disclaimers(disclaimers: list[Disclaimer], sections: list[Section], path: Path,
@@ -732,6 +737,13 @@ def _check_inline_disclaimers(disclaimers: list[Disclaimer], sections: list[Sect
             count = placed.get(d.id, 0)
             problems.add(d.location, f"inline disclaimer '{d.id}' is placed {count} times in the text",
                          f"put {{{{disclaimer:{d.id}}}}} in exactly one section")
+
+
+def _check_cross_references(sections: list[Section], problems: _Collector) -> None:
+    """Every reference names a label, and no label is given twice (xref.survey)."""
+    found = xref.survey(sections)
+    problems.problems.extend(found.problems)
+    problems.warnings.extend(found.warnings)
 
 
 def _date(data: Mapping, value, problems: _Collector) -> dt.date:

@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 from . import identifiers as ids
-from . import model
+from . import model, xref
 from .editions import EDITION_NAMES
 from .load import Mapping, Sequence
 from .model import Spec
@@ -58,6 +58,9 @@ _REFINED: dict[tuple[int, str], dict] = {
     (id(model.PUBLICATION_SPEC), "language"): {"pattern": model.LANG_RE.pattern},
     (id(model.SECTION_SPEC), "role"): {"enum": list(model.SECTION_ROLES)},
     (id(model.PUBLISHER_SPEC), "citation_style"): {"enum": list(model.CITATION_STYLES)},
+    (id(model.SECTION_SPEC), "label"): {"pattern": f"^sec:{xref.NAME}$",
+                                        "description": "The section's cross-reference label: the text refers "
+                                                       "to 'label: sec:name' as @sec:name"},
 }
 
 _DESCRIPTIONS = {

@@ -29,6 +29,7 @@ from .document import Document
 from .editions import EDITIONS, edition_for_file
 from .errors import OctavoError
 from .visible import html_visible_text
+from .xref import PAGE
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "c": "urn:oasis:names:tc:opendocument:xmlns:container", "x": "http://www.w3.org/1999/xhtml"}
@@ -44,6 +45,26 @@ MARGIN_SLACK_MM = 2
 def skeleton(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     return "".join(ch for ch in text if ch.isalnum())
+
+
+def expected_words(block, edition: Reading, as_shown: bool = True) -> str:
+    """A block's words as this edition prints them: a paged edition prints each cross-reference
+    with its page (Block.printed, xref.PAGE where the number goes); `as_shown`: with footnote
+    call numbers (Block.shown), else the plain words (a footnote's own text)."""
+    if edition.pages is not None and block.printed:
+        return block.printed
+    return (block.shown or block.text) if as_shown else block.text
+
+
+def find(text: str, words: str, start: int = 0) -> tuple[int, int] | None:
+    """Where `words` stand in the skeleton `text` from `start` on, as (start, end): a page
+    number (xref.PAGE) may be any number, which a test checks is the right one."""
+    parts = [skeleton(part) for part in words.split(PAGE)]
+    if len(parts) == 1:
+        at = text.find(parts[0], start)
+        return (at, at + len(parts[0])) if at >= 0 else None
+    match = re.compile(r"\d+".join(map(re.escape, parts))).search(text, start)
+    return match.span() if match else None
 
 
 @dataclass(frozen=True)
@@ -330,14 +351,15 @@ def check_blocks(document: Document, edition: Reading) -> list[Finding]:
     body = [(s, b) for s, b in located if b.kind != "footnote"]
     findings, cuts, cursor = [], [], 0
     for section, block in notes:
-        key = skeleton(block.text)
-        at = text.find(key, cursor)
-        if at < 0:
-            findings.append(_block_problem(edition, section, block, "out of order" if key in text else "missing"))
+        words = expected_words(block, edition, as_shown=False)
+        found = find(text, words, cursor)
+        if found is None:
+            findings.append(_block_problem(edition, section, block, "out of order" if find(text, words) else "missing"))
             continue
+        at, end = found
         start = at - len(block.label) if block.label and text.startswith(block.label, at - len(block.label)) else at
-        cuts.append((max(start, cursor), at + len(key)))
-        cursor = at + len(key)
+        cuts.append((max(start, cursor), end))
+        cursor = end
     kept, previous = [], 0
     for start, end in cuts:
         kept.append(text[previous:start])
@@ -345,21 +367,21 @@ def check_blocks(document: Document, edition: Reading) -> list[Finding]:
     text = "".join(kept) + text[previous:]
     gaps, cursor = [], 0
     for section, block in body:
-        key = skeleton(block.shown or block.text)
-        at = text.find(key, cursor)
-        if at < 0:
-            findings.append(_block_problem(edition, section, block, "out of order" if key in text else "missing"))
+        words = expected_words(block, edition)
+        found = find(text, words, cursor)
+        if found is None:
+            findings.append(_block_problem(edition, section, block, "out of order" if find(text, words) else "missing"))
             continue
-        gaps.append(text[cursor:at])
-        cursor = at + len(key)
+        gaps.append(text[cursor:found[0]])
+        cursor = found[1]
     gaps.append(text[cursor:])
     between = "\0".join(gaps)
     failed = {f.subject for f in findings}
     for section, block in body:
-        key = skeleton(block.shown or block.text)
+        words = expected_words(block, edition)
         if f"{block.kind} {block.id}" in failed:
             continue  # missing or out of order already: its text between other blocks is no second copy
-        if len(key) >= DUPLICATE_MIN_CHARS and key in between:
+        if len(skeleton(words)) >= DUPLICATE_MIN_CHARS and find(between, words):
             findings.append(_block_problem(edition, section, block, "duplicated"))
     if edition.pages is not None:
         findings += _notes_off_their_page(edition, body, notes)
@@ -376,8 +398,8 @@ def _notes_off_their_page(edition: Reading, body, notes) -> list[Finding]:
     for _, block in notes:
         if not block.label:
             continue
-        key = skeleton(block.text)
-        found = next((n for n in range(start, len(pages)) if key in pages[n]), None)
+        words = expected_words(block, edition, as_shown=False)
+        found = next((n for n in range(start, len(pages)) if find(pages[n], words)), None)
         if found is not None:
             note_page[block.label], start = found, found
     findings, start = [], 0
@@ -388,10 +410,9 @@ def _notes_off_their_page(edition: Reading, body, notes) -> list[Finding]:
             expected = note_page.pop(number)
             # The call with the words before it, shortened until it lies on one page
             # (the words may begin on the page before).
-            words = skeleton(before)
             for width in (24, 12, 4):
-                key = words[-width:] + number
-                found = next((n for n in range(start, len(pages)) if key in pages[n]), None)
+                key = _tail(before, width) + number
+                found = next((n for n in range(start, len(pages)) if find(pages[n], key)), None)
                 if found is not None:
                     break
             if found is None:
@@ -403,6 +424,18 @@ def _notes_off_their_page(edition: Reading, body, notes) -> list[Finding]:
                     f"note {number} on page {found + 1}, where it is called, not on page {expected + 1}",
                     where=str(section.location(block)), problem="on another page", count=0))
     return findings
+
+
+def _tail(words: str, width: int) -> str:
+    """The end of `words` that holds `width` letters and digits, a page number (xref.PAGE) counted as one."""
+    if PAGE not in words:
+        return skeleton(words)[-width:]
+    count = 0
+    for at in range(len(words) - 1, -1, -1):
+        count += words[at].isalnum() or words[at] == PAGE
+        if count == width:
+            return words[at:]
+    return words
 
 
 def _block_problem(edition: Reading, section, block, problem: str) -> Finding:
@@ -436,7 +469,7 @@ def check_attributions(document: Document, edition: Reading) -> list[Finding]:
     text = skeleton(edition.text)
     findings = []
     for section in document.sections:
-        region = _byline_region(text, section)
+        region = _byline_region(text, section, edition)
         for contributor in section.section.attributed:
             present = region is not None and skeleton(contributor.attribution) in region
             findings.append(Finding(edition, "attribution", contributor.id, present,
@@ -444,12 +477,18 @@ def check_attributions(document: Document, edition: Reading) -> list[Finding]:
     return findings
 
 
-def _byline_region(text: str, section) -> str | None:
+def _byline_region(text: str, section, edition: Reading | None = None) -> str | None:
     """The text between the section's title and its body's first words: where its byline stands.
     The first words are read as printed, footnote call numbers included (Block.shown)."""
     first = next((b for b in section.blocks if b.kind != "footnote"), None)
-    start = skeleton(first.shown or first.text)[:BODY_PREFIX_CHARS] if first else ""
-    body_at = text.find(start) if start else -1
+    if first is None:
+        return None
+    if first.printed and edition is not None:  # it holds a cross-reference: its words as printed here, whole
+        found = find(text, expected_words(first, edition))
+        body_at = found[0] if found else -1
+    else:
+        start = skeleton(first.shown or first.text)[:BODY_PREFIX_CHARS]
+        body_at = text.find(start) if start else -1
     if body_at < 0:
         return None
     title = skeleton(section.title)

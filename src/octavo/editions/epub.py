@@ -125,6 +125,7 @@ def write_epub(rendering: Rendering, target: Path) -> None:
     for tree in trees.values():
         _popup_footnotes(tree, rendering.labels)
         _byline_semantics(tree)
+    _links_across_documents(trees)
     _add_documents(book, rendering, trees)
     _add_images(book, rendering.document)
     ncx = _NcxPages(pages, _positions(trees), rendering.labels["print_pages"])
@@ -297,6 +298,20 @@ def _byline_semantics(tree: etree._Element) -> None:
     for element in tree.iter(etree.Element):
         if element.get("role") == "doc-credits" and not element.get(EPUB_TYPE):
             element.set(EPUB_TYPE, "credits")
+
+
+def _links_across_documents(trees: dict[str, etree._Element]) -> None:
+    """A link within the paper ("#fig-map", a cross-reference) to an element that another of
+    the EPUB's documents holds leads to that document: "sec-03-storage.xhtml#fig-map"
+    (each section is a file of its own; EPUBCheck's RSC-012 refuses a fragment its document lacks)."""
+    holder = {element.get("id"): name for name, tree in trees.items() if name != "nav"
+              for element in tree.iter(etree.Element) if element.get("id")}
+    for name, tree in trees.items():
+        own = {element.get("id") for element in tree.iter(etree.Element) if element.get("id")}
+        for link in tree.iter(f"{{{XHTML}}}a"):
+            target = (link.get("href") or "")[1:] if (link.get("href") or "").startswith("#") else None
+            if target and target not in own and target in holder:
+                link.set("href", f"{holder[target]}.xhtml#{target}")
 
 
 def _add_documents(book: epub.EpubBook, rendering: Rendering, trees: dict[str, etree._Element]) -> None:
