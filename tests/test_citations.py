@@ -22,7 +22,7 @@ from conftest import FIXTURES, REPO, build_expecting_proof_failure, copy_content
 from octavo.build import build_publication
 from octavo.citations import parse_citation
 from octavo.cli import main
-from octavo.errors import ContentError
+from octavo.errors import ContentError, RenderError
 from octavo.model import load_publication
 from octavo.render import Rendering
 from octavo.verify import read_edition, skeleton
@@ -323,10 +323,13 @@ def test_the_citation_syntax(text, keys):
 def test_a_link_or_a_cross_reference_in_brackets_is_not_a_citation():
     from octavo.markdown import render_body
 
-    body = "See [@a](https://example.org/x) and [@fig:map] and [the list @ home].\n"
+    body = "See [@a](https://example.org/x) and [the list @ home].\n"
     rendered = render_body(body, "s", str, str, 1, "Back")
     assert '<a href="https://example.org/x">@a</a>' in rendered.html
-    assert "[@fig:map]" in rendered.html and "[the list @ home]" in rendered.html and rendered.notes == 0
+    assert "[the list @ home]" in rendered.html and rendered.notes == 0
+    # [@fig:map] is a cross-reference (xref.py, tests/test_xref.py): a rendering with no labels refuses it.
+    with pytest.raises(RenderError, match="'@fig:map' names no label"):
+        render_body("See [@fig:map].\n", "s", str, str, 1, "Back")
 
 
 def test_bibtex_gives_the_same_notes_as_csl_json(tmp_path):
