@@ -271,12 +271,101 @@ def test_workers_with_other_code_or_other_fonts_are_refused_by_name(builds, tmp_
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
-def test_a_worker_that_differs_is_found_in_its_reply_too(builds):
-    # A worker that joined after the check: its reply carries what it runs, and is refused.
+class Replied:
+    """A finished Dask future, as settle() reads it."""
+
+    def __init__(self, reply):
+        self.reply = reply
+
+    def result(self):
+        return self.reply
+
+
+def test_a_worker_that_joined_after_the_check_is_refused_by_its_reply(builds, tmp_path):
+    root, _, _ = builds
     here = cluster.identity(("Noto Serif",))
     theirs = {**here, "code": {**here["code"], "layout.py": "0" * 64}, "host": "late-joiner"}
     assert cluster.differences(here, here) == []
     assert cluster.differences(here, theirs) == ["Octavo's code differs: layout.py"]
+    right = (root / "local" / "small-screens-again.epub").read_bytes()
+    reply = {"outcome": {"exit_code": 0, "notices": [], "seconds": 1.0}, "identity": theirs,
+             "worker": "tcp://10.0.0.9:4000", "files": {"small-screens-again.epub": right}}
+    outcome = cluster.settle(Replied(reply), root / "content" / "small-screens-again", tmp_path, None, ("epub",),
+                             "first build", False, here)
+    assert (outcome.status, outcome.exit_code) == ("refused", 1)
+    assert outcome.message.startswith("built by worker tcp://10.0.0.9:4000 (host late-joiner), which does not "
+                                      "build what this machine builds: Octavo's code differs: layout.py")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------ other templates
+
+def test_other_templates_travel_with_the_title_and_a_worker_only_error_reads_as_here(builds, dask_cluster, tmp_path):
+    root, _, _ = builds
+    marked = shutil.copytree(octavo.resources.default_templates(), tmp_path / "marked")
+    with open(marked / "epub" / "epub.css", "a", encoding="utf-8") as css:
+        css.write("\n/* the house's change of style, 2026 */\n")
+    run = octavo_build(root, "content/grid-resilience", "--edition", "epub", "--templates", str(marked),
+                       "--out", str(tmp_path / "marked-out"), "--scheduler", dask_cluster.address)
+    assert run.returncode == 0, run.stdout + run.stderr
+    import zipfile
+    with zipfile.ZipFile(tmp_path / "marked-out" / "grid-resilience.epub") as epub:
+        css = next(name for name in epub.namelist() if name.endswith("epub.css"))
+        assert "the house's change of style, 2026" in epub.read(css).decode()
+
+    # A template the client never reads (the EPUB's section page): its error is met on the worker only.
+    broken = shutil.copytree(octavo.resources.default_templates(), tmp_path / "broken")
+    edit(broken / "epub" / "section.xhtml", "{% block content %}", "{% block content %}{% if %}")
+    runs = [octavo_build(root, "content/grid-resilience", "--edition", "epub", "--templates", str(broken),
+                         "--out", str(tmp_path / where), *extra)
+            for where, extra in (("here", ["--jobs", "1"]), ("there", ["--scheduler", dask_cluster.address]))]
+    errors = [[line for line in run.stderr.splitlines() if line.startswith("error:")] for run in runs]
+    assert [run.returncode for run in runs] == [3, 3], runs[1].stderr
+    assert errors[1] == errors[0]
+    assert f"{broken / 'epub' / 'section.xhtml'}:3: template syntax error" in errors[1][0]
+    assert "octavo-remote-" not in runs[1].stderr and "\x00" not in runs[1].stderr
+
+
+# ------------------------------------------------------------------ stopped
+
+def test_a_cluster_build_stopped_by_sigterm_publishes_nothing_half_built(builds, dask_cluster, tmp_path):
+    from distributed import Client
+
+    root, _, _ = builds
+    build = subprocess.Popen([sys.executable, "-m", "octavo.cli", "build", "content/small-screens", "--out",
+                              str(tmp_path / "out"), "--scheduler", dask_cluster.address],
+                             cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONPATH": str(SRC)})
+    try:
+        with Client(dask_cluster.address, timeout=30, set_as_default=False) as client:
+            wait_for_a_task(client, build)
+            build.send_signal(signal.SIGTERM)
+            stdout, stderr = build.communicate(timeout=120)
+            deadline = time.monotonic() + 30  # the client cancelled its task: the scheduler holds none of it
+            while octavo_tasks(client) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert octavo_tasks(client) == []
+    finally:
+        if build.poll() is None:
+            build.kill()
+            build.wait()
+    assert build.returncode == 143, stdout + stderr
+    assert "terminated: no edition in" in stderr and "Traceback" not in stderr
+    assert not (tmp_path / "out").exists() or not [p for p in (tmp_path / "out").iterdir()
+                                                     if not p.name.startswith(".")]
+
+
+def octavo_tasks(client) -> list[str]:
+    return [key for keys in client.processing().values() for key in keys if str(key).startswith("octavo-build")]
+
+
+def wait_for_a_task(client, build) -> str:
+    """The address of the worker the build's task was given to, once it has one."""
+    deadline = time.monotonic() + 120
+    while not any(client.processing().values()):
+        assert build.poll() is None and time.monotonic() < deadline, build.communicate()
+        time.sleep(0.05)
+    return next(address for address, keys in client.processing().items() if keys)
 
 
 def test_a_scheduler_without_octavo_is_a_clear_error(builds, tmp_path):
@@ -337,11 +426,7 @@ def test_a_worker_lost_mid_build_fails_that_title_clearly(builds, dask_cluster, 
                              env={**os.environ, "PYTHONPATH": str(SRC)})
     try:
         with Client(dask_cluster.address, timeout=30, set_as_default=False) as client:
-            deadline = time.monotonic() + 120
-            while not any(client.processing().values()):
-                assert build.poll() is None and time.monotonic() < deadline, build.communicate()
-                time.sleep(0.05)
-            worker = next(address for address, keys in client.processing().items() if keys)
+            worker = wait_for_a_task(client, build)
             pid = client.run(os.getpid, workers=[worker])[worker]
             os.kill(pid, signal.SIGKILL)  # the worker process itself; its nanny starts another
         stdout, stderr = build.communicate(timeout=300)
