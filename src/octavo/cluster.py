@@ -161,13 +161,18 @@ def font_faces(families: tuple[str, ...]) -> dict[str, list[str]]:
         if family in GENERIC_FAMILIES:
             command = ["fc-match", "--format", "%{file}|%{style[0]}|%{fontversion}\n", family]
         else:
-            command = ["fc-list", "--format", "%{file}|%{style[0]}|%{fontversion}\n", f"{family}"]
+            command = ["fc-list", "--format", "%{file}|%{style[0]}|%{fontversion}\n", _pattern(family)]
         try:
             output = subprocess.run(command, capture_output=True, text=True, timeout=60).stdout
         except (OSError, subprocess.TimeoutExpired) as exc:
             output = f"fontconfig's {command[0]} failed: {exc}"
         faces[family] = sorted({_face(line) for line in output.splitlines() if line.strip()})
     return faces
+
+
+def _pattern(family: str) -> str:
+    """A family name as a fontconfig pattern: its '-', ':' and ',' would otherwise mean a size, a property, a list."""
+    return re.sub(r"([\\:,-])", r"\\\1", family)
 
 
 def _face(line: str) -> str:
