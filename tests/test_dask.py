@@ -298,6 +298,61 @@ def test_a_worker_that_joined_after_the_check_is_refused_by_its_reply(builds, tm
     assert list(tmp_path.iterdir()) == []
 
 
+def test_what_differs_is_named_for_each_kind():
+    here = {"host": "a", "octavo": "0.1.0", "code": {"build.py": "1"}, "templates": {"print/print.css": "1"},
+            "packages": {"weasyprint": "70.0"}, "libraries": {"pango": "1.56.3", "zlib": "1.3.1"},
+            "fonts": {"Noto Serif": ["NotoSerif-Regular.ttf|Regular|131334"], "serif": ["NotoSerif-Regular.ttf|Regular|131334"]}}
+    there = {"host": "b", "octavo": "0.2.0", "code": {"build.py": "2"}, "templates": {"print/print.css": "2"},
+             "packages": {"weasyprint": "68.1"}, "libraries": {"pango": "1.50.0", "zlib": "1.3.1"},
+             "fonts": {"Noto Serif": [], "serif": ["DejaVuSerif.ttf|Book|131072"]}}
+    assert cluster.differences(here, there) == [
+        "Octavo 0.2.0 there, 0.1.0 here", "Octavo's code differs: build.py", "Octavo's templates differ: print/print.css",
+        "weasyprint 68.1 there, 70.0 here", "pango 1.50.0 there, 1.56.3 here",
+        "the font 'Noto Serif' differs: not installed there, NotoSerif-Regular.ttf (version 2.004) here",
+        "the font 'serif' differs: DejaVuSerif.ttf (version 2.000) there, NotoSerif-Regular.ttf (version 2.004) here"]
+
+
+def test_a_worker_says_what_it_runs_not_what_is_on_its_disk_now(monkeypatch):
+    first = cluster.identity(("serif",))["code"]
+    monkeypatch.setattr(cluster, "code_digests", lambda: {"build.py": "updated on disk since"})
+    assert cluster.identity(("serif",))["code"] == first  # the modules this process imported
+
+
+def test_the_parcel_holds_the_publication_the_house_and_the_options_and_nothing_of_build(builds, monkeypatch):
+    root, _, _ = builds
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    folder = root / "content" / "grid-resilience"
+    sent = cluster.parcel(folder, None, ("epub",), True, ("serif",))
+    expected = {f"grid-resilience/{p.relative_to(folder).as_posix()}" for p in folder.rglob("*") if p.is_file()}
+    assert set(sent["files"]) == expected | {"publisher.yaml"}
+    assert sent["files"]["grid-resilience/images/storage-chart.png"] == (folder / "images/storage-chart.png").read_bytes()
+    assert (sent["templates"], sent["editions"], sent["strict"]) == (None, ("epub",), True)
+    assert sent["environment"] == {"SOURCE_DATE_EPOCH": "1700000000"}
+
+
+def test_a_worker_process_builds_one_title_at_a_time_whatever_its_threads(monkeypatch):
+    import threading
+    running, most = [], []
+
+    def slow_build(folder, *args):
+        running.append(folder)
+        most.append(len(running))
+        time.sleep(0.2)
+        running.remove(folder)
+        return cluster.Outcome(Path(folder).name, folder, "built")
+
+    monkeypatch.setattr(cluster, "build_one", slow_build)
+    monkeypatch.setattr(cluster, "cached_identity", lambda families: {})
+    parcels = [{"slug": f"p{n}", "files": {f"p{n}/publication.yaml": b"title: x\n"}, "templates": None,
+                "editions": None, "strict": False, "families": (), "environment": {}} for n in range(3)]
+    threads = [threading.Thread(target=cluster.build_remote, args=(p,)) for p in parcels]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == [1, 1, 1]
+
+
 # ------------------------------------------------------------------ other templates
 
 def test_other_templates_travel_with_the_title_and_a_worker_only_error_reads_as_here(builds, dask_cluster, tmp_path):

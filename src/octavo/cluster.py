@@ -203,10 +203,10 @@ def differences(here: dict, there: dict) -> list[str]:
     found = []
     if here["octavo"] != there.get("octavo"):
         found.append(f"Octavo {there.get('octavo')} there, {here['octavo']} here")
-    for key, what in (("code", "Octavo's code"), ("templates", "Octavo's templates")):
+    for key, what in (("code", "Octavo's code differs"), ("templates", "Octavo's templates differ")):
         names = _changed_names(here[key], there.get(key, {}))
         if names:
-            found.append(f"{what} differs: {_some(names)}")
+            found.append(f"{what}: {_some(names)}")
     for key in ("packages", "libraries"):
         for name in _changed_names(here[key], there.get(key, {})):
             found.append(f"{name} {there.get(key, {}).get(name, 'not installed')} there, "
