@@ -50,12 +50,13 @@ class Cluster:
     """A scheduler and its workers as child processes, each in its own process group (a worker's
     nanny and the worker it starts are stopped together). Logs go to files under `root`."""
 
-    def __init__(self, root: Path, scheduler_env: dict | None = None):
-        self.root, self.processes, self.address = root, [], ""
+    def __init__(self, root: Path, scheduler_env: dict | None = None, tls: list[str] | None = None):
+        self.root, self.processes, self.address, self.tls = root, [], "", tls or []
         root.mkdir(parents=True, exist_ok=True)
         file = root / "scheduler.json"
+        protocol = ["--protocol", "tls"] if tls else []
         self._start("scheduler", [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                  "--scheduler-file", str(file)], scheduler_env)
+                                  "--scheduler-file", str(file), *protocol, *self.tls], scheduler_env)
         self.address = json.loads(self._wait_for(file).read_text())["address"]
 
     def _environment(self, extra: dict | None) -> dict:
@@ -79,12 +80,12 @@ class Cluster:
 
     def add_worker(self, name: str, env: dict | None = None) -> None:
         self._start(name, [str(DASK), "worker", self.address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
-                           "--host", "127.0.0.1", "--name", name], env)
+                           "--host", "127.0.0.1", "--name", name, *self.tls], env)
 
-    def workers(self, count: int) -> dict[str, str]:
+    def workers(self, count: int, security=None) -> dict[str, str]:
         """Wait for `count` workers; their addresses by name."""
         from distributed import Client
-        with Client(self.address, timeout=30, set_as_default=False) as client:
+        with Client(self.address, timeout=30, set_as_default=False, security=security) as client:
             client.wait_for_workers(count, timeout=90)
             return {info["name"]: address for address, info in client.scheduler_info()["workers"].items()}
 
@@ -452,6 +453,41 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
     assert "hint: is 'dask scheduler' running there" in run.stderr
     assert "Traceback" not in run.stderr
     assert not (tmp_path / "build").exists() or not list((tmp_path / "build").iterdir())
+
+
+def test_a_tls_scheduler_builds_for_a_client_with_the_certificate_and_refuses_one_without(builds, tmp_path):
+    # Dask's TLS, as docs/cluster.md advises across networks: one self-signed certificate for
+    # 127.0.0.1 is the authority and every side's certificate (openssl comes with ca-certificates).
+    from distributed.security import Security
+
+    root, _, _ = builds
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    tls = ["--tls-ca-file", str(cert), "--tls-cert", str(cert), "--tls-key", str(key)]
+    secure = Cluster(tmp_path / "secure", tls=tls)
+    try:
+        secure.add_worker("sealed")
+        secure.workers(1, Security(tls_ca_file=str(cert), tls_client_cert=str(cert), tls_client_key=str(key),
+                                   require_encryption=True))
+        assert secure.address.startswith("tls://127.0.0.1:")
+        certificate = {"DASK_DISTRIBUTED__COMM__TLS__CA_FILE": str(cert), "DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT":
+                       str(cert), "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY": str(key)}
+        run = octavo_build(root, "content/grid-resilience", "--edition", "epub", "--out", str(tmp_path / "out"),
+                           "--scheduler", secure.address, env=certificate, timeout=300)
+        stranger = octavo_build(root, "content/grid-resilience", "--edition", "epub", "--out",
+                                str(tmp_path / "stranger"), "--scheduler", secure.address,
+                                env={"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "3s"}, timeout=300)
+    finally:
+        secure.stop()
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (tmp_path / "out" / "grid-resilience.epub").read_bytes() == (root / "local" / "grid-resilience.epub").read_bytes()
+    assert stranger.returncode == 1, stranger.stdout + stranger.stderr
+    assert f"error: cannot reach the Dask scheduler at {secure.address}: no TLS certificate is configured for this " \
+        "client" in stranger.stderr
+    assert "hint: give the certificate authority, this client's certificate and its key" in stranger.stderr
+    assert "Traceback" not in stranger.stderr and not (tmp_path / "stranger").exists()
 
 
 @pytest.mark.parametrize("args, message", [

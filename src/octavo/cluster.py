@@ -248,6 +248,8 @@ def connect(address: str):
     except ImportError as exc:  # pragma: no cover - a dependency of Octavo's
         raise ClusterError(f"--scheduler needs Dask's 'distributed' package, which is not installed ({exc})") \
             from None
+    if address.startswith("tls://"):
+        check_tls_configuration(address)
     try:
         return Client(address, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
@@ -255,6 +257,25 @@ def connect(address: str):
             f"cannot reach the Dask scheduler at {address}: {_first_line(exc)}\n"
             f"    hint: is 'dask scheduler' running there, and this port open to this machine (or tunnelled: "
             f"docs/cluster.md)? A build without --scheduler uses this machine's own processes") from None
+
+
+def check_tls_configuration(address: str) -> None:
+    """A tls:// scheduler needs this client's certificate from Dask's configuration; without it
+    Dask fails with a TypeError deep in its connection code."""
+    from distributed.security import Security
+
+    try:
+        context = Security().get_connection_args("client").get("ssl_context")
+    except (OSError, ValueError) as exc:  # a file named in the configuration that cannot be read
+        context, problem = None, f" ({_first_line(exc)})"
+    else:
+        problem = ""
+    if context is None:
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {address}: no TLS certificate is configured for this client{problem}\n"
+            "    hint: give the certificate authority, this client's certificate and its key in Dask's configuration "
+            "(DASK_DISTRIBUTED__COMM__TLS__CA_FILE, DASK_DISTRIBUTED__COMM__TLS__CLIENT__CERT, "
+            "DASK_DISTRIBUTED__COMM__TLS__CLIENT__KEY; docs/cluster.md)") from None
 
 
 def _first_line(exc: BaseException) -> str:
