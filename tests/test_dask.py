@@ -34,7 +34,6 @@ import octavo
 from octavo import cluster
 from octavo.catalog import build_one
 from octavo.cli import main
-from octavo.errors import OctavoError
 
 from conftest import FIXTURES, edit
 
@@ -125,7 +124,8 @@ def make_content(root: Path) -> Path:
     shutil.copytree(content / "small-screens", content / "small-screens-again")
     edit(content / "small-screens-again" / "publication.yaml", "\ntitle: ", "\ntitle: Again, ")
     # The print shop's editions, the archive's (the sources attached), the web's; the copy: fewer.
-    for slug, editions in (("small-screens", "[print, archive, epub, web]"), ("small-screens-again", "[archive, epub]")):
+    for slug, editions in (("small-screens", "[print, archive, epub, web]"),
+                           ("small-screens-again", "[archive, epub]")):
         edit(content / slug / "publication.yaml", "\ntitle: ", f"\neditions: {editions}\ntitle: ")
     shutil.copytree(content / "small-screens", content / "broken")
     edit(content / "broken" / "publication.yaml", "\ntitle: ", "\ntitel: ")
@@ -302,12 +302,14 @@ def test_a_worker_that_joined_after_the_check_is_refused_by_its_reply(builds, tm
 def test_what_differs_is_named_for_each_kind():
     here = {"host": "a", "octavo": "0.1.0", "code": {"build.py": "1"}, "templates": {"print/print.css": "1"},
             "packages": {"weasyprint": "70.0"}, "libraries": {"pango": "1.56.3", "zlib": "1.3.1"},
-            "fonts": {"Noto Serif": ["NotoSerif-Regular.ttf|Regular|131334"], "serif": ["NotoSerif-Regular.ttf|Regular|131334"]}}
+            "fonts": {"Noto Serif": ["NotoSerif-Regular.ttf|Regular|131334"],
+                      "serif": ["NotoSerif-Regular.ttf|Regular|131334"]}}
     there = {"host": "b", "octavo": "0.2.0", "code": {"build.py": "2"}, "templates": {"print/print.css": "2"},
              "packages": {"weasyprint": "68.1"}, "libraries": {"pango": "1.50.0", "zlib": "1.3.1"},
              "fonts": {"Noto Serif": [], "serif": ["DejaVuSerif.ttf|Book|131072"]}}
     assert cluster.differences(here, there) == [
-        "Octavo 0.2.0 there, 0.1.0 here", "Octavo's code differs: build.py", "Octavo's templates differ: print/print.css",
+        "Octavo 0.2.0 there, 0.1.0 here", "Octavo's code differs: build.py",
+        "Octavo's templates differ: print/print.css",
         "weasyprint 68.1 there, 70.0 here", "pango 1.50.0 there, 1.56.3 here",
         "the font 'Noto Serif' differs: not installed there, NotoSerif-Regular.ttf (version 2.004) here",
         "the font 'serif' differs: DejaVuSerif.ttf (version 2.000) there, NotoSerif-Regular.ttf (version 2.004) here"]
@@ -326,7 +328,8 @@ def test_the_parcel_holds_the_publication_the_house_and_the_options_and_nothing_
     sent = cluster.parcel(folder, None, ("epub",), True, ("serif",))
     expected = {f"grid-resilience/{p.relative_to(folder).as_posix()}" for p in folder.rglob("*") if p.is_file()}
     assert set(sent["files"]) == expected | {"publisher.yaml"}
-    assert sent["files"]["grid-resilience/images/storage-chart.png"] == (folder / "images/storage-chart.png").read_bytes()
+    image = "images/storage-chart.png"
+    assert sent["files"][f"grid-resilience/{image}"] == (folder / image).read_bytes()
     assert (sent["templates"], sent["editions"], sent["strict"]) == (None, ("epub",), True)
     assert sent["environment"] == {"SOURCE_DATE_EPOCH": "1700000000"}
 
@@ -482,7 +485,8 @@ def test_a_tls_scheduler_builds_for_a_client_with_the_certificate_and_refuses_on
     finally:
         secure.stop()
     assert run.returncode == 0, run.stdout + run.stderr
-    assert (tmp_path / "out" / "grid-resilience.epub").read_bytes() == (root / "local" / "grid-resilience.epub").read_bytes()
+    built = (tmp_path / "out" / "grid-resilience.epub").read_bytes()
+    assert built == (root / "local" / "grid-resilience.epub").read_bytes()
     assert stranger.returncode == 1, stranger.stdout + stranger.stderr
     assert f"error: cannot reach the Dask scheduler at {secure.address}: no TLS certificate is configured for this " \
         "client" in stranger.stderr

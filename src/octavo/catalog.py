@@ -263,7 +263,7 @@ def build_one(folder: str, out_dir: str, templates: str | None = None,
         # Without editions, build_publication makes those the publication asks for (or all).
         options = {"editions": tuple(editions)} if editions else {}
         result = (build or build_publication)(Path(folder), Path(out_dir), Path(templates) if templates else None,
-                                   strict=strict, **options)
+                                              strict=strict, **options)
     except VerificationError as exc:
         return Outcome(slug, folder, "proof failed", exc.exit_code, message=str(exc),
                        report_lines=exc.report.lines(), seconds=time.perf_counter() - started)
