@@ -13,7 +13,8 @@ compare.
    (end to end: `octavo build` against the `weasyprint` command; and the print
    edition alone in a warm process, where both lay out the same HTML);
 3. a no-op rebuild (nothing changed), target at most 0.3 s;
-4. a generated catalog (20 titles) on 1 and on 2 workers;
+4. a generated catalog (20 titles) on 1 and on 2 workers; the same on a Dask LocalCluster of
+   2 workers against the process pool's 2 (`octavo build --scheduler`);
 5. a generated long paper (about 300 pages, a footnote on most pages, quotes,
    lists and tables): the whole build of every edition, the proof's share of it
    (target at most 25 %), the proof's time by edition, its verdict, peak memory.
@@ -366,6 +367,24 @@ def bench_catalog(work: Path, count: int) -> list[tuple[str, str]]:
     return rows
 
 
+def bench_dask(work: Path, count: int) -> list[tuple[str, str]]:
+    """The generated catalog on a Dask LocalCluster (2 worker processes, 1 thread each), started
+    before the clock, against the local process pool's 2 workers (docs/cluster.md). The client's
+    CPU is what proving every title here costs this machine."""
+    from distributed import LocalCluster
+
+    root = work / "dask"
+    content = make_catalog(root, count)
+    build = [*OCTAVO, "build", "--content", str(content), "--out", str(root / "out"), "--force"]
+    pool, _, _ = measure([*build, "--jobs", "2"])
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as cluster:
+        dask, client_cpu, _ = measure([*build, "--scheduler", cluster.scheduler_address])
+    return [(f"{count}-title catalog: process pool, 2 workers", f"{pool:.1f} s"),
+            (f"{count}-title catalog: Dask LocalCluster, 2 workers (client proves each title)",
+             f"{dask:.1f} s (client CPU {client_cpu:.1f} s)"),
+            (f"{count}-title catalog: Dask / process pool, wall time", f"{dask / pool:.2f}×")]
+
+
 def long_build(folder: Path, out: Path) -> dict:
     """Build every edition of `folder` in this process, timing the proof apart from the whole build.
 
@@ -459,7 +478,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per short measurement (median)")
     parser.add_argument("--catalog", type=int, default=20, help="titles in the generated catalog")
     parser.add_argument("--pages", type=int, default=300, help="pages (about) of the generated long paper")
-    parser.add_argument("--only", help="some of the figures: seed,overhead,noop,longword,catalog,long")
+    parser.add_argument("--only", help="some of the figures: seed,overhead,noop,longword,catalog,dask,long")
     parser.add_argument("--long-build", nargs=3, metavar=("FOLDER", "OUT", "JSON"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.long_build:  # the child process of bench_long
@@ -486,6 +505,7 @@ def main() -> int:
                     "noop": lambda: bench_noop(work, args.runs),
                     "longword": lambda: bench_long_word(work, args.runs),
                     "catalog": lambda: bench_catalog(work, args.catalog),
+                    "dask": lambda: bench_dask(work, args.catalog),
                     "long": lambda: bench_long(work, args.pages)}
         chosen = args.only.split(",") if args.only else list(sections)
         unknown = [name for name in chosen if name not in sections]

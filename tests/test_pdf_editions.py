@@ -196,6 +196,19 @@ def test_the_same_content_builds_byte_identical_pdfs(seed_pdf_editions, tmp_path
         assert path.read_bytes() == original.read_bytes(), f"{path.name} differs between two builds"
 
 
+def test_a_paper_with_an_image_builds_the_same_bytes_from_any_folder(tmp_path, monkeypatch):
+    # WeasyPrint names an image in the PDF after its URL: a URL holding the folder's absolute path
+    # gave other bytes from another folder (another clone, a Dask worker's temporary folder).
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    epub_content = REPO / "tests" / "fixtures" / "epub-content"
+    here = build_publication(copy_content(tmp_path / "one", "grid-resilience", epub_content), tmp_path / "a",
+                             editions=("screen",)).outputs[0]
+    there = build_publication(copy_content(tmp_path / "two" / "deeper", "grid-resilience", epub_content),
+                              tmp_path / "b", editions=("screen",)).outputs[0]
+    assert b"/Subtype /Image" in here.read_bytes()
+    assert here.read_bytes() == there.read_bytes(), "the image's PDF name depends on the folder's path"
+
+
 def test_source_date_epoch_sets_the_modification_date(seed_pdf_editions, tmp_path, monkeypatch):
     # The reproducibility check above can fail: a different SOURCE_DATE_EPOCH gives different bytes.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14T22:13:20Z

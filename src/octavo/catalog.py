@@ -97,9 +97,7 @@ def inputs(folder: Path, templates: Path | None = None, editions: Iterable[str] 
     entries = {"octavo:version": _text_digest(__version__),
                "editions:": _text_digest(",".join(editions) if editions is not None else "(default)"),
                "packages:": _text_digest("\n".join(_installed_distributions()))}
-    code = Path(__file__).resolve().parent
-    for path in sorted(code.rglob("*.py")):  # the edition modules in editions/ too
-        entries[f"code:{path.relative_to(code).as_posix()}"] = _file_digest(path)
+    entries.update((f"code:{name}", digest) for name, digest in code_digests().items())
     entries.update((f"template:{name}", digest) for name, digest in _tree(Path(templates or DEFAULT_TEMPLATES)))
     entries[f"house:{PUBLISHER_FILE}"] = _file_digest(Path(folder).parent / PUBLISHER_FILE)
     styles = Path(folder).parent / STYLES  # the house's own styles (render.style_folders)
@@ -107,6 +105,14 @@ def inputs(folder: Path, templates: Path | None = None, editions: Iterable[str] 
         entries.update((f"house:{STYLES}/{name}", digest) for name, digest in _tree(styles))
     entries.update((f"source:{name}", digest) for name, digest in _tree(Path(folder)))
     return entries
+
+
+def code_digests() -> dict[str, str]:
+    """Octavo's own source, module by module ("editions/pdf.py" → SHA-256): the fingerprint's
+    "code:" entries, and what a Dask worker must share with the client (cluster.py)."""
+    code = Path(__file__).resolve().parent
+    return {path.relative_to(code).as_posix(): _file_digest(path)
+            for path in sorted(code.rglob("*.py"))}  # the edition modules in editions/ too
 
 
 def fingerprint(folder: Path, templates: Path | None = None, editions: Iterable[str] | None = None) -> str:
@@ -132,6 +138,12 @@ def changed(before: dict[str, str], now: dict[str, str]) -> list[str]:
 
 
 def _tree(root: Path) -> list[tuple[str, str]]:
+    return [(path.relative_to(root).as_posix(), _file_digest(path)) for path in tree_files(root)]
+
+
+def tree_files(root: Path) -> list[Path]:
+    """The files under root that a build may read, sorted: what the fingerprint hashes and what
+    a Dask worker is sent (cluster.py)."""
     if not root.is_dir():
         raise FileNotFoundError(root)
     files = []
@@ -141,7 +153,7 @@ def _tree(root: Path) -> list[tuple[str, str]]:
     # Regular files (or links to them inside the root) only: never block on a FIFO, read a
     # device, or follow a link out of the publication to hash what it points to.
     inside = root.resolve()
-    return [(path.relative_to(root).as_posix(), _file_digest(path)) for path in sorted(files)
+    return [path for path in sorted(files)
             if path.is_file() and (not path.is_symlink() or _resolves_inside(path, inside))]
 
 
@@ -236,8 +248,12 @@ def unchanged_outcome(stamp: dict, folder: Path) -> Outcome:
 # ---------------------------------------------------------------- building
 
 def build_one(folder: str, out_dir: str, templates: str | None = None,
-              editions: tuple[str, ...] | None = None, reason: str = "", strict: bool = False) -> Outcome:
-    """Build and prove one publication; every failure becomes an Outcome (this runs in a worker)."""
+              editions: tuple[str, ...] | None = None, reason: str = "", strict: bool = False,
+              build=None) -> Outcome:
+    """Build and prove one publication; every failure becomes an Outcome (this runs in a worker).
+
+    `build` stands in for build.build_publication (same arguments, same result and errors):
+    on a Dask client, it proves and publishes what a worker built (cluster.py)."""
     from .errors import VerificationError
 
     started = time.perf_counter()
@@ -246,8 +262,8 @@ def build_one(folder: str, out_dir: str, templates: str | None = None,
         from .build import build_publication
         # Without editions, build_publication makes those the publication asks for (or all).
         options = {"editions": tuple(editions)} if editions else {}
-        result = build_publication(Path(folder), Path(out_dir), Path(templates) if templates else None,
-                                   strict=strict, **options)
+        result = (build or build_publication)(Path(folder), Path(out_dir), Path(templates) if templates else None,
+                                              strict=strict, **options)
     except VerificationError as exc:
         return Outcome(slug, folder, "proof failed", exc.exit_code, message=str(exc),
                        report_lines=exc.report.lines(), seconds=time.perf_counter() - started)
@@ -305,11 +321,15 @@ def default_jobs(pending: int) -> int:
 
 def build_catalog(folders: list[Path], out_dir: Path, templates: Path | None = None,
                   editions: tuple[str, ...] | None = None, jobs: int | None = None, force: bool = False,
-                  progress: Progress | None = None, strict: bool = False) -> list[Outcome]:
+                  progress: Progress | None = None, strict: bool = False,
+                  scheduler: str | None = None) -> list[Outcome]:
     """Build every folder that has changed (all of them with force), in parallel; outcomes in folder order.
 
     With `strict`, content warnings are errors: an unchanged publication whose
     last build had warnings is built again, so that it fails as it should.
+    With `scheduler` (tcp://HOST:8786), the builds run on that Dask cluster's
+    workers instead of local processes, and this process proves and publishes
+    what they send back (cluster.py).
     """
     folders = _distinct(folders)
     progress = progress or Progress(len(folders))
@@ -330,7 +350,12 @@ def build_catalog(folders: list[Path], out_dir: Path, templates: Path | None = N
             progress.finished(outcomes[folder.name])
         else:
             pending.append((folder, entries, reason or "first build"))
-    for outcome, entries in _run(pending, out_dir, templates, editions, jobs, progress, strict):
+    if scheduler:
+        from .cluster import run_on_cluster
+        results = run_on_cluster(scheduler, pending, out_dir, templates, editions, progress, strict)
+    else:
+        results = _run(pending, out_dir, templates, editions, jobs, progress, strict)
+    for outcome, entries in results:
         if outcome.status == "built" and entries is not None:
             try:
                 write_stamp(out_dir, outcome, entries)

@@ -68,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="treat the content's warnings as errors (as 'octavo validate --strict')")
     build.add_argument("--jobs", "-j", type=_positive, default=None, metavar="N",
                        help="worker processes (default: one per CPU, at most one per publication)")
+    build.add_argument("--scheduler", type=_scheduler, default=None, metavar="tcp://HOST:8786",
+                       help="build on this Dask cluster's workers instead of this machine's processes; this "
+                            "machine sends each publication's files, proves and publishes what comes back "
+                            "(docs/cluster.md). Every worker must run the same Octavo with the same fonts")
     build.add_argument("--edition", type=_editions, default=None, metavar="NAMES",
                        help="the editions to build, comma-separated: "
                             + "; ".join(f"{e.name} ({e.summary}, <slug>{e.suffix})" for e in EDITIONS.values())
@@ -182,13 +186,16 @@ def _run_build(args) -> int:
     if not folders:
         raise OctavoError(f"no publications found in {args.content}/: each needs a folder with a publication.yaml")
     folders = [_folder(f, args.content) for f in folders]
+    if args.scheduler and args.jobs:
+        raise _UsageError("--jobs sets this machine's worker processes; with --scheduler the cluster's "
+                         "workers build: give one or the other")
     editions = args.edition  # --edition print,screen, checked by _editions
     started = time.perf_counter()
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         outcomes = build_catalog(folders, args.out, args.templates, editions=editions, jobs=args.jobs,
                                  force=args.force, progress=Progress(len(folders), sys.stdout),
-                                 strict=args.strict)
+                                 strict=args.strict, scheduler=args.scheduler)
     except (KeyboardInterrupt, Terminated) as stop:
         # The workers are stopped (catalog._run); editions reach build/ whole or not at all
         # (write.py), but those proven before the signal may have been published.
@@ -204,12 +211,26 @@ def _run_build(args) -> int:
     return exit_code(outcomes)
 
 
+class _UsageError(OctavoError):
+    """Options that cannot go together: a usage error (64), found after parsing."""
+
+    exit_code = EXIT_USAGE
+
+
 class Terminated(BaseException):
     """SIGTERM, raised where the build is, so that it stops as Ctrl-C does."""
 
 
 def _terminate(signum, frame):
     raise Terminated()
+
+
+def _scheduler(text: str) -> str:
+    from .cluster import check_address  # a small module to import; distributed itself is imported on use
+    try:
+        return check_address(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _editions(text: str) -> tuple[str, ...]:

@@ -74,12 +74,12 @@ def stylesheet(rendering) -> Markup:
 def lay_out_cover(rendering, html: str, subject: str, variant: str | None = None, extra_roots=()):
     """WeasyPrint's layout of a cover document, with the guard every layout has (no fetch
     outside the publication and the templates, no WeasyPrint warning)."""
-    from .layout import weasyprint_guard
+    from .layout import PUBLICATION_URL, weasyprint_guard
 
-    with weasyprint_guard(subject, rendering.roots + list(extra_roots)) as fetcher:
+    with weasyprint_guard(subject, rendering.roots + list(extra_roots), folder=rendering.publication.folder) as fetcher:
         from weasyprint import HTML
 
-        parsed = HTML(string=html, base_url=str(rendering.publication.folder.resolve()) + "/", url_fetcher=fetcher)
+        parsed = HTML(string=html, base_url=PUBLICATION_URL, url_fetcher=fetcher)
         return parsed.render(pdf_variant=variant)
 
 

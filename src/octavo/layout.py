@@ -27,6 +27,11 @@ from .errors import RenderError
 from .render import Rendering
 
 MAX_DATA_URL_BYTES = 2 * 1024 * 1024
+# Relative URLs (a section's images) resolve against this, not against the folder's absolute
+# path, and the fetcher reads them from the folder: WeasyPrint names each image in the PDF
+# after the MD5 of its URL, so the folder's path would change the bytes from one folder (a
+# clone, a Dask worker's temporary folder) to another.
+PUBLICATION_URL = "file:///octavo-publication/"
 # The print shop's colour space: Ghostscript's CMYK profile (SWOP-like), from
 # Debian's libgs-common, which `make` installs. PDF/X-4 needs an output intent
 # carrying a CMYK (or other print) ICC profile (ISO 15930-7, 6.2.2).
@@ -91,11 +96,10 @@ def lay_out(rendering: Rendering, setup: PageSetup = TRIMMED) -> LaidOut:
         html = paged_html(rendering, setup)
         extra = [CMYK_PROFILE] if setup.sheet else []
         with weasyprint_guard(f"the {setup.name} layout", rendering.roots + extra,
-                              rendering.document.resolved_files()) as fetcher:
+                              rendering.document.resolved_files(), rendering.publication.folder) as fetcher:
             from weasyprint import HTML  # imported here: the CLI must start fast when nothing renders
 
-            parsed = HTML(string=html, base_url=str(rendering.publication.folder.resolve()) + "/",
-                          url_fetcher=fetcher)
+            parsed = HTML(string=html, base_url=PUBLICATION_URL, url_fetcher=fetcher)
             rendering.shared[key] = LaidOut(parsed, parsed.render(pdf_variant=setup.variant))
     return rendering.shared[key]
 
@@ -301,13 +305,13 @@ def _drop_keeping_tail(element) -> None:
 # ------------------------------------------------------------ the guard
 
 @contextlib.contextmanager
-def weasyprint_guard(subject: str, roots: list[Path], files: dict | None = None):
+def weasyprint_guard(subject: str, roots: list[Path], files: dict | None = None, folder: Path | None = None):
     """Yield a safe URL fetcher; afterwards, fail on any refused fetch or any WeasyPrint warning.
 
     A warning about our own templates is a bug (STYLE.md: assert_no_logs), and
     a refused fetch means content tried to reach what it may not.
     """
-    fetcher = safe_fetcher(roots, files)
+    fetcher = safe_fetcher(roots, files, folder)
     warnings = _WarningCollector()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(warnings)
@@ -331,10 +335,11 @@ class _WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def safe_fetcher(roots: list[Path], files: dict | None = None):
+def safe_fetcher(roots: list[Path], files: dict | None = None, folder: Path | None = None):
     """A WeasyPrint URL fetcher that reads only files under `roots`: no network, no /etc/passwd.
     A source the document has already read (`files`: resolved path -> bytes) is served from
-    those bytes, so every edition lays out the same image the others embed."""
+    those bytes, so every edition lays out the same image the others embed. With `folder`,
+    a URL under PUBLICATION_URL names a file of that folder."""
     import mimetypes
     from urllib.parse import unquote, urlsplit
 
@@ -351,12 +356,15 @@ def safe_fetcher(roots: list[Path], files: dict | None = None):
             if scheme == "data" and len(url) <= MAX_DATA_URL_BYTES:
                 return super().fetch(url, headers)
             if scheme == "file":
-                path = Path(unquote(urlsplit(url).path)).resolve()
+                path = Path(unquote(urlsplit(url).path))
+                if folder is not None and path.is_relative_to(urlsplit(PUBLICATION_URL).path):
+                    path = Path(folder) / path.relative_to(urlsplit(PUBLICATION_URL).path)
+                path = path.resolve()
                 if any(path == root or path.is_relative_to(root) for root in allowed):
                     if path in known:
                         media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                         return URLFetcherResponse(url, known[path], {"Content-Type": media_type})
-                    return super().fetch(url, headers)
+                    return super().fetch(path.as_uri(), headers)
             self.refused.append(url if len(url) < 200 else url[:200] + "…")
             raise ValueError(f"Octavo refuses to fetch {url[:200]}")
 
