@@ -236,8 +236,10 @@ def unchanged_outcome(stamp: dict, folder: Path) -> Outcome:
 # ---------------------------------------------------------------- building
 
 def build_one(folder: str, out_dir: str, templates: str | None = None,
-              editions: tuple[str, ...] | None = None, reason: str = "", strict: bool = False) -> Outcome:
-    """Build and prove one publication; every failure becomes an Outcome (this runs in a worker)."""
+              editions: tuple[str, ...] | None = None, reason: str = "", strict: bool = False,
+              jobs: int | None = None) -> Outcome:
+    """Build and prove one publication; every failure becomes an Outcome (this runs in a worker).
+    `jobs`: the processes its editions may be made in (build.build_publication)."""
     from .errors import VerificationError
 
     started = time.perf_counter()
@@ -247,7 +249,7 @@ def build_one(folder: str, out_dir: str, templates: str | None = None,
         # Without editions, build_publication makes those the publication asks for (or all).
         options = {"editions": tuple(editions)} if editions else {}
         result = build_publication(Path(folder), Path(out_dir), Path(templates) if templates else None,
-                                   strict=strict, **options)
+                                   strict=strict, jobs=jobs, **options)
     except VerificationError as exc:
         return Outcome(slug, folder, "proof failed", exc.exit_code, message=str(exc),
                        report_lines=exc.report.lines(), seconds=time.perf_counter() - started)
@@ -376,9 +378,10 @@ def _run(pending, out_dir, templates, editions, jobs, progress, strict=False):
     args = lambda folder, reason: (str(folder), str(out_dir), str(templates) if templates else None,  # noqa: E731
                                    editions, reason, strict)
     if workers == 1:
+        # One title at a time, here: its editions may use the cores (--jobs, else one per CPU).
         for folder, entries, reason in pending:
             progress.started(folder.name)
-            yield build_one(*args(folder, reason)), entries
+            yield build_one(*args(folder, reason), jobs=jobs), entries
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -389,7 +392,8 @@ def _run(pending, out_dir, templates, editions, jobs, progress, strict=False):
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_die_with_parent, initargs=(os.getpid(),))
     try:
-        futures = {pool.submit(build_one, *args(folder, reason)): (folder, entries)
+        # Titles side by side use the cores already: each makes its editions one after another.
+        futures = {pool.submit(build_one, *args(folder, reason), jobs=1): (folder, entries)
                    for folder, entries, reason in pending}
         progress.started(f"{workers} workers")
         for future in as_completed(futures):
