@@ -364,3 +364,26 @@ def test_titles_built_side_by_side_make_their_editions_one_after_another(tmp_pat
         (content / SEED_SLUG).rename(content / slug)
     catalog.build_catalog([content / s for s in ("alpha", "beta", "gamma")], tmp_path / "out", jobs=2)
     assert submitted == [1, 1, 1]
+
+
+# ------------------------------------------------------------------ speed
+
+def test_the_page_references_kept_for_tagging_write_the_same_bytes(tmp_path, monkeypatch):
+    """editions/pdf.py keeps pydyf's list of page references instead of making it again for each
+    structure element a tagged PDF has (17,643 times for the 300-page paper): the screen and
+    archive PDFs are the bytes pydyf's own property writes."""
+    import pydyf
+
+    from octavo.editions.pdf import ARCHIVE, SCREEN, write_pdf
+    from octavo.model import load_publication
+    from octavo.render import Rendering
+
+    rendering = Rendering(load_publication(SEED))
+    for edition in (SCREEN, ARCHIVE):
+        write_pdf(rendering, tmp_path / f"kept-{edition.name}.pdf", edition)
+    assert pydyf.PDF.page_references is not pydyf.PDF._pydyf_page_references  # the mend is in place
+    monkeypatch.setattr(pydyf.PDF, "page_references", pydyf.PDF._pydyf_page_references)
+    for edition in (SCREEN, ARCHIVE):
+        write_pdf(rendering, tmp_path / f"pydyf-{edition.name}.pdf", edition)
+        kept, own = (tmp_path / f"{how}-{edition.name}.pdf" for how in ("kept", "pydyf"))
+        assert kept.read_bytes() == own.read_bytes(), f"the {edition.name} PDF differs"
