@@ -387,3 +387,14 @@ def test_the_page_references_kept_for_tagging_write_the_same_bytes(tmp_path, mon
         write_pdf(rendering, tmp_path / f"pydyf-{edition.name}.pdf", edition)
         kept, own = (tmp_path / f"{how}-{edition.name}.pdf" for how in ("kept", "pydyf"))
         assert kept.read_bytes() == own.read_bytes(), f"the {edition.name} PDF differs"
+
+
+def test_the_print_sheet_breaks_lines_and_pages_as_the_trimmed_page_does(seed_pdf_editions):
+    """Why the print sheet is a layout of its own although its pages are the trimmed page's:
+    the same pages with the same text on each (WeasyPrint resolves the sheet's CMYK colours,
+    bleed and crop marks into the boxes as it lays them out, so one layout cannot serve both)."""
+    from octavo.verify import read_pdf
+
+    sheet, trimmed = (read_pdf(seed_pdf_editions[name]).pages for name in ("print", "screen"))
+    assert len(sheet) == len(trimmed) > 1
+    assert [i for i, (a, b) in enumerate(zip(sheet, trimmed)) if a != b] == []
