@@ -590,6 +590,7 @@ def bench_long(work: Path, pages: int, runs: int) -> list[tuple[str, str]]:
         print(f"  {name}: the proof failed (paths under {root}):\n" + t["summary"].replace(f"{root}/", ""),
               file=sys.stderr, flush=True)
     stages = ", ".join(f"{k} {v:.1f}" for k, v in t["stages"].items())
+    slowest, path = _slowest_edition(t["stages"])
     return [(f"{name}: pages (screen PDF), chapters, footnotes",
              f"{t['pages']} pages, {chapters} generated chapters, {notes} notes"),
             (f"{name}: `octavo build --force`, every edition + proof, default jobs, median of {runs}",
@@ -604,9 +605,25 @@ def bench_long(work: Path, pages: int, runs: int) -> list[tuple[str, str]]:
             (f"{name}: one process: layout, writing, proof", f"{sums['layout']:.1f} s, {sums['write']:.1f} s, "
                                                              f"{sums['proof']:.1f} s"),
             (f"{name}: one process: proof / whole build", f"{share * 100:.1f} %"),
+            (f"{name}: the slowest edition alone (its layout + writing + proof, one process)",
+             f"{slowest}: {path:.1f} s; the parallel build took {octavo / path:.2f}× that, and one process "
+             f"{t['build'] / path:.2f}× (the whole build's work over {cores} cores: "
+             f"{(sums['layout'] + sums['write'] + sums['proof']) / cores:.1f} s)"),
             (f"{name}: one process: each stage (s)", stages),
             (f"{name}: one process: peak memory", f"{serial.peak / MB:.0f} MB"),
             (f"{name}: proof's verdict", proven)]
+
+
+def _slowest_edition(stages: dict[str, float]) -> tuple[str, float]:
+    """The edition whose own path is longest: the layout of its page setup, its writing, its proof."""
+    from octavo.editions import EDITIONS
+    paths = {}
+    for name, edition in EDITIONS.items():
+        if f"write {name}" in stages:
+            layout = stages.get(f"layout {edition.setup}", 0.0) if edition.setup else 0.0
+            paths[name] = layout + stages[f"write {name}"] + stages.get(f"proof {name}", 0.0)
+    slowest = max(paths, key=paths.get)
+    return slowest, paths[slowest]
 
 
 def bench_book(work: Path, pages: int) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ each edition is written, and a failure or a signal anywhere leaving build/ as it
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -175,8 +176,9 @@ def test_a_writer_crashing_in_a_child_fails_as_it_does_in_the_build_itself(tmp_p
     assert code == serial_code == 1
     for words in ("Octavo crashed (a bug)", "RuntimeError: the EPUB writer broke"):
         assert words in err and words in serial_err
-    # The child's own traceback comes back with it: where the writer failed.
-    assert "in the worker process making the epub edition" in err and "in broken" in err
+    # The child's own traceback comes back with it: where the writer failed, in which edition.
+    assert "in the worker process" in err and "in broken" in err
+    assert "while making the epub edition" in err and "while making the epub edition" in serial_err
 
 
 def test_a_render_error_in_a_child_is_the_same_error_with_the_same_exit_code(tmp_path, monkeypatch, capsys):
@@ -200,7 +202,42 @@ def test_a_child_killed_outright_fails_the_build_and_leaves_build_as_it_was(tmp_
     code, err, previous, out = _build_over_previous(tmp_path, capsys, 2)  # never in this process: jobs=2
     _as_before(out, previous)
     assert code == 1
-    assert "the worker process making the" in err and "died (killed by signal 9)" in err
+    assert "the worker process making the epub edition died (killed by signal 9)" in err
+
+
+def test_a_full_disk_under_a_child_is_the_same_write_error(tmp_path, monkeypatch, capsys):
+    import errno
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(args[-1]))
+
+    monkeypatch.setattr("octavo.editions.web.write_web", full)
+    errors = {}
+    for jobs in (2, 1):
+        code, err, previous, out = _build_over_previous(tmp_path, capsys, jobs)
+        _as_before(out, previous)
+        assert code == 3
+        lines = [line.replace(f"jobs-{jobs}", "").replace(f"out-{jobs}", "") for line in err.splitlines()]
+        # The temporary file's name is random: the rest of the message is the same.
+        errors[jobs] = [re.sub(r"\.\d+\.\w+\.tmp", ".TEMPORARY", line) for line in lines if line.startswith("error:")]
+    assert errors[2] == errors[1] and "No space left on device" in errors[2][0]
+
+
+def test_an_error_that_cannot_be_pickled_comes_back_with_its_message_and_exit_code():
+    """A ContentError's constructor takes its problems, not its message: pickled as it is, it
+    would come back garbled; it comes back with the same message and exit code instead."""
+    from octavo import parallel
+    from octavo.errors import ContentError, Location, OctavoError, Problem
+
+    error = ContentError([Problem(Location(Path("sections/01.md"), 3), "a bad field", "write it so")])
+
+    def fail():
+        raise error
+
+    with pytest.raises(OctavoError) as caught, parallel.Workers() as workers:
+        workers.start("failing", fail)
+        workers.results()
+    assert (str(caught.value), caught.value.exit_code) == (str(error), 2)
 
 
 def test_a_bad_octavo_jobs_is_a_clear_error(tmp_path, monkeypatch, capsys):

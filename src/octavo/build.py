@@ -169,9 +169,10 @@ class _Work:
         return [made[name] for name in self.temporaries], timings
 
     def group(self, setup: str | None, names: list[str], tokens: parallel.Tokens | None, free: bool):
-        """Lay `setup` out, then write and prove each of `names`: in a grandchild for each that
-        a free job token allows (never waiting for one), the others here; then, if `free`, free
-        the layout (a child about to end gives its memory back all at once)."""
+        """Lay `setup` out, then write and prove each of `names`. With `tokens` (in a child of a
+        parallel build), helpers forked after the layout wait for a free job and then share the
+        editions with this process, each taking the next (in build order) when it is free.
+        Then, if `free`, free the layout (a child about to end gives its memory back at once)."""
         from .layout import SETUPS, lay_out, release
 
         timings = {}
@@ -179,30 +180,46 @@ class _Work:
             started = time.perf_counter()
             lay_out(self.rendering, SETUPS[setup])
             timings[f"layout {setup}"] = time.perf_counter() - started
+        queue = parallel.Queue(names, shared=tokens is not None)
         made = {}
         with parallel.Workers() as workers:
-            for index, name in enumerate(names):
-                if tokens is not None and index < len(names) - 1 and tokens.take():
-                    _freeze_for_children()
-                    workers.start(f"making the {name} edition", self.edition, name, token=tokens)
-                else:
-                    made[name] = self.edition(name)
-            parallel.idle()
-            made.update((m.name, m) for m in workers.results())
+            if tokens is not None and len(names) > 1:
+                _freeze_for_children()
+                for _ in range(min(len(names), tokens.count) - 1):
+                    workers.start(f"helping with the {', '.join(names)} editions", self.help, queue, tokens)
+            made.update((m.name, m) for m in self.take(queue))
+            parallel.idle()  # its own share done: its job token may start a helper
+            for done in workers.results():
+                made.update((m.name, m) for m in done)
         for m in made.values():
             timings.update(m.timings)
         if setup is not None and free:
             release(self.rendering, SETUPS[setup])
         return [made[name] for name in names], timings
 
+    def help(self, queue: parallel.Queue, tokens: parallel.Tokens) -> list[Made]:
+        """In a helper: once a job token is free, the group's editions still untaken."""
+        return self.take(queue) if tokens.wait_for_one(queue.left) else []
+
+    def take(self, queue: parallel.Queue) -> list[Made]:
+        made = []
+        for name in iter(queue.take, None):
+            made.append(self.edition(name))
+        return made
+
     def edition(self, name: str) -> Made:
         """Write one edition to its temporary file and prove it there."""
         rendering = self.rendering
         before = len(rendering.notices)
+        parallel.now_doing(f"making the {name} edition")
         started = time.perf_counter()
-        EDITIONS[name].write(rendering, self.temporaries[name])
-        written = time.perf_counter()
-        report = verify(rendering.document, {self.temporaries[name]: self.finals[name]})
+        try:
+            EDITIONS[name].write(rendering, self.temporaries[name])
+            written = time.perf_counter()
+            report = verify(rendering.document, {self.temporaries[name]: self.finals[name]})
+        except Exception as exc:  # a bug's traceback says which edition it broke
+            exc.add_note(f"while making the {name} edition")
+            raise
         proven = time.perf_counter()
         notices = rendering.notices[before:]
         del rendering.notices[before:]  # the build gathers every edition's, in edition order

@@ -19,9 +19,12 @@ The rules every child keeps:
   exit code, an OSError, a bug with the child's traceback attached), or, for
   one that cannot be pickled, as an error with the same message and code.
 
-Job tokens bound how many processes of one build work at once (--jobs): a
-process takes a token for each child it starts and never waits for one (it
-does the work itself when none is free), so the tree cannot deadlock.
+Job tokens bound how many processes of one build work at once (--jobs). A
+process holding a token never waits for another, and one waiting for a token
+holds none, so the tree cannot deadlock. A group's editions are a shared
+queue: the process that laid the group out takes them one by one, and helpers
+forked beside it wait for a free token and then take from the same queue, so
+a core freed anywhere in the build is put to work at the next edition.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from collections.abc import Callable
 from .errors import OctavoError
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_held: Tokens | None = None  # in a child: the pool its job token came from, until the token is given back
+_doing = None  # in a child: where it says what it is doing (shared with its parent), for a death report
 
 
 def usable_cpus() -> int:
@@ -49,11 +54,13 @@ def can_fork() -> bool:
 
 class Tokens:
     """How many processes of one build may work at once, shared by every process it forks.
-    Never waited for: `take` says whether a token was free."""
+    A process that holds a token never waits for another (`take` says whether one was free),
+    and one that waits holds none (`wait_for_one`): so no two can wait for each other."""
 
     def __init__(self, count: int):
         import multiprocessing
 
+        self.count = count
         # A fork context's semaphore: shared with the children, no resource tracker process.
         self._semaphore = multiprocessing.get_context("fork").BoundedSemaphore(count)
 
@@ -62,6 +69,51 @@ class Tokens:
 
     def give_back(self) -> None:
         self._semaphore.release()
+
+    def wait_for_one(self, needed: Callable[[], bool]) -> bool:
+        """In a child holding no token: wait for one while `needed()`; True once this process
+        holds it (given back when the process ends, or by `idle`)."""
+        global _held
+        while needed():
+            if self._semaphore.acquire(timeout=0.05):
+                _held = self
+                return True
+        return False
+
+
+class Queue:
+    """Work shared by the processes of one group: each takes the next item when it is free,
+    so a process that gets a job token finds work at once instead of a sibling keeping it."""
+
+    def __init__(self, items, shared: bool = True):
+        import multiprocessing
+
+        self.items = list(items)
+        # The index of the next item: in memory the forked processes share (`shared`), or this one's.
+        self._next = multiprocessing.get_context("fork").Value("i", 0) if shared else _Local()
+
+    def take(self):
+        """The next item, or None when every item has been taken."""
+        with self._next.get_lock():
+            if self._next.value >= len(self.items):
+                return None
+            self._next.value += 1
+            return self.items[self._next.value - 1]
+
+    def left(self) -> bool:
+        with self._next.get_lock():
+            return self._next.value < len(self.items)
+
+
+class _Local:
+    """An index for one process: the shape of multiprocessing's shared Value, without the lock."""
+
+    value = 0
+
+    def get_lock(self):
+        import contextlib
+
+        return contextlib.nullcontext()
 
 
 class ChildDied(Exception):
@@ -75,12 +127,18 @@ class ForwardedError(OctavoError):
         super().__init__(message)
         self.exit_code = exit_code
 
+    def __reduce__(self):
+        return type(self), (str(self), self.exit_code)
+
 
 class Child:
-    """`function(*args)` running in a forked child; `gather` collects its result."""
+    """`function(*args)` running in a forked child; `Workers.results` collects what it returns."""
 
     def __init__(self, what: str, function: Callable, *args, token: Tokens | None = None):
-        self.what = what  # "writing the screen edition", for a child that dies
+        import multiprocessing
+
+        self.what = what  # "making the print, cover editions", for a child that dies
+        self.doing = multiprocessing.get_context("fork").Array("c", 200, lock=False)  # see now_doing
         for stream in (sys.stdout, sys.stderr):
             stream.flush()  # nothing buffered before the fork is written twice
         read, write = os.pipe()
@@ -88,7 +146,7 @@ class Child:
         pid = os.fork()
         if pid == 0:  # the child: never returns
             os.close(read)
-            _run_child(write, parent, function, args, token)
+            _run_child(write, parent, function, args, token, self.doing)
         os.close(write)
         self.pid, self.fd, self.data = pid, read, bytearray()
         self.status: int | None = None
@@ -123,11 +181,11 @@ class Child:
         except Exception:
             code = os.waitstatus_to_exitcode(self.status) if self.status is not None else None
             how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-            raise ChildDied(f"the worker process {self.what} died ({how})") from None
+            raise ChildDied(f"the worker process {self.doing.value.decode() or self.what} died ({how})") from None
         if kind == "ok":
             return value
         if trace:
-            value.add_note(f"in the worker process {self.what}:\n{trace}")
+            value.add_note(f"in the worker process {self.doing.value.decode() or self.what}:\n{trace}")
         raise value
 
 
@@ -168,7 +226,10 @@ class Workers:
                 child.kill()
 
 
-_held: Tokens | None = None  # in a child: the pool its token came from, until the token is given back
+def now_doing(what: str) -> None:
+    """In a child: say what it is doing ("making the epub edition"), so that if it dies the build says so."""
+    if _doing is not None:
+        _doing.value = what.encode()[:199]
 
 
 def idle() -> None:
@@ -179,9 +240,9 @@ def idle() -> None:
         _held = None
 
 
-def _run_child(pipe: int, parent: int, function: Callable, args: tuple, token: Tokens | None) -> None:
-    global _held
-    _held = token
+def _run_child(pipe: int, parent: int, function: Callable, args: tuple, token: Tokens | None, doing) -> None:
+    global _held, _doing
+    _held, _doing = token, doing
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the build decides
