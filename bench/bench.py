@@ -696,13 +696,18 @@ def main() -> int:
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     rows.append(("machine at the end", f"load average {load}"))
     if TARGETS:
-        print(_table(["measurement", "target", "measured", "met"],
-                     [(t.measurement, t.target, t.figure, "yes" if t.met else f"**no**: {t.why}") for t in TARGETS]))
+        print(targets_table())
     print(_table(["measurement", "figure"], rows))
     return 0
 
 
 SECTIONS = ("seed", "overhead", "noop", "longword", "catalog", "long", "book")
+
+
+def targets_table() -> str:
+    """Every target measured in this run: its figure, and whether it was met (if not, why)."""
+    return _table(["measurement", "target", "measured", "met"],
+                  [(t.measurement, t.target, t.figure, "yes" if t.met else f"**no**: {t.why}") for t in TARGETS])
 
 
 def _table(head: list[str], rows: list[tuple]) -> str:
