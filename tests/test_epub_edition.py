@@ -395,7 +395,9 @@ def test_one_layout_per_page_geometry_and_the_epub_is_the_same_for_it(seed_epub,
     assert layouts == ["text", "cover"]
     assert alone.outputs[0].read_bytes() == seed_epub.read_bytes()
     layouts.clear()
-    build_publication(CONTENT / SEED_SLUG, tmp_path / "all")
+    # In this process (jobs=1), where the list can count them; tests/test_parallel_build.py
+    # counts them across the processes of a parallel build.
+    build_publication(CONTENT / SEED_SLUG, tmp_path / "all", jobs=1)
     assert layouts.count("text") == 2  # the print sheet; the trimmed page (screen, archive, EPUB)
     assert layouts.count("cover") == 2  # the cover spread (its page count from the print sheet's layout); the EPUB's
 

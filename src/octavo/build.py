@@ -1,4 +1,4 @@
-"""The pipeline for one publication: load → render → write (temporary) → verify → publish.
+"""The pipeline for one publication: load → render → lay out → write (temporary) → verify → publish.
 
 The publication is loaded and rendered once (render.Rendering: the document
 and the metadata record); each edition of the registry (editions/) writes
@@ -6,14 +6,27 @@ from it. Editions are proven before they are moved into build/: an edition
 that fails the proof is kept aside as <slug>.rejected.<ext> for inspection,
 never published under its real name, and the previous good edition stays in
 place.
+
+The editions are made in groups, one for each page setup they read (the
+registry row's `setup`: the print sheet for print and cover, the trimmed page
+for the others): the setup is laid out once, its editions are written and
+each is proven as soon as it is written, and the layout is freed before the
+next group's. With more than one job (the default: one per CPU; the `jobs`
+argument, or OCTAVO_JOBS), the groups run side by side in forked child
+processes, and each group's child forks a grandchild for each edition it has
+a free job for (parallel.py): the children inherit the rendering and the
+laid-out pages instead of making them again. Only this process publishes.
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+import os
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import parallel
 from .document import Document
 from .editions import ALIASES, EDITIONS, with_followers
 from .errors import OctavoError, VerificationError
@@ -49,34 +62,184 @@ class BuildResult:
     document: Document  # what the editions were made from
     record: Record
     notices: tuple[str, ...] = ()  # what the editions' writers warned of (render.Rendering.notices)
+    # Seconds each stage took, wherever it ran: "layout print sheet", "write screen", "proof screen".
+    timings: dict[str, float] = field(default_factory=dict)
+    jobs: int = 1  # the processes the editions were made in at most (1: in this one)
+
+
+@dataclass
+class Made:
+    """One edition written and proven, in this process or a child: what comes back to the build."""
+
+    name: str
+    report: Report
+    notices: list[str]
+    timings: dict[str, float]
+
+
+JOBS_VARIABLE = "OCTAVO_JOBS"
 
 
 def build_publication(folder: Path, out_dir: Path, templates: Path | None = None,
-                      editions: tuple[str, ...] | None = None, strict: bool = False) -> BuildResult:
+                      editions: tuple[str, ...] | None = None, strict: bool = False,
+                      jobs: int | None = None) -> BuildResult:
     """Build, prove and publish `editions` (default: those the publication's `editions:` field names).
 
-    With `strict`, the content's warnings are errors and nothing is built.
+    With `strict`, the content's warnings are errors and nothing is built. `jobs`: the processes
+    the editions may be made in at once (default: OCTAVO_JOBS, else one per CPU; 1 makes them
+    one after another in this process).
     """
     if editions is not None:
         editions = edition_names(editions)
+    jobs = jobs_for_a_title(jobs)
     publication = load_publication(folder)  # every content error is reported before anything is written
     strict_errors(publication.warnings, strict)
     rendering = Rendering(publication, templates)
     editions = with_followers(editions or publication.editions)
     finals = {name: Path(out_dir) / EDITIONS[name].filename(publication.slug) for name in editions}
+    jobs = min(jobs, len(editions)) if parallel.can_fork() else 1
     with contextlib.ExitStack() as stack:
-        built = {}
-        for name in editions:
-            temporary = stack.enter_context(temporary_beside(finals[name]))
-            EDITIONS[name].write(rendering, temporary)
-            built[name] = temporary
-        report = verify(rendering.document, {path: finals[name] for name, path in built.items()})
+        temporaries = {name: stack.enter_context(temporary_beside(finals[name])) for name in editions}
+        work = _Work(rendering, temporaries, finals)
+        made, timings = (work.in_parallel(jobs) if jobs > 1 else work.here())
+        report = Report([finding for m in made for finding in m.report.findings])
+        rendering.notices.extend(notice for m in made for notice in m.notices)
         if not report.ok:
-            for name, path in built.items():
+            for name, path in temporaries.items():
                 publish(path, rejected(finals[name], publication.slug))  # an ordinary file to open and inspect
             raise VerificationError(report)
-        for name, path in built.items():
+        for name, path in temporaries.items():
             publish(path, finals[name])
             rejected(finals[name], publication.slug).unlink(missing_ok=True)  # an old failure, now mended
     return BuildResult(publication, list(finals.values()), report, rendering.document, rendering.record,
-                       tuple(dict.fromkeys(rendering.notices)))
+                       tuple(dict.fromkeys(rendering.notices)), timings, jobs)
+
+
+def jobs_for_a_title(jobs: int | None) -> int:
+    """The jobs asked for; else OCTAVO_JOBS; else one per CPU this process may run on."""
+    if jobs is not None:
+        return max(1, jobs)
+    text = os.environ.get(JOBS_VARIABLE, "").strip()
+    if not text:
+        return parallel.usable_cpus()
+    if not text.isdigit() or int(text) < 1:
+        raise OctavoError(f"{JOBS_VARIABLE}={text!r}: give a whole number of processes, at least 1 "
+                          f"(1 builds one edition after another), or unset it for one per CPU")
+    return int(text)
+
+
+def groups(names) -> dict[str | None, list[str]]:
+    """The editions by the page setup their writers read, each group in build order."""
+    out: dict[str | None, list[str]] = {}
+    for name in names:
+        out.setdefault(EDITIONS[name].setup, []).append(name)
+    return out
+
+
+@dataclass
+class _Work:
+    """What the editions of one build are made from and written to: the same in every process."""
+
+    rendering: Rendering
+    temporaries: dict[str, Path]
+    finals: dict[str, Path]
+
+    def here(self) -> tuple[list[Made], dict[str, float]]:
+        """Every group in this process, one after another, each layout freed before the next is made."""
+        made, timings = [], {}
+        for setup, names in groups(self.temporaries).items():
+            group = self.group(setup, names, tokens=None, free=True)
+            made += group[0]
+            timings.update(group[1])
+        return made, timings
+
+    def in_parallel(self, jobs: int) -> tuple[list[Made], dict[str, float]]:
+        """Each group in a child of its own (and its editions in grandchildren, as jobs allow)."""
+        _load_before_forking(self.temporaries)
+        tokens = parallel.Tokens(jobs)
+        with parallel.Workers() as workers:
+            for setup, names in groups(self.temporaries).items():
+                # A token for each group's child; with more setups than jobs the rest start without.
+                token = tokens if tokens.take() else None
+                workers.start(f"making the {', '.join(names)} edition{'s' * (len(names) > 1)}",
+                              self.group, setup, names, tokens, False, token=token)
+            results = workers.results()
+        made = {m.name: m for group, _ in results for m in group}
+        timings = {k: v for _, seconds in results for k, v in seconds.items()}
+        return [made[name] for name in self.temporaries], timings
+
+    def group(self, setup: str | None, names: list[str], tokens: parallel.Tokens | None, free: bool):
+        """Lay `setup` out, then write and prove each of `names`. With `tokens` (in a child of a
+        parallel build), helpers forked after the layout wait for a free job and then share the
+        editions with this process, each taking the next (in build order) when it is free.
+        Then, if `free`, free the layout (a child about to end gives its memory back at once)."""
+        from .layout import SETUPS, lay_out, release
+
+        timings = {}
+        if setup is not None:
+            started = time.perf_counter()
+            lay_out(self.rendering, SETUPS[setup])
+            timings[f"layout {setup}"] = time.perf_counter() - started
+        queue = parallel.Queue(names, shared=tokens is not None)
+        made = {}
+        with parallel.Workers() as workers:
+            if tokens is not None and len(names) > 1:
+                _freeze_for_children()
+                for _ in range(min(len(names), tokens.count) - 1):
+                    workers.start(f"helping with the {', '.join(names)} editions", self.help, queue, tokens)
+            made.update((m.name, m) for m in self.take(queue))
+            parallel.idle()  # its own share done: its job token may start a helper
+            for done in workers.results():
+                made.update((m.name, m) for m in done)
+        for m in made.values():
+            timings.update(m.timings)
+        if setup is not None and free:
+            release(self.rendering, SETUPS[setup])
+        return [made[name] for name in names], timings
+
+    def help(self, queue: parallel.Queue, tokens: parallel.Tokens) -> list[Made]:
+        """In a helper: once a job token is free, the group's editions still untaken."""
+        return self.take(queue) if tokens.wait_for_one(queue.left) else []
+
+    def take(self, queue: parallel.Queue) -> list[Made]:
+        made = []
+        for name in iter(queue.take, None):
+            made.append(self.edition(name))
+        return made
+
+    def edition(self, name: str) -> Made:
+        """Write one edition to its temporary file and prove it there."""
+        rendering = self.rendering
+        before = len(rendering.notices)
+        parallel.now_doing(f"making the {name} edition")
+        started = time.perf_counter()
+        try:
+            EDITIONS[name].write(rendering, self.temporaries[name])
+            written = time.perf_counter()
+            report = verify(rendering.document, {self.temporaries[name]: self.finals[name]})
+        except Exception as exc:  # a bug's traceback says which edition it broke
+            exc.add_note(f"while making the {name} edition")
+            raise
+        proven = time.perf_counter()
+        notices = rendering.notices[before:]
+        del rendering.notices[before:]  # the build gathers every edition's, in edition order
+        return Made(name, report, notices, {f"write {name}": written - started, f"proof {name}": proven - written})
+
+
+def _load_before_forking(names) -> None:
+    """Import what every child needs once, here (WeasyPrint alone takes a second or more): the
+    children inherit the modules instead of each importing them again."""
+    import pypdfium2  # noqa: F401 - the proof's PDF reader
+    import weasyprint  # noqa: F401 - every layout
+
+    for name in names:
+        EDITIONS[name].load()
+
+
+def _freeze_for_children() -> None:
+    """Move what this process holds (the layout) out of the cycle collector's sight before
+    forking: a collection in a child would otherwise write to every object, copying the pages
+    the child shares with this process."""
+    import gc
+
+    gc.freeze()

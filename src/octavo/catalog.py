@@ -249,11 +249,12 @@ def unchanged_outcome(stamp: dict, folder: Path) -> Outcome:
 
 def build_one(folder: str, out_dir: str, templates: str | None = None,
               editions: tuple[str, ...] | None = None, reason: str = "", strict: bool = False,
-              build=None) -> Outcome:
+              build=None, jobs: int | None = None) -> Outcome:
     """Build and prove one publication; every failure becomes an Outcome (this runs in a worker).
 
     `build` stands in for build.build_publication (same arguments, same result and errors):
-    on a Dask client, it proves and publishes what a worker built (cluster.py)."""
+    on a Dask client, it proves and publishes what a worker built (cluster.py).
+    `jobs`: the processes its editions may be made in (build.build_publication)."""
     from .errors import VerificationError
 
     started = time.perf_counter()
@@ -262,8 +263,9 @@ def build_one(folder: str, out_dir: str, templates: str | None = None,
         from .build import build_publication
         # Without editions, build_publication makes those the publication asks for (or all).
         options = {"editions": tuple(editions)} if editions else {}
+        build_options = {"jobs": jobs} if build is None else {}  # a Dask reply is proven, not built: no jobs
         result = (build or build_publication)(Path(folder), Path(out_dir), Path(templates) if templates else None,
-                                              strict=strict, **options)
+                                              strict=strict, **build_options, **options)
     except VerificationError as exc:
         return Outcome(slug, folder, "proof failed", exc.exit_code, message=str(exc),
                        report_lines=exc.report.lines(), seconds=time.perf_counter() - started)
@@ -401,9 +403,10 @@ def _run(pending, out_dir, templates, editions, jobs, progress, strict=False):
     args = lambda folder, reason: (str(folder), str(out_dir), str(templates) if templates else None,  # noqa: E731
                                    editions, reason, strict)
     if workers == 1:
+        # One title at a time, here: its editions may use the cores (--jobs, else one per CPU).
         for folder, entries, reason in pending:
             progress.started(folder.name)
-            yield build_one(*args(folder, reason)), entries
+            yield build_one(*args(folder, reason), jobs=jobs), entries
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -414,7 +417,8 @@ def _run(pending, out_dir, templates, editions, jobs, progress, strict=False):
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_die_with_parent, initargs=(os.getpid(),))
     try:
-        futures = {pool.submit(build_one, *args(folder, reason)): (folder, entries)
+        # Titles side by side use the cores already: each makes its editions one after another.
+        futures = {pool.submit(build_one, *args(folder, reason), jobs=1): (folder, entries)
                    for folder, entries, reason in pending}
         progress.started(f"{workers} workers")
         for future in as_completed(futures):

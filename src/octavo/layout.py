@@ -56,6 +56,8 @@ class PageSetup:
 
 TRIMMED = PageSetup("trimmed page", sheet=False)
 PRINT_SHEET = PageSetup("print sheet", sheet=True, variant="pdf/x-4")
+# By name, as the editions' registry rows name the setup each reads (editions.Edition.setup).
+SETUPS = {setup.name: setup for setup in (TRIMMED, PRINT_SHEET)}
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,29 @@ def lay_out(rendering: Rendering, setup: PageSetup = TRIMMED) -> LaidOut:
             parsed = HTML(string=html, base_url=PUBLICATION_URL, url_fetcher=fetcher)
             rendering.shared[key] = LaidOut(parsed, parsed.render(pdf_variant=setup.variant))
     return rendering.shared[key]
+
+
+def release(rendering: Rendering, setup: PageSetup) -> None:
+    """Forget this build's layout of `setup` once no edition still to be written reads it, and
+    give its memory back: a 300-page layout holds some 200 MB, and a build that keeps the print
+    sheet's while it lays out the trimmed page holds two (`make bench` measures the peak)."""
+    if rendering.shared.pop(("layout", setup), None) is None:
+        return
+    import gc
+
+    gc.collect()  # the boxes and their parents refer to each other: cycles
+    _trim_the_heap()
+
+
+def _trim_the_heap() -> None:
+    """Hand the C heap's free pages back to the system (glibc's malloc_trim): Pango's and
+    WeasyPrint's freed memory otherwise stays in the process, counted in its size."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: the memory is reused by the next layout all the same
+        pass
 
 
 def _mend_footnote_area() -> None:

@@ -32,6 +32,10 @@ class Edition:
     # every block, disclaimer and attribution (verify.check_edition).
     prover: str | None = None
     follows: str | None = None  # made whenever this edition is (the cover with the print edition)
+    # The page setup whose layout the writer reads (layout.SETUPS: "trimmed page", "print sheet"),
+    # None for a writer that reads none. A build lays each setup out once, in the process that
+    # then writes the editions reading it, and frees it when they are written (build.py).
+    setup: str | None = None
 
     def filename(self, slug: str) -> str:
         return f"{slug}{self.suffix}"
@@ -44,6 +48,13 @@ class Edition:
 
     def prove(self, document, reading) -> list:
         return _function(self.prover)(document, reading)
+
+    def load(self) -> None:
+        """Import its writer's, reader's and prover's modules now (a build does, before it forks
+        its workers, so that each inherits them instead of importing them again)."""
+        for spec in (self.writer, self.reader, self.prover):
+            if spec:
+                _function(spec)
 
     @property
     def carries_text(self) -> bool:
@@ -59,19 +70,19 @@ def _function(spec: str):
 # The screen PDF is <slug>.pdf, the one most readers get; the others carry their name.
 EDITIONS: dict[str, Edition] = {e.name: e for e in (
     Edition("print", ".print.pdf", "application/pdf", "PDF/X-4 for the print shop: CMYK, bleed, crop marks",
-            ".pdf:write_print", "..verify:read_pdf"),
+            ".pdf:write_print", "..verify:read_pdf", setup="print sheet"),
     Edition("cover", ".cover.pdf", "application/pdf",
             "PDF/X-4 cover spread for the print shop: back, spine and front, 3 mm bleed, the ISBN's barcode; "
             "made with the print edition", ".cover:write_cover", ".cover:read_cover", prover=".cover:prove_cover",
-            follows="print"),
+            follows="print", setup="print sheet"),
     Edition("screen", ".pdf", "application/pdf", "tagged PDF/UA-1 for reading on screen",
-            ".pdf:write_screen", "..verify:read_pdf"),
+            ".pdf:write_screen", "..verify:read_pdf", setup="trimmed page"),
     Edition("archive", ".archive.pdf", "application/pdf", "tagged PDF/A-3u with its sources attached",
-            ".pdf:write_archive", "..verify:read_pdf"),
+            ".pdf:write_archive", "..verify:read_pdf", setup="trimmed page"),
     Edition("epub", ".epub", "application/epub+zip", "EPUB 3 for e-readers, with the print edition's page list",
-            ".epub:write_epub", "..verify:read_epub"),
+            ".epub:write_epub", "..verify:read_epub", setup="trimmed page"),
     Edition("web", ".html", "text/html", "one HTML5 page for the web, with Google Scholar's citation tags",
-            ".web:write_web", ".web:read_web"),
+            ".web:write_web", ".web:read_web", setup="trimmed page"),
 )}
 EDITION_NAMES = tuple(EDITIONS)
 # Names that once meant an edition: "pdf" was the only PDF, now the screen edition.

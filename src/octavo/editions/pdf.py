@@ -71,6 +71,7 @@ def write_archive(rendering: Rendering, target: Path) -> None:
 def write_pdf(rendering: Rendering, target: Path, edition: PdfEdition) -> None:
     """Write the edition to `target` (a temporary path; write.py renames it)."""
     document = lay_out(rendering, edition.setup).pages_copy()
+    _page_references_once()
     if edition.tagged:
         _tag_element_languages()
     if edition.output_intent:
@@ -81,6 +82,30 @@ def write_pdf(rendering: Rendering, target: Path, edition: PdfEdition) -> None:
         pdf_identifier=record.pdf_id(edition.name),
         attachments=source_attachments(rendering) if edition.sources else None,
         finisher=lambda _, pdf: finish_pdf(pdf, record, edition))
+
+
+def _page_references_once() -> None:
+    """pydyf 0.13 makes the list of every page's reference each time one is asked for, and
+    WeasyPrint 70's tagging asks once for every structure element: a tagged 294-page PDF made
+    the list 17,643 times (5 million references, 3.6 s of its 16 s; `make bench`). The list is
+    kept with the page count it was made for (pages are only ever added), for the pinned
+    version only; the bytes written are the same."""
+    import pydyf
+
+    if pydyf.__version__ != "0.13.0" or getattr(pydyf.PDF, "_octavo_page_references", False):
+        return
+
+    def page_references(pdf) -> tuple[bytes, ...]:
+        kids = pdf.pages["Kids"]
+        made = pdf.__dict__.get("_octavo_references")
+        if made is None or made[0] != len(kids):
+            made = (len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+            pdf.__dict__["_octavo_references"] = made
+        return made[1]
+
+    pydyf.PDF._pydyf_page_references = pydyf.PDF.page_references  # kept for the tests
+    pydyf.PDF.page_references = property(page_references)
+    pydyf.PDF._octavo_page_references = True
 
 
 def _tag_element_languages() -> None:

@@ -1,0 +1,292 @@
+"""Forked workers for one build: a function run in a child process, its result sent back.
+
+A publication's editions are written in parallel (build.py): each page setup
+is laid out in a child of the build, and that child forks a grandchild for
+each edition it can give a core to. Forked, not spawned, so that a child
+inherits the rendering and its layout as they stand (copy-on-write) instead
+of making them again; the result (the proof's report, a few numbers) comes
+back pickled through a pipe.
+
+The rules every child keeps:
+- it never publishes: the process that started the build moves the proven
+  editions into place, so a failure anywhere leaves build/ as it was;
+- it dies with its parent (PR_SET_PDEATHSIG), so a build killed outright
+  leaves no worker writing behind it;
+- it leaves SIGINT and SIGTERM to the build: on either, or on a failure in a
+  sibling, the parent kills and reaps every child before its temporary files
+  are removed, so that no child writes after the build has stopped;
+- its exception comes back as itself (a RenderError with its message and
+  exit code, an OSError, a bug with the child's traceback attached), or, for
+  one that cannot be pickled, as an error with the same message and code.
+
+Job tokens bound how many processes of one build work at once (--jobs). A
+process holding a token never waits for another, and one waiting for a token
+holds none, so the tree cannot deadlock. A group's editions are a shared
+queue: the process that laid the group out takes them one by one, and helpers
+forked beside it wait for a free token and then take from the same queue, so
+a core freed anywhere in the build is put to work at the next edition.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import selectors
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+
+from .errors import OctavoError
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_held: Tokens | None = None  # in a child: the pool its job token came from, until the token is given back
+_doing = None  # in a child: where it says what it is doing (shared with its parent), for a death report
+
+
+def usable_cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    return hasattr(os, "fork") and sys.platform != "win32"
+
+
+class Tokens:
+    """How many processes of one build may work at once, shared by every process it forks.
+    A process that holds a token never waits for another (`take` says whether one was free),
+    and one that waits holds none (`wait_for_one`): so no two can wait for each other."""
+
+    def __init__(self, count: int):
+        import multiprocessing
+
+        self.count = count
+        # A fork context's semaphore: shared with the children, no resource tracker process.
+        self._semaphore = multiprocessing.get_context("fork").BoundedSemaphore(count)
+
+    def take(self) -> bool:
+        return self._semaphore.acquire(block=False)
+
+    def give_back(self) -> None:
+        self._semaphore.release()
+
+    def wait_for_one(self, needed: Callable[[], bool]) -> bool:
+        """In a child holding no token: wait for one while `needed()`; True once this process
+        holds it (given back when the process ends, or by `idle`)."""
+        global _held
+        while needed():
+            if self._semaphore.acquire(timeout=0.05):
+                _held = self
+                return True
+        return False
+
+
+class Queue:
+    """Work shared by the processes of one group: each takes the next item when it is free,
+    so a process that gets a job token finds work at once instead of a sibling keeping it."""
+
+    def __init__(self, items, shared: bool = True):
+        import multiprocessing
+
+        self.items = list(items)
+        # The index of the next item: in memory the forked processes share (`shared`), or this one's.
+        self._next = multiprocessing.get_context("fork").Value("i", 0) if shared else _Local()
+
+    def take(self):
+        """The next item, or None when every item has been taken."""
+        with self._next.get_lock():
+            if self._next.value >= len(self.items):
+                return None
+            self._next.value += 1
+            return self.items[self._next.value - 1]
+
+    def left(self) -> bool:
+        with self._next.get_lock():
+            return self._next.value < len(self.items)
+
+
+class _Local:
+    """An index for one process: the shape of multiprocessing's shared Value, without the lock."""
+
+    value = 0
+
+    def get_lock(self):
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
+class ChildDied(Exception):
+    """A child ended without a result: killed by a signal (out of memory), or crashed in a C library."""
+
+
+class ForwardedError(OctavoError):
+    """An Octavo error of a child that could not cross the pipe as itself: the same message and exit code."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def __reduce__(self):
+        return type(self), (str(self), self.exit_code)
+
+
+class Child:
+    """`function(*args)` running in a forked child; `Workers.results` collects what it returns."""
+
+    def __init__(self, what: str, function: Callable, *args, token: Tokens | None = None):
+        import multiprocessing
+
+        self.what = what  # "making the print, cover editions", for a child that dies
+        self.doing = multiprocessing.get_context("fork").Array("c", 200, lock=False)  # see now_doing
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()  # nothing buffered before the fork is written twice
+        read, write = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(read)
+            _run_child(write, parent, function, args, token, self.doing)
+        os.close(write)
+        self.pid, self.fd, self.data = pid, read, bytearray()
+        self.status: int | None = None
+
+    def read_some(self) -> bool:
+        """Read what the child has sent; True once it has closed the pipe."""
+        chunk = os.read(self.fd, 1 << 20)
+        self.data += chunk
+        return not chunk
+
+    def reap(self) -> None:
+        os.close(self.fd)
+        self.fd = -1
+        _, self.status = os.waitpid(self.pid, 0)
+
+    def kill(self) -> None:
+        if self.status is not None:
+            return
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        _, self.status = os.waitpid(self.pid, 0)
+
+    def outcome(self):
+        """The child's return value, or its exception raised here."""
+        try:
+            kind, value, trace = pickle.loads(bytes(self.data))
+        except Exception:
+            code = os.waitstatus_to_exitcode(self.status) if self.status is not None else None
+            how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+            raise ChildDied(f"the worker process {self.doing.value.decode() or self.what} died ({how})") from None
+        if kind == "ok":
+            return value
+        if trace:
+            value.add_note(f"in the worker process {self.doing.value.decode() or self.what}:\n{trace}")
+        raise value
+
+
+class Workers:
+    """The children of one process, as a context manager: leaving it by an exception (a failure
+    here, an interrupt, SIGTERM's Terminated) kills and reaps every child still running, so none
+    writes after the build has stopped or its temporary files have been removed."""
+
+    def __init__(self):
+        self.children: list[Child] = []
+
+    def start(self, what: str, function: Callable, *args, token: Tokens | None = None) -> None:
+        self.children.append(Child(what, function, *args, token=token))
+
+    def results(self) -> list:
+        """The children's results in the order they were started. The first failure is raised as
+        soon as it comes back (the others are then killed on the way out)."""
+        pending = {child.fd: child for child in self.children if child.status is None}
+        with selectors.DefaultSelector() as selector:
+            for fd in pending:
+                selector.register(fd, selectors.EVENT_READ)
+            while pending:
+                for key, _ in selector.select():
+                    child = pending[key.fd]
+                    if child.read_some():
+                        selector.unregister(key.fd)
+                        del pending[key.fd]
+                        child.reap()
+                        child.outcome()  # raises the child's failure now, not after the others end
+        return [child.outcome() for child in self.children]
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, kind, value, trace) -> None:
+        if kind is not None:
+            for child in self.children:
+                child.kill()
+
+
+def now_doing(what: str) -> None:
+    """In a child: say what it is doing ("making the epub edition"), so that if it dies the build says so."""
+    if _doing is not None:
+        _doing.value = what.encode()[:199]
+
+
+def idle() -> None:
+    """This process has done its own share and only waits for its children: its token may start another."""
+    global _held
+    if _held is not None:
+        _held.give_back()
+        _held = None
+
+
+def _run_child(pipe: int, parent: int, function: Callable, args: tuple, token: Tokens | None, doing) -> None:
+    global _held, _doing
+    _held, _doing = token, doing
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the build decides
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the command's handler, which raises in the build
+        _die_with(parent)
+        try:
+            payload = ("ok", function(*args), "")
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the build
+            payload = ("error", _portable(exc), traceback.format_exc())
+        try:
+            data = pickle.dumps(payload)
+        except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled is a bug
+            data = pickle.dumps(("error", RuntimeError(f"the result could not be sent back: {exc}"),
+                                 traceback.format_exc()))
+        with os.fdopen(pipe, "wb") as stream:
+            stream.write(data)
+    except BaseException:  # noqa: BLE001 - the pipe is gone (the build stopped): nothing to tell
+        code = 1
+    finally:
+        idle()
+        os._exit(code)  # no atexit handler, no `finally` of the build's, no flush of its buffers
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """The exception itself if it survives pickling unchanged; else one with its message and exit code."""
+    try:
+        copy = pickle.loads(pickle.dumps(exc))
+        if type(copy) is type(exc) and str(copy) == str(exc):
+            return exc
+    except Exception:  # noqa: BLE001
+        pass
+    if isinstance(exc, OctavoError):
+        return ForwardedError(str(exc), exc.exit_code)
+    return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
+def _die_with(parent: int) -> None:
+    """The kernel kills this child when its parent dies (PR_SET_PDEATHSIG), so a build killed
+    outright (SIGKILL) leaves no child writing; Linux only, elsewhere the parent's kill stops them."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the setting took effect
+        os._exit(1)
