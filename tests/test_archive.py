@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -130,7 +131,11 @@ def test_the_bag_holds_the_sources_the_editions_were_made_from(tmp_path, monkeyp
     real = octavo.build.verify
 
     def verify_while_an_editor_saves(*args, **kwargs):
-        section.write_text(section.read_text(encoding="utf-8").replace("We hope", "We trust"), encoding="utf-8")
+        # Saved as editors save, whole (a new file renamed over the old): the editions are proven
+        # in several processes at once (parallel.py), and each may be this editor.
+        saved = section.with_name(f".{section.name}.{os.getpid()}")
+        saved.write_text(section.read_text(encoding="utf-8").replace("We hope", "We trust"), encoding="utf-8")
+        os.replace(saved, section)
         return real(*args, **kwargs)
 
     monkeypatch.setattr(octavo.build, "verify", verify_while_an_editor_saves)
