@@ -19,12 +19,14 @@ The rules every child keeps:
   exit code, an OSError, a bug with the child's traceback attached), or, for
   one that cannot be pickled, as an error with the same message and code.
 
-Job tokens bound how many processes of one build work at once (--jobs). A
-process holding a token never waits for another, and one waiting for a token
-holds none, so the tree cannot deadlock. A group's editions are a shared
-queue: the process that laid the group out takes them one by one, and helpers
-forked beside it wait for a free token and then take from the same queue, so
-a core freed anywhere in the build is put to work at the next edition.
+Job tokens bound how many processes of one build work at once (--jobs); no
+process ever waits for a token, so the tree cannot deadlock. A group's
+editions are a shared queue: the process that laid the group out takes them
+one by one, and whenever it finds a token free before taking the next it
+forks a helper that takes from the same queue. A helper is forked only to
+work at once: forked early to wait, it would keep the layout's pages as they
+were while its parent writes, copying them (100 MB and more for a 300-page
+paper) for nothing.
 """
 
 from __future__ import annotations
@@ -54,8 +56,8 @@ def can_fork() -> bool:
 
 class Tokens:
     """How many processes of one build may work at once, shared by every process it forks.
-    A process that holds a token never waits for another (`take` says whether one was free),
-    and one that waits holds none (`wait_for_one`): so no two can wait for each other."""
+    No process ever waits for one (`take` says whether one was free), so none can wait for
+    another."""
 
     def __init__(self, count: int):
         import multiprocessing
@@ -70,15 +72,6 @@ class Tokens:
     def give_back(self) -> None:
         self._semaphore.release()
 
-    def wait_for_one(self, needed: Callable[[], bool]) -> bool:
-        """In a child holding no token: wait for one while `needed()`; True once this process
-        holds it (given back when the process ends, or by `idle`)."""
-        global _held
-        while needed():
-            if self._semaphore.acquire(timeout=0.05):
-                _held = self
-                return True
-        return False
 
 
 class Queue:
@@ -100,9 +93,10 @@ class Queue:
             self._next.value += 1
             return self.items[self._next.value - 1]
 
-    def left(self) -> bool:
+    def left(self) -> int:
+        """How many items are still untaken."""
         with self._next.get_lock():
-            return self._next.value < len(self.items)
+            return len(self.items) - self._next.value
 
 
 class _Local:
