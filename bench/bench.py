@@ -35,8 +35,8 @@ compare.
 Peak memory is the largest sum, over the build's process and every process
 it started, of their proportional set size (PSS: a page shared by n
 processes counts 1/n in each), sampled every 0.1 s from /proc: what the
-build holds in all its processes together. The largest single process's
-peak RSS is given beside it. MB is 10^6 bytes.
+build holds in all its processes together. The largest RSS of any one of
+them, sampled the same way, is given beside it. MB is 10^6 bytes.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class Measured:
 
     wall: float  # seconds
     cpu: float  # user + system seconds, of the command and every process it waited for
-    largest: int  # bytes: the peak RSS of its largest single process
+    largest: int  # bytes: the largest RSS one of its processes had (TreeMemory)
     peak: int  # bytes: the largest sum of PSS over the command's process tree (TreeMemory)
     code: int = 0
 
@@ -95,22 +95,26 @@ class Measured:
 class TreeMemory(threading.Thread):
     """Samples, every `every` seconds, the summed PSS of a process and all its descendants
     (/proc/<pid>/smaps_rollup), and keeps the largest sum: a forked worker's copy-on-write
-    pages count once between the processes sharing them, not once in each."""
+    pages count once between the processes sharing them, not once in each. And the largest
+    RSS of any one of them (not getrusage's ru_maxrss: that counts what a child held before
+    it exec'd the command, a copy of the bench's own process)."""
 
     def __init__(self, pid: int, every: float = 0.1):
         super().__init__(daemon=True)
-        self.pid, self.every, self.peak = pid, every, 0
+        self.pid, self.every, self.peak, self.largest = pid, every, 0, 0
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.is_set():
-            self.peak = max(self.peak, sum(_pss(p) for p in [self.pid, *_descendants(self.pid)]))
+            sizes = [_pss_and_rss(p) for p in [self.pid, *_descendants(self.pid)]]
+            self.peak = max(self.peak, sum(pss for pss, _ in sizes))
+            self.largest = max(self.largest, *(rss for _, rss in sizes))
             self.done.wait(self.every)
 
-    def stop(self) -> int:
+    def stop(self) -> tuple[int, int]:
         self.done.set()
         self.join()
-        return self.peak
+        return self.peak, self.largest
 
 
 def _descendants(pid: int) -> list[int]:
@@ -124,23 +128,24 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _pss(pid: int) -> int:
+def _pss_and_rss(pid: int) -> tuple[int, int]:
+    """A process's PSS and RSS in bytes (0, 0 once it is gone)."""
+    found = {}
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) * 1024
+            if line.startswith(("Pss:", "Rss:")):
+                found[line.split(":")[0]] = int(line.split()[1]) * 1024
     except OSError:
         pass
-    return 0
+    return found.get("Pss", 0), found.get("Rss", 0)
 
 
 def measure(command: list[str], cwd: Path | None = None, env: dict | None = None, check: bool = True) -> Measured:
-    """Wall seconds, CPU seconds, the largest process's peak RSS and the tree's peak PSS of a command.
+    """Wall seconds, CPU seconds, the largest process's RSS and the tree's peak PSS of a command.
 
-    os.wait4 reports the child's resource use together with that of the
-    processes it waited for (its workers); its ru_maxrss is the largest single
-    process's. CPU time is what the command itself costs, whatever else the
-    machine is doing; wall time is what a user waits.
+    os.wait4 reports the child's CPU time together with that of the processes
+    it waited for (its workers). CPU time is what the command itself costs,
+    whatever else the machine is doing; wall time is what a user waits.
     """
     with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty failure cannot fill it and hang
         started = time.perf_counter()
@@ -150,11 +155,11 @@ def measure(command: list[str], cwd: Path | None = None, env: dict | None = None
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = code = os.waitstatus_to_exitcode(status)
-        peak = memory.stop()
+        peak, largest = memory.stop()
         if code != 0 and check:
             errors.seek(0)
             sys.exit(f"bench: {' '.join(command)} failed ({code}): {errors.read().decode(errors='replace')}")
-    return Measured(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, peak, code)
+    return Measured(seconds, usage.ru_utime + usage.ru_stime, largest, peak, code)
 
 
 def alternate(commands: dict[str, list[str]], runs: int, **kwargs) -> dict[str, list[Measured]]:
