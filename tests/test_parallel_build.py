@@ -372,9 +372,11 @@ def test_a_title_built_alone_gets_the_jobs_asked_for(tmp_path, monkeypatch, jobs
     assert outcome.status == "built" and asked == [jobs]
 
 
-def test_titles_built_side_by_side_make_their_editions_one_after_another(tmp_path, monkeypatch):
-    """Titles in the catalog's worker processes use the cores already: each title gets one job,
-    so two workers on two cores never run four layouts at once."""
+@pytest.mark.parametrize(("jobs", "titles", "each"), [(2, 3, 1), (4, 2, 2), (3, 2, 1)])
+def test_titles_built_side_by_side_share_the_jobs(tmp_path, monkeypatch, jobs, titles, each):
+    """Titles in the catalog's worker processes share the jobs: with two workers on two cores
+    each title makes its editions one after another (never four layouts at once on two cores);
+    with four jobs and two titles each title has two."""
     import concurrent.futures
 
     from octavo import catalog
@@ -396,11 +398,12 @@ def test_titles_built_side_by_side_make_their_editions_one_after_another(tmp_pat
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recorder)
     content = tmp_path / "content"
-    for slug in ("alpha", "beta", "gamma"):
+    slugs = [f"title-{n}" for n in range(titles)]
+    for slug in slugs:
         copy_content(tmp_path, SEED_SLUG)
         (content / SEED_SLUG).rename(content / slug)
-    catalog.build_catalog([content / s for s in ("alpha", "beta", "gamma")], tmp_path / "out", jobs=2)
-    assert submitted == [1, 1, 1]
+    catalog.build_catalog([content / s for s in slugs], tmp_path / "out", jobs=jobs)
+    assert submitted == [each] * titles
 
 
 # ------------------------------------------------------------------ speed
