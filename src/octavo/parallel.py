@@ -1,11 +1,11 @@
 """Forked workers for one build: a function run in a child process, its result sent back.
 
 A publication's editions are written in parallel (build.py): each page setup
-is laid out in a child of the build, and that child forks a grandchild for
-each edition it can give a core to. Forked, not spawned, so that a child
-inherits the rendering and its layout as they stand (copy-on-write) instead
-of making them again; the result (the proof's report, a few numbers) comes
-back pickled through a pipe.
+is laid out in a child of the build, and that child shares the editions
+reading it with helpers it forks whenever a core is free. Forked, not
+spawned, so that a child inherits the rendering and its layout as they stand
+(copy-on-write) instead of making them again; the result (the proof's
+report, a few numbers) comes back pickled through a pipe.
 
 The rules every child keeps:
 - it never publishes: the process that started the build moves the proven
@@ -71,7 +71,6 @@ class Tokens:
 
     def give_back(self) -> None:
         self._semaphore.release()
-
 
 
 class Queue:
@@ -144,6 +143,7 @@ class Child:
         os.close(write)
         self.pid, self.fd, self.data = pid, read, bytearray()
         self.status: int | None = None
+        self._outcome = None  # ("ok", value) or ("error", exception), once read
 
     def read_some(self) -> bool:
         """Read what the child has sent; True once it has closed the pipe."""
@@ -170,17 +170,25 @@ class Child:
 
     def outcome(self):
         """The child's return value, or its exception raised here."""
+        if self._outcome is None:
+            self._outcome = self._read_outcome()
+        kind, value = self._outcome
+        if kind == "ok":
+            return value
+        raise value
+
+    def _read_outcome(self) -> tuple[str, object]:
+        doing = self.doing.value.decode() or self.what
         try:
             kind, value, trace = pickle.loads(bytes(self.data))
         except Exception:
             code = os.waitstatus_to_exitcode(self.status) if self.status is not None else None
             how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-            raise ChildDied(f"the worker process {self.doing.value.decode() or self.what} died ({how})") from None
-        if kind == "ok":
-            return value
-        if trace:
-            value.add_note(f"in the worker process {self.doing.value.decode() or self.what}:\n{trace}")
-        raise value
+            return "error", ChildDied(f"the worker process {doing} died ({how})")
+        self.data = bytearray()  # read once: a long paper's proof report is megabytes
+        if kind == "error" and trace:
+            value.add_note(f"in the worker process {doing}:\n{trace}")
+        return kind, value
 
 
 class Workers:
