@@ -19,7 +19,7 @@ from octavo.build import build_publication
 from octavo.cli import main
 from octavo.editions import EDITIONS
 
-from conftest import CONTENT, REPO, SEED_SLUG, copy_content
+from conftest import CONTENT, REPO, SEED_SLUG, copy_content, copy_templates, edit
 
 SEED = CONTENT / SEED_SLUG
 
@@ -238,6 +238,25 @@ def test_an_error_that_cannot_be_pickled_comes_back_with_its_message_and_exit_co
         workers.start("failing", fail)
         workers.results()
     assert (str(caught.value), caught.value.exit_code) == (str(error), 2)
+
+
+def test_a_proof_failing_in_a_child_keeps_the_rejected_copies_aside(tmp_path):
+    """The proof runs where each edition is written; its findings come back, and the build
+    publishes nothing and sets every edition aside as rejected, as one process does."""
+    from octavo.errors import VerificationError
+
+    templates = copy_templates(tmp_path)
+    edit(templates / "epub" / "imprint.xhtml", "{{ imprint(p, level=1) }}", "<p>Imprint withheld.</p>")
+    reports, names = {}, {}
+    for jobs in (2, 1):
+        out = tmp_path / f"out-{jobs}"
+        with pytest.raises(VerificationError) as caught:
+            build_publication(SEED, out, templates, editions=("screen", "archive", "epub"), jobs=jobs)
+        failures = caught.value.report.failures
+        reports[jobs] = [(f.edition.kind, f.edition.path.name, f.what, f.subject) for f in failures]
+        names[jobs] = sorted(p.name for p in out.iterdir())
+    assert reports[2] == reports[1] == [("EPUB", f"{SEED_SLUG}.epub", "disclaimer", "house-opinions")]
+    assert names[2] == names[1] == sorted(f"{SEED_SLUG}.rejected{suffix}" for suffix in (".pdf", ".archive.pdf", ".epub"))
 
 
 def test_a_bad_octavo_jobs_is_a_clear_error(tmp_path, monkeypatch, capsys):
