@@ -19,7 +19,7 @@ from octavo.build import build_publication
 from octavo.cli import main
 from octavo.editions import EDITIONS
 
-from conftest import CONTENT, REPO, SEED_SLUG, copy_content
+from conftest import CONTENT, REPO, SEED_SLUG, copy_content, copy_templates, edit
 
 SEED = CONTENT / SEED_SLUG
 
@@ -240,6 +240,25 @@ def test_an_error_that_cannot_be_pickled_comes_back_with_its_message_and_exit_co
     assert (str(caught.value), caught.value.exit_code) == (str(error), 2)
 
 
+def test_a_proof_failing_in_a_child_keeps_the_rejected_copies_aside(tmp_path):
+    """The proof runs where each edition is written; its findings come back, and the build
+    publishes nothing and sets every edition aside as rejected, as one process does."""
+    from octavo.errors import VerificationError
+
+    templates = copy_templates(tmp_path)
+    edit(templates / "epub" / "imprint.xhtml", "{{ imprint(p, level=1) }}", "<p>Imprint withheld.</p>")
+    reports, names = {}, {}
+    for jobs in (2, 1):
+        out = tmp_path / f"out-{jobs}"
+        with pytest.raises(VerificationError) as caught:
+            build_publication(SEED, out, templates, editions=("screen", "archive", "epub"), jobs=jobs)
+        failures = caught.value.report.failures
+        reports[jobs] = [(f.edition.kind, f.edition.path.name, f.what, f.subject) for f in failures]
+        names[jobs] = sorted(p.name for p in out.iterdir())
+    assert reports[2] == reports[1] == [("EPUB", f"{SEED_SLUG}.epub", "disclaimer", "house-opinions")]
+    assert names[2] == names[1] == sorted(f"{SEED_SLUG}.rejected{suffix}" for suffix in (".pdf", ".archive.pdf", ".epub"))
+
+
 def test_a_bad_octavo_jobs_is_a_clear_error(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("OCTAVO_JOBS", "two")
     folder = copy_content(tmp_path)
@@ -372,9 +391,11 @@ def test_a_title_built_alone_gets_the_jobs_asked_for(tmp_path, monkeypatch, jobs
     assert outcome.status == "built" and asked == [jobs]
 
 
-def test_titles_built_side_by_side_make_their_editions_one_after_another(tmp_path, monkeypatch):
-    """Titles in the catalog's worker processes use the cores already: each title gets one job,
-    so two workers on two cores never run four layouts at once."""
+@pytest.mark.parametrize(("jobs", "titles", "each"), [(2, 3, 1), (4, 2, 2), (3, 2, 1)])
+def test_titles_built_side_by_side_share_the_jobs(tmp_path, monkeypatch, jobs, titles, each):
+    """Titles in the catalog's worker processes share the jobs: with two workers on two cores
+    each title makes its editions one after another (never four layouts at once on two cores);
+    with four jobs and two titles each title has two."""
     import concurrent.futures
 
     from octavo import catalog
@@ -396,11 +417,12 @@ def test_titles_built_side_by_side_make_their_editions_one_after_another(tmp_pat
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recorder)
     content = tmp_path / "content"
-    for slug in ("alpha", "beta", "gamma"):
+    slugs = [f"title-{n}" for n in range(titles)]
+    for slug in slugs:
         copy_content(tmp_path, SEED_SLUG)
         (content / SEED_SLUG).rename(content / slug)
-    catalog.build_catalog([content / s for s in ("alpha", "beta", "gamma")], tmp_path / "out", jobs=2)
-    assert submitted == [1, 1, 1]
+    catalog.build_catalog([content / s for s in slugs], tmp_path / "out", jobs=jobs)
+    assert submitted == [each] * titles
 
 
 # ------------------------------------------------------------------ speed

@@ -13,9 +13,10 @@ for the others): the setup is laid out once, its editions are written and
 each is proven as soon as it is written, and the layout is freed before the
 next group's. With more than one job (the default: one per CPU; the `jobs`
 argument, or OCTAVO_JOBS), the groups run side by side in forked child
-processes, and each group's child forks a grandchild for each edition it has
-a free job for (parallel.py): the children inherit the rendering and the
-laid-out pages instead of making them again. Only this process publishes.
+processes (parallel.py); after its layout, each group's child forks a helper
+whenever it finds a job free before its next edition, and the helpers share
+its editions with it, each taking the next when it is free. Forked, the workers inherit the rendering and the laid
+out pages instead of making them again. Only this process publishes.
 """
 
 from __future__ import annotations
@@ -145,16 +146,18 @@ class _Work:
     finals: dict[str, Path]
 
     def here(self) -> tuple[list[Made], dict[str, float]]:
-        """Every group in this process, one after another, each layout freed before the next is made."""
+        """Every group in this process, one after another, each layout freed before the next is
+        made (the last goes with the rendering: collecting it would cost the seed's build 5 %)."""
         made, timings = [], {}
-        for setup, names in groups(self.temporaries).items():
-            group = self.group(setup, names, tokens=None, free=True)
+        planned = list(groups(self.temporaries).items())
+        for index, (setup, names) in enumerate(planned):
+            group = self.group(setup, names, tokens=None, free=index < len(planned) - 1)
             made += group[0]
             timings.update(group[1])
         return made, timings
 
     def in_parallel(self, jobs: int) -> tuple[list[Made], dict[str, float]]:
-        """Each group in a child of its own (and its editions in grandchildren, as jobs allow)."""
+        """Each group in a child of its own, which shares its editions with helpers as jobs allow."""
         _load_before_forking(self.temporaries)
         tokens = parallel.Tokens(jobs)
         with parallel.Workers() as workers:
@@ -170,9 +173,9 @@ class _Work:
 
     def group(self, setup: str | None, names: list[str], tokens: parallel.Tokens | None, free: bool):
         """Lay `setup` out, then write and prove each of `names`. With `tokens` (in a child of a
-        parallel build), helpers forked after the layout wait for a free job and then share the
-        editions with this process, each taking the next (in build order) when it is free.
-        Then, if `free`, free the layout (a child about to end gives its memory back at once)."""
+        parallel build), before taking each edition this process forks a helper for every free
+        job while two or more editions are untaken, and the helpers take editions from the same
+        queue. Then, if `free`, free the layout (a child about to end gives its memory back at once)."""
         from .layout import SETUPS, lay_out, release
 
         timings = {}
@@ -183,12 +186,16 @@ class _Work:
         queue = parallel.Queue(names, shared=tokens is not None)
         made = {}
         with parallel.Workers() as workers:
-            if tokens is not None and len(names) > 1:
-                _freeze_for_children()
-                for _ in range(min(len(names), tokens.count) - 1):
-                    workers.start(f"helping with the {', '.join(names)} editions", self.help, queue, tokens)
-            made.update((m.name, m) for m in self.take(queue))
-            parallel.idle()  # its own share done: its job token may start a helper
+            while True:
+                while tokens is not None and queue.left() > 1 and tokens.take():
+                    _freeze_for_children()
+                    workers.start(f"helping with the {', '.join(names)} editions", self.take, queue,
+                                  token=tokens)
+                name = queue.take()
+                if name is None:
+                    break
+                made[name] = self.edition(name)
+            parallel.idle()  # its own share done: its job token may start another helper
             for done in workers.results():
                 made.update((m.name, m) for m in done)
         for m in made.values():
@@ -197,15 +204,9 @@ class _Work:
             release(self.rendering, SETUPS[setup])
         return [made[name] for name in names], timings
 
-    def help(self, queue: parallel.Queue, tokens: parallel.Tokens) -> list[Made]:
-        """In a helper: once a job token is free, the group's editions still untaken."""
-        return self.take(queue) if tokens.wait_for_one(queue.left) else []
-
     def take(self, queue: parallel.Queue) -> list[Made]:
-        made = []
-        for name in iter(queue.take, None):
-            made.append(self.edition(name))
-        return made
+        """The editions of the queue, one after another, until none is left."""
+        return [self.edition(name) for name in iter(queue.take, None)]
 
     def edition(self, name: str) -> Made:
         """Write one edition to its temporary file and prove it there."""

@@ -417,8 +417,10 @@ def _run(pending, out_dir, templates, editions, jobs, progress, strict=False):
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_die_with_parent, initargs=(os.getpid(),))
     try:
-        # Titles side by side use the cores already: each makes its editions one after another.
-        futures = {pool.submit(build_one, *args(folder, reason), jobs=1): (folder, entries)
+        # Titles side by side share the cores (or --jobs): each gets its share for its editions,
+        # one job on two cores with two workers, so that the machine is never oversubscribed.
+        each = max(1, (jobs or default_jobs(sys.maxsize)) // workers)
+        futures = {pool.submit(build_one, *args(folder, reason), jobs=each): (folder, entries)
                    for folder, entries, reason in pending}
         progress.started(f"{workers} workers")
         for future in as_completed(futures):

@@ -1,11 +1,11 @@
 """Forked workers for one build: a function run in a child process, its result sent back.
 
 A publication's editions are written in parallel (build.py): each page setup
-is laid out in a child of the build, and that child forks a grandchild for
-each edition it can give a core to. Forked, not spawned, so that a child
-inherits the rendering and its layout as they stand (copy-on-write) instead
-of making them again; the result (the proof's report, a few numbers) comes
-back pickled through a pipe.
+is laid out in a child of the build, and that child shares the editions
+reading it with helpers it forks whenever a core is free. Forked, not
+spawned, so that a child inherits the rendering and its layout as they stand
+(copy-on-write) instead of making them again; the result (the proof's
+report, a few numbers) comes back pickled through a pipe.
 
 The rules every child keeps:
 - it never publishes: the process that started the build moves the proven
@@ -19,12 +19,14 @@ The rules every child keeps:
   exit code, an OSError, a bug with the child's traceback attached), or, for
   one that cannot be pickled, as an error with the same message and code.
 
-Job tokens bound how many processes of one build work at once (--jobs). A
-process holding a token never waits for another, and one waiting for a token
-holds none, so the tree cannot deadlock. A group's editions are a shared
-queue: the process that laid the group out takes them one by one, and helpers
-forked beside it wait for a free token and then take from the same queue, so
-a core freed anywhere in the build is put to work at the next edition.
+Job tokens bound how many processes of one build work at once (--jobs); no
+process ever waits for a token, so the tree cannot deadlock. A group's
+editions are a shared queue: the process that laid the group out takes them
+one by one, and whenever it finds a token free before taking the next it
+forks a helper that takes from the same queue. A helper is forked only to
+work at once: forked early to wait, it would keep the layout's pages as they
+were while its parent writes, copying them (100 MB and more for a 300-page
+paper) for nothing.
 """
 
 from __future__ import annotations
@@ -54,8 +56,8 @@ def can_fork() -> bool:
 
 class Tokens:
     """How many processes of one build may work at once, shared by every process it forks.
-    A process that holds a token never waits for another (`take` says whether one was free),
-    and one that waits holds none (`wait_for_one`): so no two can wait for each other."""
+    No process ever waits for one (`take` says whether one was free), so none can wait for
+    another."""
 
     def __init__(self, count: int):
         import multiprocessing
@@ -69,16 +71,6 @@ class Tokens:
 
     def give_back(self) -> None:
         self._semaphore.release()
-
-    def wait_for_one(self, needed: Callable[[], bool]) -> bool:
-        """In a child holding no token: wait for one while `needed()`; True once this process
-        holds it (given back when the process ends, or by `idle`)."""
-        global _held
-        while needed():
-            if self._semaphore.acquire(timeout=0.05):
-                _held = self
-                return True
-        return False
 
 
 class Queue:
@@ -100,9 +92,10 @@ class Queue:
             self._next.value += 1
             return self.items[self._next.value - 1]
 
-    def left(self) -> bool:
+    def left(self) -> int:
+        """How many items are still untaken."""
         with self._next.get_lock():
-            return self._next.value < len(self.items)
+            return len(self.items) - self._next.value
 
 
 class _Local:
@@ -150,6 +143,7 @@ class Child:
         os.close(write)
         self.pid, self.fd, self.data = pid, read, bytearray()
         self.status: int | None = None
+        self._outcome = None  # ("ok", value) or ("error", exception), once read
 
     def read_some(self) -> bool:
         """Read what the child has sent; True once it has closed the pipe."""
@@ -176,17 +170,25 @@ class Child:
 
     def outcome(self):
         """The child's return value, or its exception raised here."""
+        if self._outcome is None:
+            self._outcome = self._read_outcome()
+        kind, value = self._outcome
+        if kind == "ok":
+            return value
+        raise value
+
+    def _read_outcome(self) -> tuple[str, object]:
+        doing = self.doing.value.decode() or self.what
         try:
             kind, value, trace = pickle.loads(bytes(self.data))
         except Exception:
             code = os.waitstatus_to_exitcode(self.status) if self.status is not None else None
             how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-            raise ChildDied(f"the worker process {self.doing.value.decode() or self.what} died ({how})") from None
-        if kind == "ok":
-            return value
-        if trace:
-            value.add_note(f"in the worker process {self.doing.value.decode() or self.what}:\n{trace}")
-        raise value
+            return "error", ChildDied(f"the worker process {doing} died ({how})")
+        self.data = bytearray()  # read once: a long paper's proof report is megabytes
+        if kind == "error" and trace:
+            value.add_note(f"in the worker process {doing}:\n{trace}")
+        return kind, value
 
 
 class Workers:
