@@ -699,22 +699,7 @@ def main() -> int:
     rows = [("machine", f"{os.cpu_count()} CPUs, load average {load} at the start (1 / 5 / 15 min), "
                         f"Python {sys.version.split()[0]}, {pandoc}")]
     with tempfile.TemporaryDirectory(prefix="octavo-bench-") as temporary:
-        work = Path(temporary)
-        seed = {}
-
-        def seed_rows():
-            seed["rows"], seed["seconds"] = bench_seed(work, args.runs)
-            return seed["rows"]
-
-        sections = {"seed": seed_rows,
-                    "overhead": lambda: bench_overhead(work, args.runs, seed["seconds"] if seed
-                                                       else (bench_seed(work, args.runs)[1])),
-                    "noop": lambda: bench_noop(work, args.runs),
-                    "longword": lambda: bench_long_word(work, args.runs),
-                    "catalog": lambda: bench_catalog(work, args.catalog, args.long_runs),
-                    "long": lambda: bench_long(work, args.pages, args.long_runs),
-                    "book": lambda: bench_book(work, args.book_pages)}
-        assert list(sections) == list(SECTIONS)
+        sections = measurements(Path(temporary), args)
         for name in chosen:
             new = sections[name]()
             rows.extend(new)
@@ -729,6 +714,25 @@ def main() -> int:
 
 
 SECTIONS = ("seed", "overhead", "noop", "longword", "catalog", "dask", "long", "book")
+
+
+def measurements(work: Path, args: argparse.Namespace) -> dict:
+    """Each section of the bench (SECTIONS, in order), a function that measures it and returns its rows."""
+    seed = {}
+
+    def seed_rows():
+        seed["rows"], seed["seconds"] = bench_seed(work, args.runs)
+        return seed["rows"]
+
+    return {"seed": seed_rows,
+            "overhead": lambda: bench_overhead(work, args.runs, seed["seconds"] if seed
+                                               else (bench_seed(work, args.runs)[1])),
+            "noop": lambda: bench_noop(work, args.runs),
+            "longword": lambda: bench_long_word(work, args.runs),
+            "catalog": lambda: bench_catalog(work, args.catalog, args.long_runs),
+            "dask": lambda: bench_dask(work, args.catalog),
+            "long": lambda: bench_long(work, args.pages, args.long_runs),
+            "book": lambda: bench_book(work, args.book_pages)}
 
 
 def targets_table() -> str:

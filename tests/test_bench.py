@@ -50,3 +50,14 @@ def test_a_target_not_met_says_so_and_why():
     rows = [line for line in table.splitlines() if line.startswith("| a") or line.startswith("| another")]
     assert rows[0].split("|")[1:-1][-1].strip() == "**no**: the reason, as measured"
     assert rows[1].rstrip().endswith("| yes |") and "not shown" not in table
+
+
+def test_every_section_of_the_bench_has_its_measurement():
+    """`--only` names SECTIONS; a section without its function (a merge once dropped "dask")
+    would stop `make bench` before it measured anything."""
+    import argparse
+    from pathlib import Path
+
+    bench = _bench()
+    args = argparse.Namespace(runs=1, long_runs=1, catalog=2, pages=10, book_pages=10)
+    assert list(bench.measurements(Path("/nonexistent"), args)) == list(bench.SECTIONS)
