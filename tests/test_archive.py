@@ -143,3 +143,28 @@ def test_the_bag_holds_the_sources_the_editions_were_made_from(tmp_path, monkeyp
     assert (bag / "data" / "source" / SEED_SLUG / "sections" / "07-conclusion.md").read_bytes() == rendered
     assert b"We trust" in section.read_bytes()
     assert "valid bag" in verify_bag(bag)
+
+
+def test_archive_says_what_the_build_warned_of_and_strict_bags_nothing(tmp_path, capsys):
+    """A bag is made once and kept: the content's warnings reach the archivist as they reach
+    `octavo build`'s user, and `--strict` refuses them before anything is bagged."""
+    from conftest import copy_content
+
+    folder = copy_content(tmp_path)
+    yaml = folder / "publication.yaml"
+    text = yaml.read_text(encoding="utf-8")
+    unaffiliated = text.replace("    affiliations:\n      - organisation: Wilson Center\n"
+                                "        place: Washington D.C.\n        country: United States\n", "")
+    assert unaffiliated != text
+    yaml.write_text(unaffiliated, encoding="utf-8")
+    out = tmp_path / "out"
+
+    assert main(["archive", str(folder), "--content", str(folder.parent), "--out", str(out), "--strict"]) == 2
+    err = capsys.readouterr().err
+    assert "'abraham-denmark' has no affiliation" in err and "--strict makes it an error" in err
+    assert not (out / f"{SEED_SLUG}.bag").exists()
+
+    assert main(["archive", str(folder), "--content", str(folder.parent), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: " in err and "'abraham-denmark' has no affiliation" in err
+    assert "valid bag" in verify_bag(out / f"{SEED_SLUG}.bag")

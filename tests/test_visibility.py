@@ -131,3 +131,33 @@ def test_a_long_word_gets_break_opportunities_in_print_only(tmp_path):
     html = paged_html(rendering)
     assert html.count("x" * 40 + "<wbr>") == 6 and "x" * 41 not in html
     assert word in str(rendering.document.sections[-1].html)  # the document's own text is whole
+
+
+def test_an_epub_whose_file_names_are_percent_encoded_is_read_as_a_reader_sees_it(seed_epub, tmp_path):
+    """An EPUB's hrefs are URLs: a stylesheet "epub sheet.css" is linked as "epub%20sheet.css".
+    The proof follows the link (as the retail check does, through the same verify.zip_path), so
+    what that sheet hides is found hidden, in a document the manifest also names encoded."""
+    import zipfile
+
+    from octavo.model import load_publication
+    from octavo.render import Rendering
+    from octavo.verify import verify
+
+    from conftest import CONTENT, SEED_SLUG
+
+    crafted = tmp_path / "encoded.epub"
+    with zipfile.ZipFile(seed_epub) as source, zipfile.ZipFile(crafted, "w") as target:
+        for info in source.infolist():
+            data, name = source.read(info), info.filename
+            if name.endswith((".xhtml", ".opf")):
+                data = (data.replace(b'href="style/epub.css"', b'href="style/epub%20sheet.css"')
+                        .replace(b'href="imprint.xhtml"', b'href="imprint%20page.xhtml"'))
+            if name == "EPUB/style/epub.css":
+                name, data = "EPUB/style/epub sheet.css", data + b"\n.imprint-page .disclaimer { display: none; }\n"
+            if name == "EPUB/imprint.xhtml":
+                name = "EPUB/imprint page.xhtml"
+            target.writestr(zipfile.ZipInfo(name, info.date_time), data,
+                            zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED)
+    report = verify(Rendering(load_publication(CONTENT / SEED_SLUG)).document, [crafted])
+    assert {(k, w, s) for k, w, s, _ in problems(report)} == {("EPUB", "disclaimer", HOUSE)}, report.summary()
+    assert next(iter(problems(report)))[3].startswith("hidden (display: none")

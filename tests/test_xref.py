@@ -291,6 +291,18 @@ def test_the_reflowable_editions_print_no_page(built):
     assert "mapped in Figure 1, the landings" in page and "(p." not in page
 
 
+def test_a_captioned_table_s_scrolling_region_is_named_by_its_caption(built):
+    """A screen reader lists the regions by name: "Table 2. Quota advice…", as the caption
+    numbers it, not a count of its own that would disagree with the labelled tables'."""
+    with zipfile.ZipFile(built["epub"]) as zf:
+        stocks = etree.fromstring(zf.read("EPUB/sec-02-stocks.xhtml"))
+    page = lxml_html.parse(str(built["web"])).getroot()
+    for regions in ([w.get("aria-label") for w in stocks.iter(f"{{{XHTML}}}div") if w.get("role") == "region"],
+                    [w.get("aria-label") for w in page.iter("div") if w.get("role") == "region"]):
+        assert regions == ["Table 1. Landings of cod by gear, in tonnes (illustrative figures).",
+                           "Table 2. Quota advice and the quota set for 2024."], regions
+
+
 def test_the_words_are_the_labels_file_s(tmp_path):
     """A house that writes "Fig. 1" and "(page 6)" changes the labels, and every edition follows:
     the proof, which expects the labels' words, passes on the PDF and the EPUB built with them."""

@@ -51,10 +51,13 @@ def bag_path(out_dir: Path, slug: str) -> Path:
 
 
 def write_bag(folder: Path, out_dir: Path, templates: Path | None = None,
-              note: Callable[[str], None] | None = None) -> Path:
+              note: Callable[[str], None] | None = None, warn: Callable[[str], None] | None = None,
+              strict: bool = False) -> Path:
     """Build and prove every edition of the publication in `folder`, and bag them with its sources
     and its metadata records; write the distribution files to `out_dir` too. What a distribution
-    file had to leave out (an ISBN or a DOI not given) is told to `note`."""
+    file had to leave out (an ISBN or a DOI not given) is told to `note`; the content's warnings
+    and the editions' (as `octavo build` prints them) to `warn`. With `strict`, a warning is an
+    error and nothing is bagged, as with `octavo build --strict`."""
     import bagit
 
     from .build import build_publication
@@ -66,8 +69,11 @@ def write_bag(folder: Path, out_dir: Path, templates: Path | None = None,
     staging = Path(tempfile.mkdtemp(prefix=f".bag.{os.getpid()}.", dir=out_dir))
     try:
         editions = staging / "editions"
-        result = build_publication(folder, editions, templates, editions=tuple(EDITIONS))
+        result = build_publication(folder, editions, templates, editions=tuple(EDITIONS), strict=strict)
         publication, record = result.publication, result.record
+        # An archivist's bag is made once and kept: what the build warned of is said here too.
+        for message in [*map(str, publication.warnings), *(f"{folder}: {n}" for n in result.notices)]:
+            (warn or logging.getLogger("octavo").warning)(message)
         for name, path in result.document.sources:  # the bytes the editions were made from
             target = staging / "source" / name
             if not target.resolve().is_relative_to((staging / "source").resolve()):

@@ -109,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     archive.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
     archive.add_argument("--out", type=Path, default=Path("build"), help="where bags are written (default: build)")
     archive.add_argument("--templates", type=Path, default=None, help="a templates folder (default: Octavo's own)")
+    archive.add_argument("--strict", action="store_true",
+                         help="treat the content's warnings as errors and bag nothing (as 'octavo build --strict')")
     archive.set_defaults(run=_run_archive)
     _authoring_commands(commands)
     return parser
@@ -255,7 +257,8 @@ def _run_archive(args) -> int:
         raise OctavoError(f"no publications found in {args.content}/: each needs a folder with a publication.yaml")
     for folder in folders:
         bag = write_bag(_folder(folder, args.content), args.out, args.templates,
-                        note=lambda message: print(f"note: {message}", file=sys.stderr))
+                        note=lambda message: print(f"note: {message}", file=sys.stderr),
+                        warn=lambda message: print(f"warning: {message}", file=sys.stderr), strict=args.strict)
         print(f"bagged {bag}")
     return 0
 

@@ -44,6 +44,11 @@ def style_folders(publication: Publication, templates: Path | None = None) -> li
                       f"or {base / STYLES}")
 
 
+def keep_whole(text: str) -> str:
+    """`text` with no place a line may break: "María José Álvarez-Núñez" stays on one line."""
+    return text.replace(" ", "\u00a0").replace("-", "-\u2060")
+
+
 def environment(folders: Path | list[Path] | None = None) -> jinja2.Environment:
     folders = folders if isinstance(folders, list) else [Path(folders or DEFAULT_TEMPLATES)]
     env = jinja2.Environment(
@@ -56,6 +61,9 @@ def environment(folders: Path | list[Path] | None = None) -> jinja2.Environment:
     # The language a name's script implies (names.py), for text with no stated language: a
     # name given in its own script as the name itself, on the cover.
     env.filters["script_lang"] = lambda text: name_language(text).tag
+    # A name kept on one line where no element can carry `white-space: nowrap` (a running head
+    # is a string in a page's margin box): no-break spaces, and a word joiner after each hyphen.
+    env.filters["unbreakable"] = keep_whole
     env.globals["octavo_folders"] = [str(f) for f in folders]
     return env
 

@@ -42,6 +42,7 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from .errors import OctavoError
+from .verify import zip_path
 
 OPF = "http://www.idpf.org/2007/opf"
 DC = "http://purl.org/dc/elements/1.1/"
@@ -222,21 +223,9 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
 
 def _item(element: etree._Element, base: PurePosixPath) -> Item:
     href = element.get("href", "")
-    path = "" if REMOTE.match(href) or urlsplit(href).scheme else _zip_path(base, href)
+    path = "" if REMOTE.match(href) or urlsplit(href).scheme else zip_path(base, href)
     return Item(element.get("id", ""), href, path, element.get("media-type", ""),
                 frozenset((element.get("properties") or "").split()))
-
-
-def _zip_path(folder: PurePosixPath, href: str) -> str:
-    """A link's target inside the zip: percent-decoded, "../" resolved, fragment dropped."""
-    parts: list[str] = []
-    for part in (folder / unquote(href.split("#")[0])).parts:
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part not in (".", ""):
-            parts.append(part)
-    return "/".join(parts)
 
 
 def _read_item(zf: zipfile.ZipFile, book: Book, item: Item) -> None:
@@ -394,7 +383,7 @@ def cover_page(book: Book) -> Verdict:
         if document is None:
             continue
         base = PurePosixPath(path).parent
-        shown = [_zip_path(base, src) for src in _image_sources(document)]
+        shown = [zip_path(base, src) for src in _image_sources(document)]
         if cover.path not in shown:
             continue
         body = document.find("x:body", NS)

@@ -22,6 +22,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -252,10 +253,10 @@ def read_epub(path: Path, page=None) -> Reading:
         manifest = {item.get("id"): item.get("href") for item in opf.iterfind(".//opf:manifest/opf:item", NS)}
         texts, unseen = [], []
         for number, ref in enumerate(opf.iterfind(".//opf:spine/opf:itemref", NS), start=1):
-            name = base / manifest[ref.get("idref")]
+            name = PurePosixPath(zip_path(base, manifest[ref.get("idref")]))
             document = etree.fromstring(zf.read(str(name)))
             # What the book's own CSS shows (visible.py): the stylesheets it links, in order.
-            sheets = [zf.read(_zip_path(name.parent, link.get("href"))).decode("utf-8", "replace")
+            sheets = [zf.read(zip_path(name.parent, link.get("href"))).decode("utf-8", "replace")
                       for link in document.iterfind(".//x:head/x:link", NS)
                       if "stylesheet" in (link.get("rel") or "").split()]
             text, hidden = html_visible_text(document, sheets, number)
@@ -270,10 +271,12 @@ def read_epub(path: Path, page=None) -> Reading:
         language=(meta.findtext("dc:language", "", NS)), unseen=tuple(unseen))
 
 
-def _zip_path(folder: PurePosixPath, href: str) -> str:
-    """A link's target inside the zip, "../" resolved (an EPUB's paths are relative to the document)."""
-    parts = []
-    for part in (folder / href.split("#")[0]).parts:
+def zip_path(folder: PurePosixPath, href: str) -> str:
+    """A link's target inside the zip: percent-decoded (an href is a URL), "../" resolved (an
+    EPUB's paths are relative to the document), fragment dropped. The proof and the retail check
+    both follow links with it."""
+    parts: list[str] = []
+    for part in (folder / unquote(href.split("#")[0])).parts:
         if part == "..":
             if parts:
                 parts.pop()
