@@ -100,7 +100,7 @@ def test_each_table_scrolls_in_a_labelled_region_of_its_own(small):
             assert wrap.get("class") == "table-wrap" and wrap.get("role") == "region", path.name
             # Named by its first row (it has no caption): a screen reader's list of regions says which table.
             assert wrap.get("tabindex") == "0" and wrap.get("aria-label") == (
-                "Table: Interconnected system, Winter 2020–21, Winter 2021–22, Winter 2022–23, Winter…"), path.name
+                "Table: Interconnected system, Winter 2020–21, Winter 2021–22, Winter 2022–23…"), path.name
 
 
 def test_the_overflow_check_names_a_table_that_does_not_scroll_in_its_own_box(small, tmp_path):
@@ -177,6 +177,30 @@ def test_the_pdf_name_check_finds_a_name_broken_without_the_rule(tmp_path):
     problems = pdf_name_problems(pdf, names_of(SMALL))
     assert "small-screens.pdf, page 1: 'Bartholomew Featherstonehaugh-Cholmondeley' is broken across two lines" \
         in problems, problems
+
+
+def test_a_running_head_keeps_each_name_on_one_line(tmp_path):
+    """A running head is a string in the page's margin box, where no element can carry
+    `nowrap`: its names are joined unbreakable (render.keep_whole). A summary by the four
+    authors, long enough to run on to a page with its running head, which wraps (as it must)
+    between the names, never inside one; without the filter "Nguyễn Thị Minh / Khai" is split."""
+    from conftest import copy_content
+
+    folder = copy_content(tmp_path, "small-screens", FIXTURES / "epub-content")
+    summary = folder / "sections" / "01-summary.md"
+    summary.write_text(summary.read_text(encoding="utf-8") + "\n\nThe brief runs on. " * 160, encoding="utf-8")
+    names = names_of(folder)
+    pdf = build_publication(folder, tmp_path / "out", editions=("screen",)).outputs[0]
+    heads = [page.get_textpage().get_text_range() for page in pdfium.PdfDocument(str(pdf))]
+    assert any("Summary ·" in h and skeleton(names[-1]) in skeleton(h) for h in heads), \
+        "no running head with the four names was printed"
+    assert pdf_name_problems(pdf, names) == []
+
+    templates = copy_templates(tmp_path)
+    edit(templates / "print" / "document.html", " | map('unbreakable')", "")
+    broken = build_publication(folder, tmp_path / "broken", templates, editions=("screen",)).outputs[0]
+    assert any("'Nguyễn Thị Minh Khai' is broken across two lines" in p
+               for p in pdf_name_problems(broken, names)), pdf_name_problems(broken, names)
 
 
 # ------------------------------------------------------- footnote links you can tap

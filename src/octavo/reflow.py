@@ -53,7 +53,9 @@ def _table_name(table: etree._Element, label: str, longest: int = 80) -> str:
         row = next(table.iter(f"{{{XHTML}}}tr"), None)
         cells = [_words(cell) for cell in row if isinstance(cell.tag, str)] if row is not None else []
         name = f"{label}: {', '.join(c for c in cells if c)}" if any(cells) else label
-    return name if len(name) <= longest else name[:longest - 1].rstrip() + "…"
+    if len(name) <= longest:
+        return name
+    return name[:longest].rsplit(" ", 1)[0].rstrip(",;:") + "…"  # at a word's end
 
 
 def _words(element: etree._Element) -> str:
