@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from octavo.build import build_publication
@@ -80,3 +80,20 @@ def test_every_accepted_document_is_proven_complete(body):
         assert result.report.ok, result.report.summary()
         assert sum(f.count for f in result.report.findings if f.what == "blocks") == 2 * sum(
             len(s.blocks) for s in result.document.sections)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@example("see HTTPS://example.org/a today")
+@example("see http://example.org")
+@example("write to office@example.org")
+@example("MAILTO:office@example.org")
+@given(st.lists(st.sampled_from(list("ab .:/@-_") + ["http", "HTTPS", "mailto", "www.", "ſ", "K", "example.org",
+                                                     "é", "@x.org", "://"]), max_size=40).map("".join))
+def test_the_quick_link_pretest_never_skips_a_link_linkify_would_find(text):
+    """markdown.py skips linkify-it's slow pretest where no link can start (no scheme kept, no @):
+    wherever linkify finds a link, the quick pretest says "maybe"."""
+    from octavo.markdown import _parser
+
+    linkify = _parser().linkify
+    if linkify.test(text):
+        assert linkify.pretest(text), text
