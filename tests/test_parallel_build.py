@@ -457,3 +457,77 @@ def test_the_print_sheet_breaks_lines_and_pages_as_the_trimmed_page_does(seed_pd
     sheet, trimmed = (read_pdf(seed_pdf_editions[name]).pages for name in ("print", "screen"))
     assert len(sheet) == len(trimmed) > 1
     assert [i for i, (a, b) in enumerate(zip(sheet, trimmed)) if a != b] == []
+
+
+def _trimmed_pages_painted(tmp_path: Path, monkeypatch) -> callable:
+    """Count, in every process, the pages of the trimmed page setup WeasyPrint paints into a PDF
+    (Page.paint; the print sheet's pages are larger by their bleed and marks, a cover's are
+    the cover's)."""
+    from weasyprint.document import Page
+
+    record = tmp_path / "painted.txt"
+    real = Page.paint
+
+    def paint(self, *args, **kwargs):
+        with open(record, "a", encoding="utf-8") as handle:
+            handle.write(f"{self.width:.1f}x{self.height:.1f} {sum(self.bleed.values()):.1f}\n")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Page, "paint", paint)
+
+    def read() -> int:
+        """How many times the most painted page size was painted (the trimmed page's)."""
+        from collections import Counter
+
+        lines = record.read_text(encoding="utf-8").splitlines() if record.exists() else []
+        record.unlink(missing_ok=True)
+        return Counter(lines).most_common(1)[0][1]
+
+    return read
+
+
+@pytest.mark.parametrize("jobs, painted_once", [(2, True), (4, True), (1, False), ("unsupported", False)])
+def test_the_screen_and_archive_pdfs_are_painted_once_and_finished_each_its_own_way(
+        tmp_path, monkeypatch, jobs, painted_once):
+    """A parallel build paints the trimmed page's pages once for the screen and archive PDFs
+    (editions/pdfpaint.py) and finishes each from that painting, kept pristine for each by a
+    fork: with no job free (2 jobs, 2 page setups) the second is finished in a child while the
+    first waits; with jobs to spare, in a helper. Each file is the bytes WeasyPrint's own
+    write_pdf makes, as one after another (OCTAVO_JOBS=1) or with another WeasyPrint version,
+    where nothing is painted ahead: the shared painting changes no claim of either file."""
+    from octavo.editions import pdfpaint
+    from octavo.verify import read_pdf
+
+    count = _trimmed_pages_painted(tmp_path, monkeypatch)
+    if jobs == "unsupported":
+        monkeypatch.setattr(pdfpaint, "supported", lambda: False)
+    made = build_publication(SEED, tmp_path / "out", editions=("screen", "archive", "epub"),
+                             jobs=2 if jobs == "unsupported" else jobs)
+    outputs = {p.name: p for p in made.outputs}
+    screen = read_pdf(outputs[f"{SEED_SLUG}.pdf"])
+    assert count() == len(screen.pages) * (1 if painted_once else 2)
+
+    monkeypatch.setenv("OCTAVO_JOBS", "1")
+    serial = build_publication(SEED, tmp_path / "serial", editions=("screen", "archive", "epub"))
+    assert count() == len(screen.pages) * 2  # one after another: each PDF paints its own
+    for reference in serial.outputs:
+        assert outputs[reference.name].read_bytes() == reference.read_bytes(), f"{reference.name} differs"
+
+
+def test_a_painting_is_finished_once():
+    """Finishing writes into the painting (fonts, tags, the variant's marks): a second edition
+    finished from the same one would carry the first's. pdfpaint refuses it."""
+    from octavo.editions import pdfpaint
+    from octavo.editions.pdf import SCREEN, paint_ahead
+    from octavo.layout import TRIMMED
+    from octavo.model import load_publication
+    from octavo.render import Rendering
+
+    rendering = Rendering(load_publication(SEED))
+    assert paint_ahead(rendering, ["screen", "archive"])
+    painted = rendering.shared[("painted", TRIMMED)]
+    options = pdfpaint.pdf_options(**SCREEN.options(rendering))
+    pdfpaint.finish(painted, options)
+    with pytest.raises(ValueError, match="finished once"):
+        pdfpaint.finish(painted, options)
+    assert not paint_ahead(rendering, ["screen", "epub"])  # one PDF: nothing to share

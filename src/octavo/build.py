@@ -183,6 +183,12 @@ class _Work:
             started = time.perf_counter()
             lay_out(self.rendering, SETUPS[setup])
             timings[f"layout {setup}"] = time.perf_counter() - started
+        if tokens is not None and setup is not None:
+            started = time.perf_counter()
+            from .editions.pdf import paint_ahead
+
+            if paint_ahead(self.rendering, names):  # the PDF editions sharing a painting: one painting
+                timings[f"paint {setup}"] = time.perf_counter() - started
         queue = parallel.Queue(names, shared=tokens is not None)
         made = {}
         with parallel.Workers() as workers:
@@ -194,7 +200,7 @@ class _Work:
                 name = queue.take()
                 if name is None:
                     break
-                made[name] = self.edition(name)
+                made[name] = self.edition_keeping_the_painting(name, queue)
             parallel.idle()  # its own share done: its job token may start another helper
             for done in workers.results():
                 made.update((m.name, m) for m in done)
@@ -206,7 +212,21 @@ class _Work:
 
     def take(self, queue: parallel.Queue) -> list[Made]:
         """The editions of the queue, one after another, until none is left."""
-        return [self.edition(name) for name in iter(queue.take, None)]
+        return [self.edition_keeping_the_painting(name, queue) for name in iter(queue.take, None)]
+
+    def edition_keeping_the_painting(self, name: str, queue: parallel.Queue) -> Made:
+        """`edition(name)`; but where finishing it would consume this process's painting of the
+        pages while an edition still untaken needs it too (editions/pdfpaint.py), in a child
+        forked for it, this process waiting: the fork leaves the painting pristine here."""
+        from .editions.pdf import shares_the_painting
+
+        if not (shares_the_painting(self.rendering, name)
+                and any(shares_the_painting(self.rendering, n) for n in queue.untaken())):
+            return self.edition(name)
+        _freeze_for_children()
+        with parallel.Workers() as apart:
+            apart.start(f"making the {name} edition", self.edition, name)
+            return apart.results()[0]
 
     def edition(self, name: str) -> Made:
         """Write one edition to its temporary file and prove it there."""

@@ -110,6 +110,7 @@ def release(rendering: Rendering, setup: PageSetup) -> None:
     """Forget this build's layout of `setup` once no edition still to be written reads it, and
     give its memory back: a 300-page layout holds some 200 MB, and a build that keeps the print
     sheet's while it lays out the trimmed page holds two (`make bench` measures the peak)."""
+    rendering.shared.pop(("painted", setup), None)  # its painting (editions/pdfpaint.py) reads the layout
     if rendering.shared.pop(("layout", setup), None) is None:
         return
     import gc

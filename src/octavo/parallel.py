@@ -92,6 +92,11 @@ class Queue:
             self._next.value += 1
             return self.items[self._next.value - 1]
 
+    def untaken(self) -> list:
+        """The items no process has taken yet, in order."""
+        with self._next.get_lock():
+            return self.items[self._next.value:]
+
     def left(self) -> int:
         """How many items are still untaken."""
         with self._next.get_lock():

@@ -46,13 +46,31 @@ class PdfEdition:
     variant: str  # WeasyPrint's pdf_variant
     conformance: str  # the identification the XMP packet carries, e.g. "PDF/X-4"
     tagged: bool
-    output_intent: str | None = None  # for a variant that needs one the layout lacks (PDF/A: sRGB)
+    # The profile the pages are painted against where the layout has none (the trimmed page:
+    # sRGB), and whether the file declares it as its output intent (PDF/A must; the screen
+    # edition is painted alike, so that one painting serves both (pdfpaint.py), but claims none).
+    output_intent: str | None = None
+    claims_output_intent: bool = True
     annotations: bool = True  # links; the print edition has none
     sources: bool = False  # the publication's source files attached
 
+    def options(self, rendering: Rendering) -> dict:
+        """What WeasyPrint is asked for, as `Document.write_pdf` takes it (pdfpaint.pdf_options completes it)."""
+        return dict(pdf_variant=self.variant, pdf_tags=self.tagged, output_intent=self.output_intent,
+                    pdf_identifier=rendering.record.pdf_id(self.name),
+                    attachments=source_attachments(rendering) if self.sources else None)
+
+    def painting(self) -> tuple:
+        """The options the painting of the pages depends on (pdfpaint.paint_key)."""
+        from . import pdfpaint
+
+        return pdfpaint.paint_key(pdfpaint.pdf_options(
+            pdf_variant=self.variant, pdf_tags=self.tagged, output_intent=self.output_intent))
+
 
 PRINT = PdfEdition("print", PRINT_SHEET, "pdf/x-4", "PDF/X-4", tagged=False, annotations=False)
-SCREEN = PdfEdition("screen", TRIMMED, "pdf/ua-1", "PDF/UA-1", tagged=True)
+SCREEN = PdfEdition("screen", TRIMMED, "pdf/ua-1", "PDF/UA-1", tagged=True, output_intent="srgb",
+                    claims_output_intent=False)
 ARCHIVE = PdfEdition("archive", TRIMMED, "pdf/a-3u", "PDF/A-3U", tagged=True, output_intent="srgb", sources=True)
 
 
@@ -69,19 +87,57 @@ def write_archive(rendering: Rendering, target: Path) -> None:
 
 
 def write_pdf(rendering: Rendering, target: Path, edition: PdfEdition) -> None:
-    """Write the edition to `target` (a temporary path; write.py renames it)."""
-    document = lay_out(rendering, edition.setup).pages_copy()
+    """Write the edition to `target` (a temporary path; write.py renames it): from the painting
+    of its pages made ahead (paint_ahead) where this process holds one pristine, else the
+    ordinary way. Both write the same bytes."""
+    from . import pdfpaint
+
     _page_references_once()
     if edition.tagged:
         _tag_element_languages()
+    record = rendering.record
+    finisher = lambda _, pdf: finish_pdf(pdf, record, edition)  # noqa: E731
+    if shares_the_painting(rendering, edition.name):
+        pdfpaint.write(rendering.shared[("painted", edition.setup)], target, finisher,
+                       pdfpaint.pdf_options(**edition.options(rendering)))
+        return
+    document = _document_to_write(rendering, edition)
+    document.write_pdf(str(target), finisher=finisher, **edition.options(rendering))
+
+
+def _document_to_write(rendering: Rendering, edition: PdfEdition):
+    document = lay_out(rendering, edition.setup).pages_copy()
     if edition.output_intent:
         document.output_intent = edition.output_intent
-    record = rendering.record
-    document.write_pdf(
-        str(target), pdf_variant=edition.variant, pdf_tags=edition.tagged,
-        pdf_identifier=record.pdf_id(edition.name),
-        attachments=source_attachments(rendering) if edition.sources else None,
-        finisher=lambda _, pdf: finish_pdf(pdf, record, edition))
+    return document
+
+
+def shares_the_painting(rendering: Rendering, name: str) -> bool:
+    """Whether edition `name` would be finished from the pristine painting this process holds."""
+    edition = {e.name: e for e in (PRINT, SCREEN, ARCHIVE)}.get(name)
+    painted = rendering.shared.get(("painted", edition.setup)) if edition else None
+    return painted is not None and not painted.consumed and painted.key == edition.painting()
+
+
+def paint_ahead(rendering: Rendering, names: list[str]) -> bool:
+    """Paint once the pages the PDF editions `names` share (same page setup, painted alike),
+    for each of them to be finished from, each in a process of its own (build.py). False
+    (nothing painted) where fewer than two share a painting, or WeasyPrint is not the version
+    pdfpaint.py is cut from."""
+    from . import pdfpaint
+
+    editions = [e for e in (PRINT, SCREEN, ARCHIVE) if e.name in names]
+    if not pdfpaint.supported() or len(editions) < 2:
+        return False
+    keys = {(e.setup, e.painting()) for e in editions}
+    if len(keys) != 1:
+        return False
+    first = editions[0]
+    _page_references_once()
+    _tag_element_languages()
+    rendering.shared[("painted", first.setup)] = pdfpaint.paint(
+        _document_to_write(rendering, first), pdfpaint.pdf_options(**first.options(rendering)))
+    return True
 
 
 def _page_references_once() -> None:
@@ -193,6 +249,10 @@ def finish_pdf(pdf, record: Record, edition: PdfEdition) -> None:
     if edition.setup.sheet:
         _black_marks_in_cmyk(pdf)
         _images_in_srgb(pdf)
+    if not edition.claims_output_intent:
+        # Painted against sRGB like the archive edition (one painting serves both), but a
+        # screen PDF declares no output intent: WeasyPrint would call it GTS_PDFX.
+        pdf.catalog.pop("OutputIntents", None)
     if "AF" in pdf.catalog:
         # WeasyPrint 70 lists each associated file twice in the catalog's /AF
         # (once from the EmbeddedFiles name tree, once from the file
