@@ -556,8 +556,9 @@ def long_build(folder: Path, out: Path, jobs: int | None) -> dict:
 
 def _stage_sums(stages: dict[str, float]) -> dict[str, float]:
     sums = {"layout": 0.0, "write": 0.0, "proof": 0.0}
-    for name, seconds in stages.items():
-        sums[name.split(" ", 1)[0]] += seconds
+    for name, seconds in stages.items():  # also "paint <setup>", "free after <edition>"
+        kind = name.split(" ", 1)[0]
+        sums[kind] = sums.get(kind, 0.0) + seconds
     return sums
 
 

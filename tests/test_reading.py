@@ -316,6 +316,19 @@ def test_a_bare_address_becomes_a_link_only_where_the_allow_list_allows_it(addre
     assert address in text  # the block the proof looks for holds it as every edition prints it
 
 
+def test_a_bare_address_too_long_to_open_stays_text():
+    """Past 2,048 characters a bare address is text, proven as text: as a link a PDF would
+    repeat it in the annotation of every line it fills (markdown.LONGEST_BARE_LINK)."""
+    from octavo.markdown import LONGEST_BARE_LINK
+
+    longest = "https://example.org/" + "a" * (LONGEST_BARE_LINK - len("https://example.org/"))
+    for address, linked in ((longest, True), (longest + "a", False)):
+        for body in (f"See {address} here.\n", f"{address} opens it.\n"):  # linkify's core and inline rules
+            links, text = rendered_links(body)
+            assert links == ({address: address} if linked else {}), (len(address), body[:12])
+            assert address in text
+
+
 def test_a_bare_domain_is_made_a_link_by_writing_it_as_an_autolink():
     assert rendered_links("See <https://www.example.org> here.\n")[0] == {"https://www.example.org": "https://www.example.org"}
 

@@ -196,11 +196,11 @@ class _Work:
                 while tokens is not None and queue.left() > 1 and tokens.take():
                     _freeze_for_children()
                     workers.start(f"helping with the {', '.join(names)} editions", self.take, queue,
-                                  token=tokens)
+                                  setup, token=tokens)
                 name = queue.take()
                 if name is None:
                     break
-                made[name] = self.edition_keeping_the_painting(name, queue)
+                made[name] = self.edition_keeping_the_painting(name, queue, setup if free or tokens else None)
             parallel.idle()  # its own share done: its job token may start another helper
             for done in workers.results():
                 made.update((m.name, m) for m in done)
@@ -210,26 +210,47 @@ class _Work:
             release(self.rendering, SETUPS[setup])
         return [made[name] for name in names], timings
 
-    def take(self, queue: parallel.Queue) -> list[Made]:
+    def take(self, queue: parallel.Queue, setup: str | None = None) -> list[Made]:
         """The editions of the queue, one after another, until none is left."""
-        return [self.edition_keeping_the_painting(name, queue) for name in iter(queue.take, None)]
+        return [self.edition_keeping_the_painting(name, queue, setup) for name in iter(queue.take, None)]
 
-    def edition_keeping_the_painting(self, name: str, queue: parallel.Queue) -> Made:
+    def edition_keeping_the_painting(self, name: str, queue: parallel.Queue, setup: str | None = None) -> Made:
         """`edition(name)`; but where finishing it would consume this process's painting of the
         pages while an edition still untaken needs it too (editions/pdfpaint.py), in a child
-        forked for it, this process waiting: the fork leaves the painting pristine here."""
+        forked for it, this process waiting: the fork leaves the painting pristine here.
+        With `setup`, its layout is freed as soon as no untaken edition paints it."""
         from .editions.pdf import shares_the_painting
 
+        done = (lambda: self.free_if_unread(setup, queue)) if setup else None
         if not (shares_the_painting(self.rendering, name)
                 and any(shares_the_painting(self.rendering, n) for n in queue.untaken())):
-            return self.edition(name)
+            return self.edition(name, done)
         _freeze_for_children()
         with parallel.Workers() as apart:
             apart.start(f"making the {name} edition", self.edition, name)
             return apart.results()[0]
 
-    def edition(self, name: str) -> Made:
-        """Write one edition to its temporary file and prove it there."""
+    @staticmethod
+    def unread_after(setup: str | None, queue: parallel.Queue) -> bool:
+        """Whether no edition still untaken paints `setup`'s layout."""
+        return setup is not None and not any(n in PAINTS_THE_LAYOUT for n in queue.untaken())
+
+    def free_if_unread(self, setup: str, queue: parallel.Queue) -> None:
+        """Free `setup`'s layout in this process if no edition still untaken paints it: what the
+        others read of it (the page count, where each page begins) is kept. The print sheet's
+        layout goes before the print edition is proven, not after the cover is made: the 300-page
+        paper's build held it through the proof, at the moment its peak memory was measured."""
+        from .layout import SETUPS, release
+        from .pagemap import layout_print
+
+        if not self.unread_after(setup, queue) or ("layout", SETUPS[setup]) not in self.rendering.shared:
+            return
+        if any(n in READ_THE_PAGE_STARTS for n in queue.untaken()):
+            layout_print(self.rendering)  # kept in the rendering (pagemap.py)
+        release(self.rendering, SETUPS[setup])
+
+    def edition(self, name: str, written_hook=None) -> Made:
+        """Write one edition to its temporary file and prove it there (`written_hook()` between)."""
         rendering = self.rendering
         before = len(rendering.notices)
         parallel.now_doing(f"making the {name} edition")
@@ -237,6 +258,9 @@ class _Work:
         try:
             EDITIONS[name].write(rendering, self.temporaries[name])
             written = time.perf_counter()
+            if written_hook is not None and name in PAINTS_THE_LAYOUT:
+                written_hook()
+            freed = time.perf_counter()
             report = verify(rendering.document, {self.temporaries[name]: self.finals[name]})
         except Exception as exc:  # a bug's traceback says which edition it broke
             exc.add_note(f"while making the {name} edition")
@@ -244,7 +268,17 @@ class _Work:
         proven = time.perf_counter()
         notices = rendering.notices[before:]
         del rendering.notices[before:]  # the build gathers every edition's, in edition order
-        return Made(name, report, notices, {f"write {name}": written - started, f"proof {name}": proven - written})
+        timings = {f"write {name}": written - started, f"proof {name}": proven - freed}
+        if freed - written > 0.001:
+            timings[f"free after {name}"] = freed - written
+        return Made(name, report, notices, timings)
+
+
+# The editions that paint a layout's pages, and so hold it while any of them is still to be
+# written; the others read only what is kept when it is freed: the cover the page count
+# (layout.page_count), the EPUB and the web page where each page begins (pagemap.py).
+PAINTS_THE_LAYOUT = frozenset({"print", "screen", "archive"})
+READ_THE_PAGE_STARTS = frozenset({"epub", "web"})
 
 
 def _load_before_forking(names) -> None:

@@ -103,6 +103,16 @@ def lay_out(rendering: Rendering, setup: PageSetup = TRIMMED) -> LaidOut:
 
             parsed = HTML(string=html, base_url=PUBLICATION_URL, url_fetcher=fetcher)
             rendering.shared[key] = LaidOut(parsed, parsed.render(pdf_variant=setup.variant))
+            rendering.shared[("page count", setup)] = len(rendering.shared[key].document.pages)
+    return rendering.shared[key]
+
+
+def page_count(rendering: Rendering, setup: PageSetup) -> int:
+    """How many pages `setup` has in this build's layout: kept when the layout is freed, so
+    that what needs only the count (the cover's spine) does not lay the pages out again."""
+    key = ("page count", setup)
+    if key not in rendering.shared:
+        lay_out(rendering, setup)
     return rendering.shared[key]
 
 

@@ -74,6 +74,30 @@ def _bare_urls(md: MarkdownIt) -> None:
         md.linkify.add(scheme, None)
     md.normalizeLinkText = lambda url: url
     md.linkify.pretest = _quick_pretest(md.linkify.pretest)
+    md.linkify.match = _not_too_long(md.linkify.match)
+    md.linkify.match_at_start = _not_too_long_at_start(md.linkify.match_at_start)
+
+
+# A bare address longer than this stays text (and is proven as text): no browser opens it,
+# and as a link a PDF repeats it in the annotation of every line it fills (a 20,000-character
+# address: 220 annotations, 4.4 MB, and twice the time to write the seed's screen PDF).
+LONGEST_BARE_LINK = 2048
+
+
+def _not_too_long(match):
+    """linkify-it's `match` (markdown-it's core rule), without the addresses over LONGEST_BARE_LINK."""
+    def bounded(text: str):
+        found = [m for m in (match(text) or []) if len(m.raw) <= LONGEST_BARE_LINK]
+        return found or None
+    return bounded
+
+
+def _not_too_long_at_start(match_at_start):
+    """linkify-it's `match_at_start` (markdown-it's inline rule), likewise."""
+    def bounded(text: str):
+        found = match_at_start(text)
+        return found if found is None or len(found.raw) <= LONGEST_BARE_LINK else None
+    return bounded
 
 
 # What a link linkify may find (fuzzy_link off, ftp: and // refused) starts with: a scheme

@@ -60,8 +60,11 @@ def layout_print(rendering) -> PrintLayout:
     layout: in a build that makes both, WeasyPrint lays the pages out once)."""
     from .layout import TRIMMED, lay_out
 
-    laid = lay_out(rendering, TRIMMED)
-    return PrintLayout(_page_starts(laid.document, laid.html.etree_element))
+    key = ("page starts", TRIMMED)  # kept when the layout is freed (build.py frees it once painted)
+    if key not in rendering.shared:
+        laid = lay_out(rendering, TRIMMED)
+        rendering.shared[key] = PrintLayout(_page_starts(laid.document, laid.html.etree_element))
+    return rendering.shared[key]
 
 
 def _page_starts(document, root) -> list[PageStart]:

@@ -42,7 +42,7 @@ from pathlib import Path
 from ..cover import MM_PER_IN, PT_PER_MM, css_mm, front_cover, lay_out_cover, overflowing, stylesheet
 from ..errors import RenderError
 from ..identifiers import isbn_compact
-from ..layout import CMYK_PROFILE, PRINT_SHEET, PageSetup, lay_out
+from ..layout import CMYK_PROFILE, PRINT_SHEET, PageSetup, page_count
 from ..render import PAPER_MM_PER_PAGE, Rendering
 from .pdf import BLEED_MM, PdfEdition, finish_pdf
 
@@ -104,7 +104,7 @@ class Back:
 def write_cover(rendering: Rendering, target: Path) -> None:
     """Write the spread to `target` (a temporary path; write.py renames it). The page count is
     that of the print layout this build has made already (or makes now, once, for both)."""
-    pages = len(lay_out(rendering, PRINT_SHEET).document.pages)
+    pages = page_count(rendering, PRINT_SHEET)
     target.write_bytes(spread_pdf(rendering, pages))
 
 

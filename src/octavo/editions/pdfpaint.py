@@ -72,7 +72,8 @@ class Painted:
 
 
 def paint(document, options: dict) -> Painted:
-    """generate_pdf, from its start to the outlines: the pages painted."""
+    """generate_pdf, from its start to the outlines: the pages painted, and their fonts
+    subset (_subset_fonts)."""
     import pydyf
     from importlib.resources import files
 
@@ -196,7 +197,30 @@ def paint(document, options: dict) -> Painted:
             bleed_left, bleed_top, bleed_right, bleed_bottom])
 
     add_outlines(pdf, document.make_bookmark_tree(scale, transform_pages=True))
+    _subset_fonts(document.fonts, options)
     return Painted(paint_key(options), document, pdf, resources, images, page_streams, pdf_names)
+
+
+def _subset_fonts(fonts: dict, options: dict) -> None:
+    """Subset the painted fonts now, once, as finishing will (build_fonts_dictionary's first
+    loop): each font object keeps its subset, and finishing, which subsets it again to the
+    same glyphs, gets the same bytes from it (one build after another has always written
+    its second PDF so) without loading the whole font. A CJK font is some 20 MB, and
+    fontTools holds several times that while it subsets: done here, before the fork, it is
+    done once, not in each process that finishes an edition."""
+    if options['full_fonts']:
+        return
+    by_file: dict = {}
+    for font in fonts.values():
+        by_file.setdefault(font.hash, []).append(font)
+    for file_fonts in by_file.values():
+        font = file_fonts[0]
+        if font.bitmap or font.used_in_forms:
+            continue
+        to_unicode = {}
+        for file_font in file_fonts:
+            to_unicode = {**to_unicode, **file_font.to_unicode}
+        font.clean(to_unicode, options['hinting'])
 
 
 def finish(painted: Painted, options: dict):
