@@ -161,4 +161,4 @@ def test_at_200_percent_text_on_a_phone_tables_scroll_in_a_labelled_region(featu
     table = page(features_web[".html"]).find(".//table")
     wrap = table.getparent()
     assert (wrap.get("class"), wrap.get("role"), wrap.get("tabindex"), wrap.get("aria-label")) == \
-        ("table-wrap", "region", "0", "Table 1")
+        ("table-wrap", "region", "0", "Table: Corridor, Capacity (MW), Longest outage (days)")  # its first row

@@ -49,12 +49,17 @@ def pdf_options(**options) -> dict:
 
 def paint_key(options: dict) -> tuple:
     """What the painting depends on: two writes with the same key paint the same."""
+    return (_tagged(options), options["output_intent"], bool(options["uncompressed_pdf"]))
+
+
+def _tagged(options: dict) -> bool:
+    """Whether the PDF is tagged: as asked, unless the variant decides (generate_pdf's rule)."""
     from weasyprint.pdf import VARIANTS
 
-    tags = options["pdf_tags"]
-    if options["pdf_variant"] and "pdf_tags" in VARIANTS[options["pdf_variant"]][1]:
-        tags = VARIANTS[options["pdf_variant"]][1]["pdf_tags"]
-    return (bool(tags), options["output_intent"], bool(options["uncompressed_pdf"]))
+    variant = options["pdf_variant"]
+    if variant and "pdf_tags" in VARIANTS[variant][1]:
+        return bool(VARIANTS[variant][1]["pdf_tags"])
+    return bool(options["pdf_tags"])
 
 
 @dataclass
@@ -80,19 +85,13 @@ def paint(document, options: dict) -> Painted:
     from tinycss2.color5 import D50, D65
     from weasyprint.css import ColorProfile
     from weasyprint.matrix import Matrix
-    from weasyprint.pdf import VARIANTS
     from weasyprint.pdf.anchors import add_annotations, add_forms, add_links, add_outlines, resolve_links
     from weasyprint.pdf.stream import Stream
 
     zoom = 1
     scale = zoom * 0.75
     compress = not options['uncompressed_pdf']
-    pdf_tags = options['pdf_tags']
-    variant = options['pdf_variant']
-    if variant:
-        variant_function, properties = VARIANTS[variant]
-        if 'pdf_tags' in properties:
-            pdf_tags = properties['pdf_tags']
+    pdf_tags = _tagged(options)
 
     pdf = pydyf.PDF()
     images = {}
@@ -240,12 +239,8 @@ def finish(painted: Painted, options: dict):
     document, pdf, resources, images = painted.document, painted.pdf, painted.resources, painted.images
     page_streams, pdf_names = painted.page_streams, painted.pdf_names
     compress = not options['uncompressed_pdf']
-    pdf_tags = options['pdf_tags']
+    pdf_tags = _tagged(options)
     variant = options['pdf_variant']
-    if variant:
-        variant_function, properties = VARIANTS[variant]
-        if 'pdf_tags' in properties:
-            pdf_tags = properties['pdf_tags']
 
     pdf.info['Producer'] = pydyf.String(f'WeasyPrint {VERSION}')
     metadata = document.metadata
@@ -342,7 +337,7 @@ def finish(painted: Painted, options: dict):
         pdf.catalog['OutputIntents'] = pydyf.Array([intents])
 
     if variant:
-        variant_function(pdf, document, page_streams, attachments, compress)
+        VARIANTS[variant][0](pdf, document, page_streams, attachments, compress)
 
     return pdf
 
