@@ -531,3 +531,33 @@ def test_a_painting_is_finished_once():
     with pytest.raises(ValueError, match="finished once"):
         pdfpaint.finish(painted, options)
     assert not paint_ahead(rendering, ["screen", "epub"])  # one PDF: nothing to share
+
+
+def test_streams_deflated_at_zlibs_default_level_hold_what_pydyf_s_own_hold(tmp_path, monkeypatch):
+    """layout.py deflates PDF streams at zlib's level 6, not pydyf's 9: the same content, a few
+    per cent more bytes. Every page of the seed's screen PDF inflates to what pydyf's own
+    property writes, and the file is at most 5 % larger."""
+    import zlib
+
+    import pydyf
+    from pypdf import PdfReader
+
+    from octavo.editions.pdf import SCREEN, write_pdf
+    from octavo.layout import DEFLATE_LEVEL
+    from octavo.model import load_publication
+    from octavo.render import Rendering
+
+    rendering = Rendering(load_publication(SEED))
+    write_pdf(rendering, tmp_path / "six.pdf", SCREEN)
+    assert pydyf.Stream.data is not pydyf.Stream._pydyf_data  # the level is set
+    monkeypatch.setattr(pydyf.Stream, "data", pydyf.Stream._pydyf_data)
+    write_pdf(rendering, tmp_path / "nine.pdf", SCREEN)
+
+    def contents(path):
+        return [page.get_contents().get_data() for page in PdfReader(str(path)).pages]
+
+    six, nine = tmp_path / "six.pdf", tmp_path / "nine.pdf"
+    assert six.read_bytes() != nine.read_bytes()
+    assert contents(six) == contents(nine)
+    assert nine.stat().st_size < six.stat().st_size <= nine.stat().st_size * 1.05
+    assert DEFLATE_LEVEL == 6 and zlib.Z_DEFAULT_COMPRESSION == -1  # -1 is 6 in zlib
