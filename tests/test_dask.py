@@ -387,14 +387,19 @@ def test_other_templates_travel_with_the_title_and_a_worker_only_error_reads_as_
 
 # ------------------------------------------------------------------ stopped
 
+def cluster_build_running(root: Path, out: Path, cluster) -> subprocess.Popen:
+    """`octavo build content/small-screens --scheduler …` started in the background, its output piped."""
+    return subprocess.Popen([sys.executable, "-m", "octavo.cli", "build", "content/small-screens", "--out",
+                             str(out), "--scheduler", cluster.address],
+                            cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(SRC)})
+
+
 def test_a_cluster_build_stopped_by_sigterm_publishes_nothing_half_built(builds, dask_cluster, tmp_path):
     from distributed import Client
 
     root, _, _ = builds
-    build = subprocess.Popen([sys.executable, "-m", "octavo.cli", "build", "content/small-screens", "--out",
-                              str(tmp_path / "out"), "--scheduler", dask_cluster.address],
-                             cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, "PYTHONPATH": str(SRC)})
+    build = cluster_build_running(root, tmp_path / "out", dask_cluster)
     try:
         with Client(dask_cluster.address, timeout=30, set_as_default=False) as client:
             wait_for_a_task(client, build)
@@ -518,10 +523,7 @@ def test_a_worker_lost_mid_build_fails_that_title_clearly(builds, dask_cluster, 
     from distributed import Client
 
     root, _, _ = builds
-    build = subprocess.Popen([sys.executable, "-m", "octavo.cli", "build", "content/small-screens", "--out",
-                              str(tmp_path / "out"), "--scheduler", dask_cluster.address],
-                             cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, "PYTHONPATH": str(SRC)})
+    build = cluster_build_running(root, tmp_path / "out", dask_cluster)
     try:
         with Client(dask_cluster.address, timeout=30, set_as_default=False) as client:
             worker = wait_for_a_task(client, build)

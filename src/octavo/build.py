@@ -15,8 +15,9 @@ next group's. With more than one job (the default: one per CPU; the `jobs`
 argument, or OCTAVO_JOBS), the groups run side by side in forked child
 processes (parallel.py); after its layout, each group's child forks a helper
 whenever it finds a job free before its next edition, and the helpers share
-its editions with it, each taking the next when it is free. Forked, the workers inherit the rendering and the laid
-out pages instead of making them again. Only this process publishes.
+its editions with it, each taking the next when it is free. Forked, the
+workers inherit the rendering and the laid-out pages instead of making them
+again. Only this process publishes.
 """
 
 from __future__ import annotations
@@ -200,7 +201,8 @@ class _Work:
                 name = queue.take()
                 if name is None:
                     break
-                made[name] = self.edition_keeping_the_painting(name, queue, setup if free or tokens else None)
+                made[name] = self.edition_keeping_the_painting(
+                    name, queue, setup if free or tokens is not None else None)
             parallel.idle()  # its own share done: its job token may start another helper
             for done in workers.results():
                 made.update((m.name, m) for m in done)
@@ -233,7 +235,7 @@ class _Work:
     @staticmethod
     def unread_after(setup: str | None, queue: parallel.Queue) -> bool:
         """Whether no edition still untaken paints `setup`'s layout."""
-        return setup is not None and not any(n in PAINTS_THE_LAYOUT for n in queue.untaken())
+        return setup is not None and not any(EDITIONS[n].reads == "pages" for n in queue.untaken())
 
     def free_if_unread(self, setup: str, queue: parallel.Queue) -> None:
         """Free `setup`'s layout in this process if no edition still untaken paints it: what the
@@ -245,7 +247,7 @@ class _Work:
 
         if not self.unread_after(setup, queue) or ("layout", SETUPS[setup]) not in self.rendering.shared:
             return
-        if any(n in READ_THE_PAGE_STARTS for n in queue.untaken()):
+        if any(EDITIONS[n].reads == "page starts" for n in queue.untaken()):
             layout_print(self.rendering)  # kept in the rendering (pagemap.py)
         release(self.rendering, SETUPS[setup])
 
@@ -258,7 +260,7 @@ class _Work:
         try:
             EDITIONS[name].write(rendering, self.temporaries[name])
             written = time.perf_counter()
-            if written_hook is not None and name in PAINTS_THE_LAYOUT:
+            if written_hook is not None and EDITIONS[name].reads == "pages":
                 written_hook()
             freed = time.perf_counter()
             report = verify(rendering.document, {self.temporaries[name]: self.finals[name]})
@@ -273,12 +275,6 @@ class _Work:
             timings[f"free after {name}"] = freed - written
         return Made(name, report, notices, timings)
 
-
-# The editions that paint a layout's pages, and so hold it while any of them is still to be
-# written; the others read only what is kept when it is freed: the cover the page count
-# (layout.page_count), the EPUB and the web page where each page begins (pagemap.py).
-PAINTS_THE_LAYOUT = frozenset({"print", "screen", "archive"})
-READ_THE_PAGE_STARTS = frozenset({"epub", "web"})
 
 
 def _load_before_forking(names) -> None:

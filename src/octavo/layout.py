@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from .errors import RenderError
 from .render import Rendering
+from .trees import drop_keeping_tail
 
 MAX_DATA_URL_BYTES = 2 * 1024 * 1024
 # Relative URLs (a section's images) resolve against this, not against the folder's absolute
@@ -242,7 +243,7 @@ def _notes_at_calls(html: str) -> str:
         placed.add(note_id)
         note = lxml.html.Element("span", {"class": "footnote", "id": note_id})
         for back in notes[note_id].iterfind(".//a[@class='footnote-backref']"):
-            _drop_keeping_tail(back)
+            drop_keeping_tail(back)
         paragraphs = notes[note_id].findall("p") or [notes[note_id]]
         for index, paragraph in enumerate(paragraphs):
             _append_text(note, (" " if index else "") + (paragraph.text or ""))
@@ -254,7 +255,7 @@ def _notes_at_calls(html: str) -> str:
         sup.getparent().replace(sup, note)
     for block in root.iterfind(".//section[@class='footnotes']"):
         if all(li.get("id") in placed for li in block.iter("li")):
-            _drop_keeping_tail(block)
+            drop_keeping_tail(block)
     _break_opportunities(root)
     return (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
 
@@ -326,16 +327,6 @@ def _trim_trailing_space(element) -> None:
         element[-1].tail = (element[-1].tail or "").rstrip() or None
     else:
         element.text = (element.text or "").rstrip()
-
-
-def _drop_keeping_tail(element) -> None:
-    parent, tail = element.getparent(), element.tail or ""
-    previous = element.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + tail
-    else:
-        parent.text = (parent.text or "") + tail
-    parent.remove(element)
 
 
 # ------------------------------------------------------------ the guard

@@ -36,6 +36,11 @@ class Edition:
     # None for a writer that reads none. A build lays each setup out once, in the process that
     # then writes the editions reading it, and frees it when they are written (build.py).
     setup: str | None = None
+    # What the writer reads of that layout: "pages" (it paints them, and holds the layout until
+    # it has), "page count" (the cover: layout.page_count) or "page starts" (where each page
+    # begins: pagemap.py). The last two are kept when the layout is freed, so the build frees a
+    # layout as soon as no edition still to be written reads its pages (build.py).
+    reads: str = "pages"
 
     def filename(self, slug: str) -> str:
         return f"{slug}{self.suffix}"
@@ -74,15 +79,15 @@ EDITIONS: dict[str, Edition] = {e.name: e for e in (
     Edition("cover", ".cover.pdf", "application/pdf",
             "PDF/X-4 cover spread for the print shop: back, spine and front, 3 mm bleed, the ISBN's barcode; "
             "made with the print edition", ".cover:write_cover", ".cover:read_cover", prover=".cover:prove_cover",
-            follows="print", setup="print sheet"),
+            follows="print", setup="print sheet", reads="page count"),
     Edition("screen", ".pdf", "application/pdf", "tagged PDF/UA-1 for reading on screen",
             ".pdf:write_screen", "..verify:read_pdf", setup="trimmed page"),
     Edition("archive", ".archive.pdf", "application/pdf", "tagged PDF/A-3u with its sources attached",
             ".pdf:write_archive", "..verify:read_pdf", setup="trimmed page"),
     Edition("epub", ".epub", "application/epub+zip", "EPUB 3 for e-readers, with the print edition's page list",
-            ".epub:write_epub", "..verify:read_epub", setup="trimmed page"),
+            ".epub:write_epub", "..verify:read_epub", setup="trimmed page", reads="page starts"),
     Edition("web", ".html", "text/html", "one HTML5 page for the web, with Google Scholar's citation tags",
-            ".web:write_web", ".web:read_web", setup="trimmed page"),
+            ".web:write_web", ".web:read_web", setup="trimmed page", reads="page starts"),
 )}
 EDITION_NAMES = tuple(EDITIONS)
 # Names that once meant an edition: "pdf" was the only PDF, now the screen edition.

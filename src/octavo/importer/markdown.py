@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from lxml import etree, html as lxml_html
 
 from ..errors import OctavoError
+from ..trees import drop_keeping_tail
 from ..markdown import _parser, refused_url  # the parser every edition renders with: one grammar
 
 _NOTE_ID_RE = re.compile(r"^(footnote|endnote)-(-?\d+)$")
@@ -110,25 +111,13 @@ def _take_notes(root) -> dict[str, etree._Element]:
     for item in found.values():
         for backlink in list(item.iter("a")):
             if (backlink.get("href") or "").startswith(("#footnote-ref-", "#endnote-ref-")):
-                _drop(backlink)
+                drop_keeping_tail(backlink)
         parent = item.getparent()
         if parent is not None:
             parent.remove(item)
             if len(parent) == 0 and parent.getparent() is not None:
                 parent.getparent().remove(parent)
     return found
-
-
-def _drop(element) -> None:
-    """Remove an element, keeping its tail text."""
-    parent = element.getparent()
-    tail = element.tail or ""
-    previous = element.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + tail
-    else:
-        parent.text = (parent.text or "") + tail
-    parent.remove(element)
 
 
 def _note_call(element) -> str | None:
