@@ -53,3 +53,22 @@ def test_the_renderer_reaches_nothing_outside_the_publication(url, tmp_path):
     css.write_text(f"@import url({url});\n" + css.read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(RenderError, match=f"may not reach: {url}"):
         build_publication(CONTENT / SEED_SLUG, tmp_path / "out", templates)
+
+
+@pytest.mark.parametrize("broken, found, later", [
+    ('title: "Breaking Deadlock', "found unexpected end of stream", True),  # gives up at the file's end
+    ("title: [Breaking Deadlock", "expected ',' or ']', but got '?'", False)])  # on the same line
+def test_an_unclosed_quote_or_bracket_is_reported_where_it_opens(broken, found, later, tmp_path):
+    """PyYAML gives up at the file's end (or the next key); the author must look where the quote
+    or bracket was opened, which the message names first, with the line it gave up on after."""
+    folder = copy_content(tmp_path)
+    yaml = folder / PUB
+    lines = yaml.read_text(encoding="utf-8").splitlines()
+    opened = next(i for i, line in enumerate(lines, start=1) if line.startswith("title:"))
+    edit(yaml, "title: Breaking Deadlock", broken)
+    with pytest.raises(ContentError) as caught:
+        build_publication(folder, tmp_path / "out")
+    [problem] = caught.value.problems
+    assert (problem.location.path.name, problem.location.line) == (PUB, opened), str(caught.value)
+    assert found in problem.message and ("(on line " in problem.message) == later
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -286,9 +286,13 @@ def parse_yaml(text: str, path: Path, first_line: int = 1):
         raise ContentError([Problem(Location(path, line), f"the character U+{exc.character:04X} is not allowed in YAML",
                                     "delete it; it is invisible in most editors")]) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # Where the construct began (an unclosed quote or bracket) is where the author must look;
+        # where the parser gave up can be the file's end. Both lines are said when they differ.
+        mark = exc.context_mark or exc.problem_mark
         line = mark.line + first_line if mark else None
-        message = " ".join(part for part in (exc.context, exc.problem) if part)
+        message = "; ".join(part for part in (exc.context, exc.problem) if part)
+        if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
+            message += f" (on line {exc.problem_mark.line + first_line})"
         raise ContentError([Problem(Location(path, line), f"YAML syntax error: {message}",
                                     "check indentation and quoting near this line")]) from None
     except yaml.YAMLError as exc:
