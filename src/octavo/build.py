@@ -281,7 +281,10 @@ def _load_before_forking(names) -> None:
     """Import what every child needs once, here (WeasyPrint alone takes a second or more): the
     children inherit the modules instead of each importing them again."""
     import pypdfium2  # noqa: F401 - the proof's PDF reader
-    import weasyprint  # noqa: F401 - every layout
+
+    from .layout import import_weasyprint
+
+    import_weasyprint()  # every layout
 
     for name in names:
         EDITIONS[name].load()

@@ -139,7 +139,9 @@ def _library_versions() -> dict[str, str]:
 
     versions = {"zlib": zlib.ZLIB_RUNTIME_VERSION}
     try:
-        from weasyprint.text.ffi import pango
+        from .layout import import_weasyprint
+
+        pango = import_weasyprint().text.ffi.pango
         number = pango.pango_version()
         versions["pango"] = f"{number // 10000}.{number // 100 % 100}.{number % 100}"
     except Exception:  # WeasyPrint cannot load Pango here: the build would fail and say why

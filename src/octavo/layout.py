@@ -16,6 +16,7 @@ WeasyPrint warning fails the build (for our own templates a warning is a bug).
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import re
 from dataclasses import dataclass
@@ -91,6 +92,7 @@ def lay_out(rendering: Rendering, setup: PageSetup = TRIMMED) -> LaidOut:
     """This build's layout of `setup`, made on first use."""
     key = ("layout", setup)
     if key not in rendering.shared:
+        import_weasyprint()
         _mend_footnote_area()
         _keep_notes_with_their_calls()
         if setup.sheet and not CMYK_PROFILE.is_file():
@@ -338,6 +340,7 @@ def weasyprint_guard(subject: str, roots: list[Path], files: dict | None = None,
     A warning about our own templates is a bug (STYLE.md: assert_no_logs), and
     a refused fetch means content tried to reach what it may not.
     """
+    import_weasyprint()
     _deflate_at_zlibs_default_level()
     fetcher = safe_fetcher(roots, files, folder)
     warnings = _WarningCollector()
@@ -352,6 +355,39 @@ def weasyprint_guard(subject: str, roots: list[Path], files: dict | None = None,
     if warnings.messages:
         raise RenderError(f"WeasyPrint warned while laying out {subject} (a template bug):\n  "
                           + "\n  ".join(warnings.messages))
+
+
+def import_weasyprint():
+    """WeasyPrint, imported without asking ctypes where its libraries are.
+
+    WeasyPrint's ffi opens each library under the names of every platform in turn
+    ('libpango-1.0-0', 'pango-1.0-0', 'pango-1.0', then Linux's 'libpango-1.0.so.0'), and cffi
+    hands each name the loader cannot open to ctypes.util.find_library, which on Linux runs
+    ldconfig, then gcc, then ld: fourteen programs, 0.25 s of the 0.65 s WeasyPrint takes to
+    import, in every Octavo command that lays anything out. On Linux the loader opens the
+    '.so' names itself (its cache, LD_LIBRARY_PATH), so the import first runs with no
+    lookup; should a library be found only by find_library, the import is run again with it."""
+    import sys
+
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+        import weasyprint
+
+        return weasyprint
+    import ctypes.util
+
+    find_library = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # WeasyPrint's "could not import" advice, premature here
+            import weasyprint
+    except OSError:
+        for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+            del sys.modules[name]
+        ctypes.util.find_library = find_library
+        import weasyprint
+    finally:
+        ctypes.util.find_library = find_library
+    return weasyprint
 
 
 DEFLATE_LEVEL = 6  # zlib's own default
