@@ -1,6 +1,7 @@
 """One publication's editions made in parallel (build.py, parallel.py): the same bytes as one
-after another, each page setup laid out once across all the processes, the proof run where
-each edition is written, and a failure or a signal anywhere leaving build/ as it was."""
+after another, each page setup laid out once across all the processes, every edition proven
+(where it is written, or in a fresh process once the pages are painted), and a failure or a
+signal anywhere leaving build/ as it was."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import octavo.build
+import octavo.layout
 from octavo.build import build_publication
 from octavo.cli import main
 from octavo.editions import EDITIONS
@@ -113,6 +115,49 @@ def test_each_edition_lays_out_the_setup_its_registry_row_names(tmp_path, monkey
         made.clear()
         build_publication(SEED, tmp_path / name, editions=(name,), jobs=1)
         assert made == [edition.setup], f"the {name} edition laid out {made}, its row names {edition.setup}"
+
+
+def test_a_group_that_has_painted_its_pages_leaves_the_rest_to_a_fresh_process(tmp_path, monkeypatch):
+    """With every job taken by a page setup (2 jobs, 2 setups), the process that laid a setup
+    out writes the editions that paint its pages, then ends; their proofs and the editions that
+    read only the page count or the page starts (the cover, the EPUB, the web page) are made in
+    a fresh process forked from the build's, which holds no layout: a process that has laid out
+    300 pages keeps some 100 MB after freeing them (`make bench`'s peak memory)."""
+    proven_in = _where_editions_are_proven(tmp_path, monkeypatch)
+    record = tmp_path / "written.txt"
+    real_edition, real_lay_out = octavo.build._Work.edition, octavo.layout.lay_out
+
+    def edition(self, name, *args, **kwargs):
+        with open(record, "a", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()} write {name}\n")
+        return real_edition(self, name, *args, **kwargs)
+
+    def lay_out(rendering, setup=octavo.layout.TRIMMED):
+        if ("layout", setup) not in rendering.shared:
+            with open(record, "a", encoding="utf-8") as handle:
+                handle.write(f"{os.getpid()} layout {setup.name}\n")
+        return real_lay_out(rendering, setup)
+
+    monkeypatch.setattr(octavo.build._Work, "edition", edition)
+    monkeypatch.setattr(octavo.layout, "lay_out", lay_out)
+    made = build_publication(SEED, tmp_path / "out", jobs=2)
+    proven = {name.removeprefix(SEED_SLUG): pid for name, pid in proven_in().items()}
+    events = [line.split(" ", 2) for line in record.read_text(encoding="utf-8").splitlines()]
+    laid = {what: int(pid) for pid, kind, what in events if kind == "layout"}
+    written = {what: int(pid) for pid, kind, what in events if kind == "write"}
+
+    assert made.report.ok and set(laid) == {"print sheet", "trimmed page"}
+    assert written["print"] == laid["print sheet"]
+    # The screen PDF is finished in a fork of the trimmed page's process (the painting stays
+    # pristine there for the archive); the archive in that process itself.
+    assert written["archive"] == laid["trimmed page"] != written["screen"]
+    for name, suffix in (("print", ".print.pdf"), ("screen", ".pdf"), ("archive", ".archive.pdf")):
+        assert proven[suffix] not in (written[name], *laid.values()), f"the {name} PDF was proven where it was painted"
+    for name, suffix in (("cover", ".cover.pdf"), ("epub", ".epub"), ("web", ".html")):
+        assert written[name] not in laid.values(), f"the {name} edition was made in a process holding a layout"
+        assert proven[suffix] == written[name]
+    assert proven[".print.pdf"] == written["cover"]  # the print sheet's follower: one process
+    assert proven[".pdf"] == proven[".archive.pdf"] == written["epub"] == written["web"]
 
 
 def test_a_serial_build_frees_each_layout_before_making_the_next(tmp_path, monkeypatch):
@@ -221,6 +266,30 @@ def test_a_full_disk_under_a_child_is_the_same_write_error(tmp_path, monkeypatch
         # The temporary file's name is random: the rest of the message is the same.
         errors[jobs] = [re.sub(r"\.\d+\.\w+\.tmp", ".TEMPORARY", line) for line in lines if line.startswith("error:")]
     assert errors[2] == errors[1] and "No space left on device" in errors[2][0]
+
+
+def test_a_queue_item_left_for_another_stays_first():
+    from octavo import parallel
+
+    queue = parallel.Queue(["print", "cover", "epub"], shared=False)
+    painters = lambda name: name == "print"  # noqa: E731
+    assert queue.take(painters) == "print"
+    assert queue.take(painters) is None and queue.untaken() == ["cover", "epub"]
+    assert queue.take() == "cover"
+
+
+def test_results_come_back_as_the_children_end_including_those_started_meanwhile():
+    from octavo import parallel
+
+    order = []
+    with parallel.Workers() as workers:
+        workers.start("a slow child", time.sleep, 0.5)
+        workers.start("a quick child", int, "7")
+        for result in workers.as_they_end():
+            order.append(result)
+            if result == 7:
+                workers.start("a child started meanwhile", int, "8")
+    assert order == [7, 8, None]
 
 
 def test_an_error_that_cannot_be_pickled_comes_back_with_its_message_and_exit_code():

@@ -71,12 +71,32 @@ class BuildResult:
 
 @dataclass
 class Made:
-    """One edition written and proven, in this process or a child: what comes back to the build."""
+    """One edition written and proven, in this process or a child: what comes back to the build.
+    An edition written by one process and proven by another comes back twice, the proof's
+    without a writer's notices (`then`)."""
 
     name: str
-    report: Report
+    report: Report | None  # None: written, its proof left to another process (_Left)
     notices: list[str]
     timings: dict[str, float]
+
+    def then(self, later: Made) -> Made:
+        return Made(self.name, later.report or self.report, self.notices + later.notices,
+                    {**self.timings, **later.timings})
+
+
+@dataclass
+class _Left:
+    """What the process of a group leaves to a fresh one once it has written every edition that
+    paints the group's pages: the proofs of those, the editions it has not taken, and what these
+    read of the layout (its page count, where each page starts: kept in rendering.shared)."""
+
+    prove: list[str] = field(default_factory=list)
+    make: list[str] = field(default_factory=list)
+    kept: dict = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.prove or self.make)
 
 
 JOBS_VARIABLE = "OCTAVO_JOBS"
@@ -152,31 +172,46 @@ class _Work:
         made, timings = [], {}
         planned = list(groups(self.temporaries).items())
         for index, (setup, names) in enumerate(planned):
-            group = self.group(setup, names, tokens=None, free=index < len(planned) - 1)
-            made += group[0]
-            timings.update(group[1])
+            group, seconds, _ = self.group(setup, names, tokens=None, free=index < len(planned) - 1)
+            made += group
+            timings.update(seconds)
         return made, timings
 
     def in_parallel(self, jobs: int) -> tuple[list[Made], dict[str, float]]:
-        """Each group in a child of its own, which shares its editions with helpers as jobs allow."""
+        """Each group in a child of its own, which shares its editions with helpers as jobs allow.
+        What a group's child leaves once its pages are painted (_Left) goes on in a fresh child."""
         _load_before_forking(self.temporaries)
         tokens = parallel.Tokens(jobs)
+        made: dict[str, Made] = {}
+        timings: dict[str, float] = {}
         with parallel.Workers() as workers:
             for setup, names in groups(self.temporaries).items():
                 # A token for each group's child; with more setups than jobs the rest start without.
                 token = tokens if tokens.take() else None
                 workers.start(f"making the {', '.join(names)} edition{'s' * (len(names) > 1)}",
-                              self.group, setup, names, tokens, False, token=token)
-            results = workers.results()
-        made = {m.name: m for group, _ in results for m in group}
-        timings = {k: v for _, seconds in results for k, v in seconds.items()}
+                              self.group, setup, names, tokens, False, True, token=token)
+            for done, seconds, left in workers.as_they_end():
+                timings.update(seconds)
+                for m in done:
+                    made[m.name] = made[m.name].then(m) if m.name in made else m
+                if left:
+                    token = tokens if tokens.take() else None
+                    workers.start(f"proving the {', '.join(left.prove)} and making the {', '.join(left.make)} "
+                                  f"editions", self.follow, left, token=token)
         return [made[name] for name in self.temporaries], timings
 
-    def group(self, setup: str | None, names: list[str], tokens: parallel.Tokens | None, free: bool):
+    def group(self, setup: str | None, names: list[str], tokens: parallel.Tokens | None, free: bool,
+              leave: bool = False):
         """Lay `setup` out, then write and prove each of `names`. With `tokens` (in a child of a
         parallel build), before taking each edition this process forks a helper for every free
         job while two or more editions are untaken, and the helpers take editions from the same
-        queue. Then, if `free`, free the layout (a child about to end gives its memory back at once)."""
+        queue. Then, if `free`, free the layout (a child about to end gives its memory back at once).
+
+        With `leave`, and no helper started, this process writes only the editions that paint
+        the pages and leaves the rest, and their proofs, to a fresh process (_Left, `follow`):
+        a process that has laid out 300 pages keeps some 100 MB after freeing them (Python's
+        arenas stay pinned by what the layout left), and would keep it through five seconds of
+        proof while the other group paints (`make bench`'s peak memory)."""
         from .layout import SETUPS, lay_out, release
 
         timings = {}
@@ -191,45 +226,73 @@ class _Work:
             if paint_ahead(self.rendering, names):  # the PDF editions sharing a painting: one painting
                 timings[f"paint {setup}"] = time.perf_counter() - started
         queue = parallel.Queue(names, shared=tokens is not None)
-        made = {}
+        made, left = {}, _Left()
         with parallel.Workers() as workers:
             while True:
                 while tokens is not None and queue.left() > 1 and tokens.take():
                     _freeze_for_children()
                     workers.start(f"helping with the {', '.join(names)} editions", self.take, queue,
                                   setup, token=tokens)
-                name = queue.take()
+                leaving = leave and not workers.children
+                name = queue.take(lambda n: EDITIONS[n].reads == "pages") if leaving else queue.take()
                 if name is None:
                     break
+                # Its layout freed once nothing untaken paints it; not by a process about to
+                # leave the rest and end, which frees it all at once (a collection takes 0.6 s).
                 made[name] = self.edition_keeping_the_painting(
-                    name, queue, setup if free or tokens is not None else None)
+                    name, queue, setup, free=(free or tokens is not None) and not leaving, prove=not leaving)
+                if leaving:
+                    left.prove.append(name)
             parallel.idle()  # its own share done: its job token may start another helper
             for done in workers.results():
                 made.update((m.name, m) for m in done)
+        if left or queue.left():
+            left.make = queue.untaken()
+            left.kept = self.kept_for(left.make, setup)
         for m in made.values():
             timings.update(m.timings)
         if setup is not None and free:
             release(self.rendering, SETUPS[setup])
-        return [made[name] for name in names], timings
+        return [made[name] for name in names if name in made], timings, left
+
+    def kept_for(self, names: list[str], setup: str | None) -> dict:
+        """What the editions `names` read of `setup`'s layout, for a process that has none."""
+        from .layout import SETUPS
+        from .pagemap import layout_print
+
+        if setup is None:
+            return {}
+        if any(EDITIONS[n].reads == "page starts" for n in names):
+            layout_print(self.rendering)
+        return {key: value for key, value in self.rendering.shared.items()
+                if key[0] in ("page count", "page starts") and key[1] == SETUPS[setup]}
+
+    def follow(self, left: _Left) -> tuple[list[Made], dict[str, float], _Left]:
+        """What a group's process left (_Left), in a fresh child of the build's process: the
+        proofs of what it wrote, then the editions it left, each written and proven."""
+        self.rendering.shared.update(left.kept)
+        made = [self.proof(name) for name in left.prove] + [self.edition(name) for name in left.make]
+        return made, {k: v for m in made for k, v in m.timings.items()}, _Left()
 
     def take(self, queue: parallel.Queue, setup: str | None = None) -> list[Made]:
         """The editions of the queue, one after another, until none is left."""
         return [self.edition_keeping_the_painting(name, queue, setup) for name in iter(queue.take, None)]
 
-    def edition_keeping_the_painting(self, name: str, queue: parallel.Queue, setup: str | None = None) -> Made:
+    def edition_keeping_the_painting(self, name: str, queue: parallel.Queue, setup: str | None = None,
+                                     free: bool = True, prove: bool = True) -> Made:
         """`edition(name)`; but where finishing it would consume this process's painting of the
         pages while an edition still untaken needs it too (editions/pdfpaint.py), in a child
         forked for it, this process waiting: the fork leaves the painting pristine here.
-        With `setup`, its layout is freed as soon as no untaken edition paints it."""
+        With `setup` and `free`, its layout is freed as soon as no untaken edition paints it."""
         from .editions.pdf import shares_the_painting
 
-        done = (lambda: self.free_if_unread(setup, queue)) if setup else None
+        done = (lambda: self.free_if_unread(setup, queue)) if setup and free else None
         if not (shares_the_painting(self.rendering, name)
                 and any(shares_the_painting(self.rendering, n) for n in queue.untaken())):
-            return self.edition(name, done)
+            return self.edition(name, done, prove)
         _freeze_for_children()
         with parallel.Workers() as apart:
-            apart.start(f"making the {name} edition", self.edition, name)
+            apart.start(f"making the {name} edition", self.edition, name, None, prove)
             return apart.results()[0]
 
     @staticmethod
@@ -251,8 +314,9 @@ class _Work:
             layout_print(self.rendering)  # kept in the rendering (pagemap.py)
         release(self.rendering, SETUPS[setup])
 
-    def edition(self, name: str, written_hook=None) -> Made:
-        """Write one edition to its temporary file and prove it there (`written_hook()` between)."""
+    def edition(self, name: str, written_hook=None, prove: bool = True) -> Made:
+        """Write one edition to its temporary file and prove it there (`written_hook()` between;
+        not `prove`: written only, its proof left to `proof`)."""
         rendering = self.rendering
         before = len(rendering.notices)
         parallel.now_doing(f"making the {name} edition")
@@ -263,17 +327,30 @@ class _Work:
             if written_hook is not None and EDITIONS[name].reads == "pages":
                 written_hook()
             freed = time.perf_counter()
-            report = verify(rendering.document, {self.temporaries[name]: self.finals[name]})
+            report = verify(rendering.document, {self.temporaries[name]: self.finals[name]}) if prove else None
         except Exception as exc:  # a bug's traceback says which edition it broke
             exc.add_note(f"while making the {name} edition")
             raise
         proven = time.perf_counter()
         notices = rendering.notices[before:]
         del rendering.notices[before:]  # the build gathers every edition's, in edition order
-        timings = {f"write {name}": written - started, f"proof {name}": proven - freed}
+        timings = {f"write {name}": written - started}
+        if prove:
+            timings[f"proof {name}"] = proven - freed
         if freed - written > 0.001:
             timings[f"free after {name}"] = freed - written
         return Made(name, report, notices, timings)
+
+    def proof(self, name: str) -> Made:
+        """Prove the edition another process wrote (`edition(prove=False)`)."""
+        parallel.now_doing(f"proving the {name} edition")
+        started = time.perf_counter()
+        try:
+            report = verify(self.rendering.document, {self.temporaries[name]: self.finals[name]})
+        except Exception as exc:
+            exc.add_note(f"while proving the {name} edition")
+            raise
+        return Made(name, report, [], {f"proof {name}": time.perf_counter() - started})
 
 
 

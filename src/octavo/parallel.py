@@ -84,10 +84,13 @@ class Queue:
         # The index of the next item: in memory the forked processes share (`shared`), or this one's.
         self._next = multiprocessing.get_context("fork").Value("i", 0) if shared else _Local()
 
-    def take(self):
-        """The next item, or None when every item has been taken."""
+    def take(self, only=None):
+        """The next item, or None when every item has been taken (or, with `only`, when the
+        next one is not `only(item)`: it is left for another to take)."""
         with self._next.get_lock():
             if self._next.value >= len(self.items):
+                return None
+            if only is not None and not only(self.items[self._next.value]):
                 return None
             self._next.value += 1
             return self.items[self._next.value - 1]
@@ -223,6 +226,26 @@ class Workers:
                         child.reap()
                         child.outcome()  # raises the child's failure now, not after the others end
         return [child.outcome() for child in self.children]
+
+    def as_they_end(self):
+        """Each child's result as soon as it comes back, children started meanwhile included (a
+        result may start another). The first failure is raised as it comes back, as in `results`."""
+        with selectors.DefaultSelector() as selector:
+            watched: dict[int, Child] = {}
+            while True:
+                for child in self.children:
+                    if child.status is None and child.fd not in watched:
+                        selector.register(child.fd, selectors.EVENT_READ)
+                        watched[child.fd] = child
+                if not watched:
+                    return
+                for key, _ in selector.select():
+                    child = watched[key.fd]
+                    if child.read_some():
+                        selector.unregister(key.fd)
+                        del watched[key.fd]
+                        child.reap()
+                        yield child.outcome()
 
     def __enter__(self) -> Workers:
         return self
