@@ -139,8 +139,7 @@ def check_body(body: str, path: Path, first_line: int, folder: Path) -> list[Pro
         line = first_line + token.map[0] if token.map else first_line
         where = Location(path, line)
         if token.type == "html_block":
-            problems.append(Problem(where, "raw HTML is not allowed in a section",
-                                    "write it in Markdown; for emphasis use *text*, for a link [text](url)"))
+            problems.append(_raw_html_block(token.content, where))
         for child in token.children or []:
             if child.type == "html_inline":
                 problems.append(Problem(where, f"raw HTML '{child.content}' is not allowed in a section",
@@ -162,6 +161,24 @@ def check_body(body: str, path: Path, first_line: int, folder: Path) -> list[Pro
 
 
 FOOTNOTE_CALL_RE = re.compile(r"\[\^([^\]\s]+)\]")
+# What a raw HTML block opens with, to quote it: a comment, else its first tag.
+OPENING_HTML_RE = re.compile(r"<!--.*?(?:-->|$)|<[^>]*>?")
+QUOTED_HTML_CHARS = 60
+
+
+def _raw_html_block(content: str, where: Location) -> Problem:
+    """The error for a raw HTML block, quoting how it opens: the officer finds the tag (or the
+    comment) at the line given, which may start a block of many lines."""
+    first = content.strip().split("\n", 1)[0]
+    match = OPENING_HTML_RE.match(first)
+    opening = match.group(0) if match else first
+    if len(opening) > QUOTED_HTML_CHARS:
+        opening = opening[:QUOTED_HTML_CHARS - 1] + "…"
+    if opening.startswith("<!--"):
+        return Problem(where, f"an HTML comment ('{opening}') is not allowed in a section: no edition would show "
+                       "it, and raw HTML is refused", "delete it; keep notes to the editors outside content/")
+    return Problem(where, f"raw HTML '{opening}' is not allowed in a section",
+                   "write it in Markdown; for emphasis use *text*, for a link [text](url)")
 
 
 def _check_nesting(tokens, limit: int, path: Path, first_line: int) -> list[Problem]:
