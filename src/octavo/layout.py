@@ -363,7 +363,7 @@ def import_weasyprint():
     WeasyPrint's ffi opens each library under the names of every platform in turn
     ('libpango-1.0-0', 'pango-1.0-0', 'pango-1.0', then Linux's 'libpango-1.0.so.0'), and cffi
     hands each name the loader cannot open to ctypes.util.find_library, which on Linux runs
-    ldconfig, then gcc, then ld: fourteen programs, 0.25 s of the 0.65 s WeasyPrint takes to
+    ldconfig, then gcc, then ld: 54 programs here, 0.25 s of the 0.65 s WeasyPrint takes to
     import, in every Octavo command that lays anything out. On Linux the loader opens the
     '.so' names itself (its cache, LD_LIBRARY_PATH), so the import first runs with no
     lookup; should a library be found only by find_library, the import is run again with it."""
