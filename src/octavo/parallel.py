@@ -213,18 +213,8 @@ class Workers:
     def results(self) -> list:
         """The children's results in the order they were started. The first failure is raised as
         soon as it comes back (the others are then killed on the way out)."""
-        pending = {child.fd: child for child in self.children if child.status is None}
-        with selectors.DefaultSelector() as selector:
-            for fd in pending:
-                selector.register(fd, selectors.EVENT_READ)
-            while pending:
-                for key, _ in selector.select():
-                    child = pending[key.fd]
-                    if child.read_some():
-                        selector.unregister(key.fd)
-                        del pending[key.fd]
-                        child.reap()
-                        child.outcome()  # raises the child's failure now, not after the others end
+        for _ in self.as_they_end():
+            pass
         return [child.outcome() for child in self.children]
 
     def as_they_end(self):
