@@ -67,11 +67,19 @@ def ace(ace_cli: str, epub: Path, out: Path) -> list[str]:
     """Run DAISY Ace; return its violations (report.json, EARL assertions with outcome fail)."""
     env = dict(os.environ, PUPPETEER_EXECUTABLE_PATH=os.environ.get("PUPPETEER_EXECUTABLE_PATH", "/usr/bin/chromium"),
                PUPPETEER_SKIP_DOWNLOAD="1")
-    run = subprocess.run([ace_cli, "--force", "--silent", "--outdir", str(out), str(epub)],
-                         env=env, capture_output=True, text=True, timeout=600)
     report_path = out / "report.json"
-    if run.returncode != 0 or not report_path.is_file():
-        return [f"Ace did not run (exit {run.returncode}): {run.stderr.strip()[-500:]}"]
+    # Ace drives Chromium; on a loaded machine Chromium sometimes fails to start and Ace exits 1
+    # with no report and nothing said (--silent). That is no verdict on the EPUB: try once more,
+    # and if it fails again, say what Ace printed.
+    for _ in range(2):
+        report_path.unlink(missing_ok=True)
+        run = subprocess.run([ace_cli, "--force", "--silent", "--outdir", str(out), str(epub)],
+                             env=env, capture_output=True, text=True, timeout=600)
+        if run.returncode == 0 and report_path.is_file():
+            break
+    else:
+        said = (run.stderr.strip() or run.stdout.strip() or "nothing on stdout or stderr")[-500:]
+        return [f"Ace did not run (exit {run.returncode}, twice): {said}"]
     report = json.loads(report_path.read_text(encoding="utf-8"))
     violations = []
     for subject in report.get("assertions", []):
