@@ -170,6 +170,11 @@ CASES: dict[str, Case] = {
                            "01-summary.md:8", "raw HTML '<div onclick=\"steal()\">' is not allowed"),
     "HTML comment": Case(append(SUMMARY, "\n<!-- TODO: check the figure -->\n"),
                          "01-summary.md:8", "an HTML comment ('<!-- TODO: check the figure -->') is not allowed"),
+    # Inside a paragraph: the line the mistake is on, not the line the paragraph starts on.
+    "HTML comment in a paragraph": Case(append(SUMMARY, "\nA closing line,\nthen <!-- check this --> a note.\n"),
+                                        "01-summary.md:9", "an HTML comment ('<!-- check this -->') is not allowed"),
+    "undefined disclaimer in a paragraph": Case(append(SUMMARY, "\nA closing line,\nthen {{disclaimer:nope}}.\n"),
+                                                "01-summary.md:9", "places disclaimer 'nope', which is not defined"),
     "missing image": Case(append(SUMMARY, "\n![A map of the peninsula](images/map.png)\n"),
                           "01-summary.md:8", "image 'images/map.png' does not exist"),
     "image without alt text": Case(_image_without_alt, "01-summary.md:8", "image 'images/map.png' has no alt text"),

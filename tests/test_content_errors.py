@@ -55,20 +55,28 @@ def test_the_renderer_reaches_nothing_outside_the_publication(url, tmp_path):
         build_publication(CONTENT / SEED_SLUG, tmp_path / "out", templates)
 
 
-@pytest.mark.parametrize("broken, found, later", [
-    ('title: "Breaking Deadlock', "found unexpected end of stream", True),  # gives up at the file's end
-    ("title: [Breaking Deadlock", "expected ',' or ']', but got '?'", False)])  # on the same line
-def test_an_unclosed_quote_or_bracket_is_reported_where_it_opens(broken, found, later, tmp_path):
+@pytest.mark.parametrize("broken, also, plain, found, later", [
+    ('title: "Breaking Deadlock', None, "a quote opened on this line is never closed",
+     "found unexpected end of stream", True),  # gives up at the file's end
+    ('title: "Breaking Deadlock', ("language: en", 'language: "en"'), "a quote opened on this line is not closed",
+     "expected <block end>, but found", True),  # runs on to the next quote, and stumbles after it
+    ("title: [Breaking Deadlock", None, "a bracket opened on this line is never closed",
+     "expected ',' or ']', but got '?'", False)])  # on the same line
+def test_an_unclosed_quote_or_bracket_is_reported_where_it_opens(broken, also, plain, found, later, tmp_path):
     """PyYAML gives up at the file's end (or the next key); the author must look where the quote
-    or bracket was opened, which the message names first, with the line it gave up on after."""
+    or bracket was opened, which the message names first, in plain words, with PyYAML's own
+    and the line it gave up on after."""
     folder = copy_content(tmp_path)
     yaml = folder / PUB
     lines = yaml.read_text(encoding="utf-8").splitlines()
     opened = next(i for i, line in enumerate(lines, start=1) if line.startswith("title:"))
     edit(yaml, "title: Breaking Deadlock", broken)
+    if also:
+        edit(yaml, *also)
     with pytest.raises(ContentError) as caught:
         build_publication(folder, tmp_path / "out")
     [problem] = caught.value.problems
     assert (problem.location.path.name, problem.location.line) == (PUB, opened), str(caught.value)
+    assert problem.message.startswith(f"YAML syntax error: {plain}"), problem.message
     assert found in problem.message and ("(on line " in problem.message) == later
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

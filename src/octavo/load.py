@@ -293,14 +293,44 @@ def parse_yaml(text: str, path: Path, first_line: int = 1):
         message = "; ".join(part for part in (exc.context, exc.problem) if part)
         if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
             message += f" (on line {exc.problem_mark.line + first_line})"
-        raise ContentError([Problem(Location(path, line), f"YAML syntax error: {message}",
-                                    "check indentation and quoting near this line")]) from None
+        reason, hint, opened = _yaml_reason(exc, text)
+        line = opened + first_line if opened is not None else line
+        said = f"YAML syntax error: {reason} (the YAML reader: {message})" if reason else f"YAML syntax error: {message}"
+        raise ContentError([Problem(Location(path, line), said, hint)]) from None
     except yaml.YAMLError as exc:
         raise ContentError([Problem(Location(path), f"YAML error: {exc}",
                                     "check the file's syntax; 'octavo new' shows a correct example")]) from None
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _yaml_reason(exc, text: str) -> tuple[str, str, int | None]:
+    """PyYAML's complaint said the way an author finds the mistake, where it is plain: a quote
+    or a bracket opened and never closed, with the line (from 0) it opens on, if not PyYAML's
+    ("" then: PyYAML's own words are all there is)."""
+    context = exc.context or ""
+    if "quoted scalar" in context:
+        return "a quote opened on this line is never closed", "close the quote at the end of the value, or remove it", None
+    if "flow sequence" in context or "flow mapping" in context:
+        return ("a bracket opened on this line is never closed",
+                "close it (] for [, } for {), or quote the value if the bracket is part of the text", None)
+    # A quote left open runs on to the next quote in the file, and PyYAML stumbles on what
+    # follows it: look between where it began to read the construct and where it gave up.
+    marks = [m.line for m in (exc.context_mark, exc.problem_mark) if m is not None]
+    lines = text.split("\n")
+    for index in range(min(marks, default=0), min(max(marks, default=-1) + 1, len(lines))):
+        if _opens_a_quote(lines[index]):
+            return "a quote opened on this line is not closed on it", "close the quote at the end of the value", index
+    return "", "check indentation and quoting near this line", None
+
+
+def _opens_a_quote(line: str) -> bool:
+    """Whether a `key: "value` line leaves its quote open: an odd number of the quote the value
+    starts with."""
+    _, colon, value = line.partition(": ")
+    value = value.strip() if colon else line.strip().removeprefix("- ").strip()
+    return bool(value) and value[0] in "\"'" and value.count(value[0]) % 2 == 1
 
 
 def load_yaml_file(path: Path, read: dict | None = None):

@@ -135,27 +135,32 @@ def check_body(body: str, path: Path, first_line: int, folder: Path) -> list[Pro
     tokens = parser.parse(body, env)
     problems.extend(_check_nesting(tokens, parser.options["maxNesting"], path, first_line))
     problems.extend(_check_footnotes(body, env, path, first_line))
+    lines = body.split("\n")
     for token in tokens:
         line = first_line + token.map[0] if token.map else first_line
         where = Location(path, line)
         if token.type == "html_block":
-            problems.append(_raw_html_block(token.content, where))
+            problems.append(_raw_html(token.content, where))
         for child in token.children or []:
             if child.type == "html_inline":
-                problems.append(Problem(where, f"raw HTML '{child.content}' is not allowed in a section",
-                                        "write it in Markdown instead"))
+                problems.append(_raw_html(child.content, Location(path, line_of(child.content, token, lines,
+                                                                                first_line))))
             if child.type == "image":
-                problems.extend(_check_image(child, where, folder))
+                at = Location(path, line_of(child.attrGet("src") or "", token, lines, first_line))
+                problems.extend(_check_image(child, at, folder))
             if child.type == "link_open":
-                problems.extend(_check_link(child.attrGet("href") or "", where))
+                at = Location(path, line_of(child.attrGet("href") or "", token, lines, first_line))
+                problems.extend(_check_link(child.attrGet("href") or "", at))
             if child.type == "text":
                 # CommonMark leaves a link to a forbidden scheme (file:, javascript:) as
                 # literal text; say so rather than print "[x](file:///etc/passwd)".
                 for match in REFUSED_LINK_RE.finditer(child.content):
-                    problems.extend(_check_link(match.group(1), where))
+                    at = Location(path, line_of(match.group(0), token, lines, first_line))
+                    problems.extend(_check_link(match.group(1), at))
                 # A call of a note that is not defined stays literal text: "[^nope]".
                 for match in FOOTNOTE_CALL_RE.finditer(child.content):
-                    problems.append(Problem(where, f"the footnote call [^{match.group(1)}] has no note",
+                    at = Location(path, line_of(match.group(0), token, lines, first_line))
+                    problems.append(Problem(at, f"the footnote call [^{match.group(1)}] has no note",
                                             f"define it on a line of its own: [^{match.group(1)}]: the note's text"))
     return problems
 
@@ -166,8 +171,20 @@ OPENING_HTML_RE = re.compile(r"<!--.*?(?:-->|$)|<[^>]*>?")
 QUOTED_HTML_CHARS = 60
 
 
-def _raw_html_block(content: str, where: Location) -> Problem:
-    """The error for a raw HTML block, quoting how it opens: the officer finds the tag (or the
+def line_of(text: str, token, lines: list[str], first_line: int) -> int:
+    """The line of the body that holds `text`, found in the lines of the block `token` (markdown-it
+    maps blocks to lines, not what is inside them): a paragraph's third line, not its first.
+    The block's first line where the text is not found on one line."""
+    start, end = token.map or (0, 1)
+    first = text.split("\n", 1)[0]
+    for index in range(start, min(end, len(lines))):
+        if first and first in lines[index]:
+            return first_line + index
+    return first_line + start
+
+
+def _raw_html(content: str, where: Location) -> Problem:
+    """The error for raw HTML, quoting how it opens: the officer finds the tag (or the
     comment) at the line given, which may start a block of many lines."""
     first = content.strip().split("\n", 1)[0]
     match = OPENING_HTML_RE.match(first)
@@ -394,7 +411,8 @@ def placed_disclaimers(body: str, first_line: int) -> list[tuple[str, int]]:
     for token in _parser().parse(body, {}):
         for child in token.children or []:
             if child.type == "octavo_disclaimer":
-                found.append((child.meta["id"], first_line + (token.map or [0])[0]))
+                found.append((child.meta["id"], line_of(child.content or f"disclaimer:{child.meta['id']}", token,
+                                                        body.split("\n"), first_line)))
     return found
 
 

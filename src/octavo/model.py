@@ -727,7 +727,8 @@ def _check_inline_disclaimers(disclaimers: list[Disclaimer], sections: list[Sect
             where = Location(section.path, line)
             if d_id not in known:
                 problems.add(where, f"the text places disclaimer '{d_id}', which is not defined",
-                             f"defined disclaimers: {', '.join(known)}")
+                             f"correct the name (defined: {', '.join(known) or 'none'}), or define it under "
+                             f"'disclaimers:' in {path.name} with its id, text and 'placement: inline'")
             elif known[d_id].placement != "inline":
                 problems.add(where, f"disclaimer '{d_id}' is printed on the imprint page, not inline",
                              "set 'placement: inline' on it, or remove the placeholder")
