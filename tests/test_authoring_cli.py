@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import pytest
 import yaml
 from jsonschema import Draft7Validator
@@ -45,6 +46,20 @@ def test_new_scaffolds_a_publication_that_loads(tmp_path, monkeypatch, capsys):
     assert [d.id for d in publication.disclaimers] == ["house-opinions"]  # every house disclaimer named
     assert len(publication.sections) == 1 and publication.sections[0].authors[0].id == "first-author"
     assert publication.warnings, "the TODOs left to fill in are warnings"
+
+
+def test_the_scaffolds_commented_identifiers_are_the_loaders(tmp_path, monkeypatch, capsys):
+    """The `# identifiers:` example `octavo new` writes names only keys the loader accepts: an
+    officer uncommenting it must not meet "'isbn' does not say which edition" (a trial did)."""
+    from octavo import model
+
+    content = copy_content(tmp_path).parent
+    monkeypatch.chdir(tmp_path)
+    assert _run(capsys, "new", SLUG, "--content", str(content))[0] == 0
+    yaml_text = (content / SLUG / "publication.yaml").read_text(encoding="utf-8")
+    [example] = [line for line in yaml_text.splitlines() if line.startswith("# identifiers:")]
+    keys = re.findall(r"(\w+):", example.split("{", 1)[1].split("}", 1)[0])
+    assert keys and set(keys) <= set(model.IDENTIFIERS_SPEC), f"{keys} against {sorted(model.IDENTIFIERS_SPEC)}"
 
 
 def test_new_scaffold_passes_validate_but_not_strict(tmp_path, monkeypatch, capsys):

@@ -159,6 +159,8 @@ CASES: dict[str, Case] = {
     # --- disclaimers
     "missing house disclaimer": Case(replace(PUB, "house_disclaimers: [house-opinions]", "house_disclaimers: []"),
                                      at(PUB, "house_disclaimers:"), "the house disclaimer 'house-opinions' is missing"),
+    "no house_disclaimers field": Case(replace(PUB, "house_disclaimers: [house-opinions]\n", ""),
+                                       at(PUB, "title:"), "add 'house_disclaimers: [house-opinions]'"),
     "empty disclaimer text": Case(replace(PUB, "    text: >-\n      Beyond providing", "    text: ''\n    x: >-\n      Beyond providing"),
                                   at(PUB, "Beyond providing", -1), "'text' in a disclaimer is empty"),
     "inline disclaimer not placed": Case(replace("sections/02-introduction.md", "{{disclaimer:isdp-position}}", ""),

@@ -205,8 +205,10 @@ Spec = dict[str, tuple[tuple[type, ...], bool]]
 STR = (str,)
 
 
-def _check_fields(data, spec: Spec, what: str, where: Location, problems: _Collector) -> dict:
-    """Validate one mapping against its spec; return the valid fields only."""
+def _check_fields(data, spec: Spec, what: str, where: Location, problems: _Collector,
+                  missing_hints: dict[str, str] | None = None) -> dict:
+    """Validate one mapping against its spec; return the valid fields only. `missing_hints`:
+    what to write for a required field that is absent, where more can be said than its name."""
     if not isinstance(data, Mapping):
         problems.add(getattr(data, "location", None) or where, f"{what} must be a mapping of fields",
                      "write it as 'field: value' lines (see docs/authoring.md)")
@@ -230,7 +232,8 @@ def _check_fields(data, spec: Spec, what: str, where: Location, problems: _Colle
         valid[key] = value
     for key, (_, required) in spec.items():
         if required and key not in data:
-            problems.add(data.location or where, f"{what} has no '{key}'", f"add a '{key}:' field")
+            problems.add(data.location or where, f"{what} has no '{key}'",
+                         (missing_hints or {}).get(key, f"add a '{key}:' field"))
     return valid
 
 
@@ -379,7 +382,10 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
     problems = _Collector()
     read = dict(publisher.read)
     data = _load_mapping(path, "the publication", read)
-    fields = _check_fields(data, PUBLICATION_SPEC, "the publication", Location(path, 1), problems)
+    house = ", ".join(d.id for d in publisher.disclaimers)
+    fields = _check_fields(data, PUBLICATION_SPEC, "the publication", Location(path, 1), problems, {
+        "house_disclaimers": f"add 'house_disclaimers: [{house}]': every publication carries the house's "
+                             f"disclaimers, by their ids in {PUBLISHER_FILE}"})
 
     slug = folder.name
     if not SLUG_RE.fullmatch(slug):

@@ -885,7 +885,7 @@ class RetailReport:
     def lines(self) -> list[str]:
         out = []
         for book in self.books:
-            out.append(f"EPUB {book.path}: retailer requirements (Kindle: KDP and Send to Kindle)")
+            out.append(f"EPUB {book.path}: retailer requirements ({', '.join(ALL)}; Kindle: KDP and Send to Kindle)")
             out += _table(book.rows)
             failures = book.failures
             out.append(f"  {len(book.rows) - len(failures)} passed, {len(failures)} failed"

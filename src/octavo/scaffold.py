@@ -120,7 +120,7 @@ language: en                           # a language tag: en, en-GB, fr, de …
 rights:                                # printed as "© year holder"
   holder: {q(publisher_name)}
   year: {today.year}
-# identifiers: {{isbn: …, doi: …, url: …}}   # optional; without them the EPUB gets a UUID
+# identifiers: {{print_isbn: …, ebook_isbn: …, doi: …, url: …}}   # optional; without them the EPUB gets a UUID
 
 # Everyone credited: one block per person or institution, each starting with "- id:".
 # The id is a short name the sections use to credit them (authors: [first-author]).
