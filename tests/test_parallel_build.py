@@ -289,7 +289,7 @@ def test_results_come_back_as_the_children_end_including_those_started_meanwhile
             order.append(result)
             if result == 7:
                 workers.start("a child started meanwhile", int, "8")
-    assert order == [7, 8, None]
+    assert order[0] == 7 and sorted(order[1:], key=str) == [8, None]  # the quick one first; then either
 
 
 def test_an_error_that_cannot_be_pickled_comes_back_with_its_message_and_exit_code():

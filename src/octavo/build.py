@@ -15,9 +15,12 @@ next group's. With more than one job (the default: one per CPU; the `jobs`
 argument, or OCTAVO_JOBS), the groups run side by side in forked child
 processes (parallel.py); after its layout, each group's child forks a helper
 whenever it finds a job free before its next edition, and the helpers share
-its editions with it, each taking the next when it is free. Forked, the
-workers inherit the rendering and the laid-out pages instead of making them
-again. Only this process publishes.
+its editions with it, each taking the next when it is free. With no job to
+spare, a group's child writes the editions that paint its pages and ends, and
+their proofs and the editions reading only its page count or page starts go
+on in a fresh child of this process (`_Left`). Forked, the workers inherit the
+rendering and the laid-out pages instead of making them again. Only this
+process publishes.
 """
 
 from __future__ import annotations
@@ -81,7 +84,7 @@ class Made:
     timings: dict[str, float]
 
     def then(self, later: Made) -> Made:
-        return Made(self.name, later.report or self.report, self.notices + later.notices,
+        return Made(self.name, self.report if later.report is None else later.report, self.notices + later.notices,
                     {**self.timings, **later.timings})
 
 
@@ -306,12 +309,10 @@ class _Work:
         layout goes before the print edition is proven, not after the cover is made: the 300-page
         paper's build held it through the proof, at the moment its peak memory was measured."""
         from .layout import SETUPS, release
-        from .pagemap import layout_print
 
         if not self.unread_after(setup, queue) or ("layout", SETUPS[setup]) not in self.rendering.shared:
             return
-        if any(EDITIONS[n].reads == "page starts" for n in queue.untaken()):
-            layout_print(self.rendering)  # kept in the rendering (pagemap.py)
+        self.kept_for(queue.untaken(), setup)  # the page count and starts stay in the rendering
         release(self.rendering, SETUPS[setup])
 
     def edition(self, name: str, written_hook=None, prove: bool = True) -> Made:
@@ -327,22 +328,19 @@ class _Work:
             if written_hook is not None and EDITIONS[name].reads == "pages":
                 written_hook()
             freed = time.perf_counter()
-            report = verify(rendering.document, {self.temporaries[name]: self.finals[name]}) if prove else None
         except Exception as exc:  # a bug's traceback says which edition it broke
             exc.add_note(f"while making the {name} edition")
             raise
-        proven = time.perf_counter()
         notices = rendering.notices[before:]
         del rendering.notices[before:]  # the build gathers every edition's, in edition order
         timings = {f"write {name}": written - started}
-        if prove:
-            timings[f"proof {name}"] = proven - freed
         if freed - written > 0.001:
             timings[f"free after {name}"] = freed - written
-        return Made(name, report, notices, timings)
+        made = Made(name, None, notices, timings)
+        return made.then(self.proof(name)) if prove else made
 
     def proof(self, name: str) -> Made:
-        """Prove the edition another process wrote (`edition(prove=False)`)."""
+        """Prove the edition written to its temporary file (by `edition`, here or in another process)."""
         parallel.now_doing(f"proving the {name} edition")
         started = time.perf_counter()
         try:

@@ -407,12 +407,11 @@ def _svg_content(data: bytes) -> list[tuple[str, str]]:
 
 def placed_disclaimers(body: str, first_line: int) -> list[tuple[str, int]]:
     """(disclaimer id, line) for each placeholder the renderer will print, in order."""
-    found = []
+    found, lines = [], body.split("\n")
     for token in _parser().parse(body, {}):
         for child in token.children or []:
             if child.type == "octavo_disclaimer":
-                found.append((child.meta["id"], line_of(child.content or f"disclaimer:{child.meta['id']}", token,
-                                                        body.split("\n"), first_line)))
+                found.append((child.meta["id"], line_of(f"disclaimer:{child.meta['id']}", token, lines, first_line)))
     return found
 
 
