@@ -168,3 +168,19 @@ def test_a_rejected_edition_is_an_ordinary_file_and_goes_once_mended(tmp_path):
     assert stat.S_IMODE(kept.stat().st_mode) == 0o666 & ~umask
     build_publication(folder, tmp_path / "out", editions=("web",))
     assert not kept.exists() and (tmp_path / "out" / f"{SEED_SLUG}.html").exists()
+
+
+def test_right_to_left_running_text_is_refused_by_the_pdf_proof_not_published(tmp_path):
+    """A known limit (docs/authoring.md, "Names in their own script"): a PDF carries an Arabic
+    phrase in the order it is drawn, and the proof, reading the text back, finds the paragraph
+    missing from the PDF and refuses the build; the EPUB, which keeps the text's own order, is
+    proven. Nothing unproven is published. When the proof learns to read right-to-left text
+    back, this test fails and the docs' limit goes."""
+    folder = copy_content(tmp_path)
+    conclusion = folder / "sections" / "07-conclusion.md"
+    conclusion.write_text(conclusion.read_text(encoding="utf-8")
+                          + "\nThe envoy (عبد الحميد بن يوسف) spoke last.\n", encoding="utf-8")
+    report = build_expecting_proof_failure(folder, tmp_path / "out")
+    missing = {(f.edition.kind, f.what) for f in report.failures}
+    assert missing == {("PDF", "block")}, report.summary()
+    assert not any((tmp_path / "out").glob(f"{SEED_SLUG}.pdf"))
