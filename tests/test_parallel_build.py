@@ -17,6 +17,7 @@ import pytest
 
 import octavo.build
 import octavo.layout
+import octavo.parallel
 from octavo.build import build_publication
 from octavo.cli import main
 from octavo.editions import EDITIONS
@@ -138,6 +139,18 @@ def test_a_group_that_has_painted_its_pages_leaves_the_rest_to_a_fresh_process(t
                 handle.write(f"{os.getpid()} layout {setup.name}\n")
         return real_lay_out(rendering, setup)
 
+    # No job is ever free for a helper here: the two page setups' processes hold both. (The
+    # seed's print sheet is done long before the trimmed page, and its job, given back, would
+    # otherwise go to a helper of the trimmed page's process, which proves where it writes.)
+    real_take, taken = octavo.parallel.Tokens.take, []
+
+    def take(self):
+        if len(taken) >= 2:
+            return False
+        taken.append(True)
+        return real_take(self)
+
+    monkeypatch.setattr(octavo.parallel.Tokens, "take", take)
     monkeypatch.setattr(octavo.build._Work, "edition", edition)
     monkeypatch.setattr(octavo.layout, "lay_out", lay_out)
     made = build_publication(SEED, tmp_path / "out", jobs=2)
