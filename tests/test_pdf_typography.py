@@ -180,20 +180,29 @@ def test_names_in_japanese_and_with_diacritics_are_real_text(edition, sample):
 
 
 def test_the_body_start_is_found_across_a_footnote_call_and_only_there():
-    """The byline lies between the title and the body's first words as printed: with the
+    """The byline lies between the heading and the body's first words as printed: with the
     footnote call's number (Block.shown), so the number cannot hide the body's start."""
     from types import SimpleNamespace
 
     from octavo.markdown import Block
-    from octavo.verify import _byline_region, skeleton
+    from octavo.verify import Reading, Sections, check_attributions
 
     block = Block("s-b1", "paragraph", "Dialogue resumed in 2018, after a year of talks", 1,
                   shown="Dialogue resumed2 in 2018, after a year of talks")
-    section = SimpleNamespace(title="Closing Remarks", blocks=(block,))
-    text = skeleton("Closing Remarks Zoë Müller-Łukasiewicz, Université de Genève "
-                    "Dialogue resumed2 in 2018, after a year of talks")
-    assert _byline_region(text, section) == skeleton("Zoë Müller-Łukasiewicz, Université de Genève")
-    assert _byline_region(skeleton("Closing Remarks Dialogue resumed in 2018, after a year"), section) is None
+    zoe = SimpleNamespace(id="zoe", attribution="Zoë Müller-Łukasiewicz, Université de Genève")
+    section = SimpleNamespace(id="s", title="Closing Remarks", blocks=(block,),
+                              section=SimpleNamespace(attributed=(zoe,)), location=lambda block: "s.md:1")
+    document = SimpleNamespace(sections=(section,))
+
+    def attributed(text: str) -> list[tuple[bool, str, str]]:
+        reading = Reading("PDF", Path("x.pdf"), text, (), anchors=(("s", 0),))
+        assert Sections.of(document, reading).spans == {"s": (0, len(Sections.of(document, reading).text))}
+        return [(f.ok, f.problem, f.seen) for f in check_attributions(document, reading)]
+
+    assert attributed("Closing Remarks Zoë Müller-Łukasiewicz, Université de Genève "
+                      "Dialogue resumed2 in 2018, after a year of talks") == [(True, "missing", "")]
+    assert attributed("Closing Remarks Dialogue resumed in 2018, after a year") == [
+        (False, "missing", "x.pdf: between the heading and the text: 'Dialogue resumed in 2018, after a year'")]
 
 
 @pytest.mark.parametrize("edition", ["print", "screen"])

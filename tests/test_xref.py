@@ -26,7 +26,7 @@ from octavo.editions import edition_for_file
 from octavo.errors import ContentError, RenderError
 from octavo.model import load_publication
 from octavo.render import Rendering, page_geometry
-from octavo.verify import check_blocks, pdf_text_blocks, read_pdf, skeleton
+from octavo.verify import anchors_of, check_blocks, pdf_text_blocks, read_pdf, skeleton
 
 from conftest import FIXTURES, build_expecting_proof_failure, copy_content, copy_templates, edit
 
@@ -349,7 +349,7 @@ def test_a_note_called_just_after_a_reference_is_checked_on_its_page(built):
     doc = document()
     block = next(b for s in doc.sections for b in s.blocks if b.text.startswith("The landings fell"))
     assert [(number, before[-24:]) for number, before in block.calls] == [("2", "a year (Table 1 (p. \0)).")]
-    reading = read_pdf(built["screen"])
+    reading = read_pdf(built["screen"], None, anchors_of(doc))
     assert [f for f in check_blocks(doc, reading) if not f.ok] == []
     note = skeleton("Landings are reported by the fleets themselves")
     at = next(n for n, page in enumerate(reading.pages) if note in skeleton(page))
@@ -357,9 +357,29 @@ def test_a_note_called_just_after_a_reference_is_checked_on_its_page(built):
     moved = "2. Landings are reported by the fleets themselves and checked at the ports."
     pages[at] = pages[at].replace(moved.removeprefix("2. "), "")
     pages.insert(at + 1, moved)
-    wrong = dataclasses.replace(reading, pages=tuple(pages), text="\n".join(pages))
+    wrong = dataclasses.replace(reading, pages=tuple(pages), text="\n".join(pages),
+                                anchors=_anchors_past_a_new_page(reading, at + 1, pages))
     assert [(f.what, f.subject, f.problem) for f in check_blocks(doc, wrong) if not f.ok] == [
         ("footnote", "2", "on another page")]
+
+
+def _anchors_past_a_new_page(reading, inserted: int, pages: list[str]):
+    """The reading's section anchors once a page is inserted at index `inserted`: each keeps its
+    page and its place on it (clamped to the page's new length)."""
+    starts, at = [], 0
+    for page in reading.pages:
+        starts.append(at)
+        at += len(page) + 1
+    new_starts, at = [], 0
+    for page in pages:
+        new_starts.append(at)
+        at += len(page) + 1
+    moved = []
+    for name, offset in reading.anchors:
+        index = max(i for i, start in enumerate(starts) if start <= offset)
+        new_index = index + (index >= inserted)
+        moved.append((name, new_starts[new_index] + min(offset - starts[index], len(pages[new_index]))))
+    return tuple(moved)
 
 
 # ---------------------------------------------------------------- errors

@@ -7,6 +7,11 @@ the edition registry, editions/): PDFium for the PDF's text and
 metadata, lxml for the EPUB's package document and XHTML. Nothing here looks
 at the templates.
 
+Each item is looked for where it belongs: every section's span is found through the
+edition's own structure (Sections: a PDF's named destinations, an element's id), and its
+heading, byline and blocks are looked for inside it, so text repeated elsewhere can neither
+satisfy the proof nor fool it; a failure says what a reader finds there instead.
+
 Text is compared as a "skeleton": Unicode NFKC (which unfolds ligatures),
 case-folded, letters and digits only. That survives line breaks, hyphenation
 at line ends, ligatures and typographic quotes; a required text must still be
@@ -15,6 +20,7 @@ present whole, so a fragment of a disclaimer does not count.
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import dataclasses
 import re
@@ -82,6 +88,10 @@ class Reading:
     pages: tuple[str, ...] | None = None  # each page's text, for a paged edition
     unseen: tuple = ()  # visible.Unseen: text in the file that a reader cannot see, left out of `text`
     boxes: tuple = ()  # a print sheet's (TrimBox, BleedBox) a page, in pt, where its proof reads them (the cover)
+    # Where each element the proof asked for (the sections) begins in `text`, found through the
+    # file's own structure (a PDF's named destinations, an element's id): (id, offset), in text order.
+    anchors: tuple[tuple[str, int], ...] = ()
+    documents: tuple[tuple[str, int], ...] = ()  # an edition of several documents (EPUB): (name, where it begins)
 
 
 @dataclass(frozen=True)
@@ -94,12 +104,15 @@ class Finding:
     where: str = ""
     problem: str = "missing"  # what is wrong when not ok: "missing", "out of order", "duplicated"
     count: int = 1  # how many items it proves: all of an edition's blocks are one finding
+    seen: str = ""  # what a reader finds where it belongs instead: "page 4: 'Text …'"
 
     def __str__(self) -> str:
         status = "ok     " if self.ok else self.problem.upper()
         place = f" at '{self.where}'" if self.where else ""
         line = f"  {status} {self.what} {self.subject}{place}"
-        return line if self.ok else f"{line}\n          expected: {self.expected}"
+        if self.ok:
+            return line
+        return f"{line}\n          expected: {self.expected}" + (f"\n          found:    {self.seen}" if self.seen else "")
 
 
 @dataclass
@@ -152,22 +165,29 @@ class Report:
                 for tally, group in groups.items())
         problems = "\n".join(f"  {f.edition.kind} {f.edition.path}: {f.what} {f.subject}"
                              + (f" at '{f.where}'" if f.where else "") + f" is {f.problem}\n    expected: {f.expected}"
+                             + (f"\n    found:    {f.seen}" if f.seen else "")
                              for f in self.failures)
         return f"proof failed: {len(self.failures)} problem{'s' * (len(self.failures) != 1)}\n{problems}"
 
 
 # ------------------------------------------------------------ reading back
 
-def read_pdf(path: Path, page=None) -> Reading:
-    """A PDF edition as a reader gets it: its visible text (PDFium, visible.py) and metadata.
+def read_pdf(path: Path, page=None, anchors: tuple[str, ...] = ()) -> Reading:
+    """A PDF edition as a reader gets it: its visible text (PDFium, visible.py), where each of
+    `anchors` begins in it (its named destination: WeasyPrint writes one for every element id,
+    tagged or not) and its metadata.
 
     Everything is read with PDFium and the XMP packet itself: pypdf took a second a file
     to reach the catalog of a long tagged PDF, whose object stream it parses whole."""
     import pypdfium2
     import pypdfium2.raw as pdfium_c
 
-    blocks, unseen = pdf_text_blocks(path, page)
+    blocks, unseen, found = pdf_text_blocks(path, page, anchors)
     pages = tuple(blocks)
+    page_starts = [0]
+    for text in pages:
+        page_starts.append(page_starts[-1] + len(text) + 1)  # pages are joined by a line break
+    marks = tuple(sorted(((name, page_starts[index] + at) for name, index, at in found), key=lambda m: m[1]))
     document = pypdfium2.PdfDocument(str(path))
     try:
         info = document.get_metadata_dict()
@@ -182,7 +202,7 @@ def read_pdf(path: Path, page=None) -> Reading:
     authors = tuple(xmp_creators(Path(path))) or tuple(
         a.strip() for a in str(info.get("Author", "")).split(",") if a.strip())
     return Reading("PDF", path, "\n".join(pages), authors, title=str(info.get("Title", "")), language=language,
-                   pages=pages, unseen=tuple(unseen))
+                   pages=pages, unseen=tuple(unseen), anchors=marks)
 
 
 XMP_STREAM_RE = re.compile(rb"<<(?:(?!>>).)*?/Type\s*/Metadata\b(?:(?!stream).)*?>>\s*stream\r?\n", re.S)
@@ -216,9 +236,10 @@ def xmp_creators(path: Path) -> list[str]:
 XMP_NS = {"dc": "http://purl.org/dc/elements/1.1/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
 
 
-def pdf_text_blocks(path: Path, page=None) -> tuple[list[str], list]:
+def pdf_text_blocks(path: Path, page=None, anchors: tuple[str, ...] = ()) -> tuple[list[str], list, list]:
     """Each page's visible text block (page furniture left out; visible.py says what is seen),
-    read with PDFium (the PDF engine of Chromium), and the text a reader cannot see.
+    read with PDFium (the PDF engine of Chromium), the text a reader cannot see, and where each
+    of `anchors` begins: (id, page index, offset in the page's text).
     `page` is the render.PageGeometry the edition was laid out with (default: Octavo's own).
 
     PDFium reads it in C: pypdf's text extraction gave the same letters but
@@ -230,7 +251,7 @@ def pdf_text_blocks(path: Path, page=None) -> tuple[list[str], list]:
 
     geometry = page or page_geometry([DEFAULT_TEMPLATES])
     return pdf_visible_text(path, (geometry.top - MARGIN_SLACK_MM) * PT_PER_MM,
-                            (geometry.bottom - MARGIN_SLACK_MM) * PT_PER_MM)
+                            (geometry.bottom - MARGIN_SLACK_MM) * PT_PER_MM, anchors)
 
 
 # An EPUB's zip may not unpack to more than this, nor any entry grow more than this many times:
@@ -239,7 +260,9 @@ EPUB_UNPACKED_BYTES = 256 * 1024 ** 2
 EPUB_MAX_RATIO = 200
 
 
-def read_epub(path: Path, page=None) -> Reading:
+def read_epub(path: Path, page=None, anchors: tuple[str, ...] = ()) -> Reading:
+    """The EPUB as a reading system shows it: the visible text of each spine document in order,
+    where each of `anchors` (element ids) begins in it, and the package document's metadata."""
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
         if sum(i.file_size for i in infos) > EPUB_UNPACKED_BYTES or any(
@@ -251,7 +274,7 @@ def read_epub(path: Path, page=None) -> Reading:
         opf = etree.fromstring(zf.read(opf_path))
         base = PurePosixPath(opf_path).parent
         manifest = {item.get("id"): item.get("href") for item in opf.iterfind(".//opf:manifest/opf:item", NS)}
-        texts, unseen = [], []
+        texts, unseen, marks, documents, length = [], [], [], [], 0
         for number, ref in enumerate(opf.iterfind(".//opf:spine/opf:itemref", NS), start=1):
             name = PurePosixPath(zip_path(base, manifest[ref.get("idref")]))
             document = etree.fromstring(zf.read(str(name)))
@@ -259,8 +282,11 @@ def read_epub(path: Path, page=None) -> Reading:
             sheets = [zf.read(zip_path(name.parent, link.get("href"))).decode("utf-8", "replace")
                       for link in document.iterfind(".//x:head/x:link", NS)
                       if "stylesheet" in (link.get("rel") or "").split()]
-            text, hidden = html_visible_text(document, sheets, number)
+            text, hidden, ids = html_visible_text(document, sheets, number)
+            documents.append((str(name), length))
+            marks += [(i, length + at) for i, at in ids]
             texts.append(text)
+            length += len(text) + 1  # documents are joined by a line break
             unseen.extend(hidden)
     meta = opf.find("opf:metadata", NS)
     return Reading(
@@ -268,7 +294,17 @@ def read_epub(path: Path, page=None) -> Reading:
         authors=tuple(e.text or "" for e in meta.iterfind("dc:creator", NS)),
         contributors=tuple(e.text or "" for e in meta.iterfind("dc:contributor", NS)),
         title=" ".join(e.text or "" for e in meta.iterfind("dc:title", NS)),
-        language=(meta.findtext("dc:language", "", NS)), unseen=tuple(unseen))
+        language=(meta.findtext("dc:language", "", NS)), unseen=tuple(unseen),
+        anchors=first_marks(marks, anchors), documents=tuple(documents))
+
+
+def first_marks(marks, wanted: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """Of the (id, offset) marks an (X)HTML reader found, the first of each id in `wanted`, in text order."""
+    wanted, first = set(wanted), {}
+    for name, at in marks:
+        if name in wanted:
+            first.setdefault(name, at)
+    return tuple(sorted(first.items(), key=lambda mark: mark[1]))
 
 
 def zip_path(folder: PurePosixPath, href: str) -> str:
@@ -285,9 +321,10 @@ def zip_path(folder: PurePosixPath, href: str) -> str:
     return "/".join(parts)
 
 
-def read_edition(path: Path, shown_as: Path | None = None, page=None) -> Reading:
+def read_edition(path: Path, shown_as: Path | None = None, page=None, anchors: tuple[str, ...] = ()) -> Reading:
     """Read a built edition with its edition's reader; `shown_as` is the name reports
-    use (a temporary file's final name), and the name that says which edition it is."""
+    use (a temporary file's final name), and the name that says which edition it is;
+    `anchors`: the ids whose places the proof asks for (anchors_of)."""
     path = Path(path)
     edition = edition_for_file(shown_as or path)
     if edition is None:
@@ -296,7 +333,7 @@ def read_edition(path: Path, shown_as: Path | None = None, page=None) -> Reading
     if not path.is_file():
         raise OctavoError(f"{path}: no such file; build it first with 'octavo build'")
     try:
-        reading = edition.read(path, page)
+        reading = edition.read(path, page, anchors)
     except OctavoError:
         raise
     except Exception as exc:  # a damaged file is a verdict, not a crash
@@ -306,10 +343,147 @@ def read_edition(path: Path, shown_as: Path | None = None, page=None) -> Reading
 
 # ------------------------------------------------------------------ checks
 
+# The element the back matter opens with (partials/front.html: the contributors' heading): the
+# last section ends there. A house style without it ends the last section at the text's end.
+BACK_MATTER_ID = "contributors"
+# The section's heading opens its span; what may stand before it (letters and digits), such as a
+# number a house style prints before each heading.
+HEADING_SLACK = 12
+EXCERPT_CHARS = 80
+
+
+def anchors_of(document: Document) -> tuple[str, ...]:
+    """The ids whose places the proof asks each reader for: each section's element, and the back matter's."""
+    return tuple(s.id for s in document.sections) + (BACK_MATTER_ID,)
+
+
+@dataclass
+class Sections:
+    """An edition's text as the proof reads it (its skeleton), cut where each section begins.
+
+    Each section's span runs from where its element begins (Reading.anchors: a PDF's named
+    destination, an (X)HTML element's id) to where the next section's, or the back matter's,
+    begins. Everything a section must show is looked for inside its span, so text that also
+    stands elsewhere (a heading's word used before, the title quoted in the body, the same
+    sentence in two chapters) can neither satisfy the proof nor fool it."""
+
+    reading: Reading
+    text: str
+    spans: dict[str, tuple[int, int]]  # section id -> [start, end) in `text`
+    note_ends: dict[str, int]  # where a section's notes may stand until (paged: the end of the next section's first page)
+    parts: list[tuple[int, str]]  # (where it begins in `text`, "page 3" or a document's name)
+    segments: list[tuple[int, int]]  # (offset in the reading's text, offset in `text`) where each cut begins
+    problems: list[Finding]
+
+    @classmethod
+    def of(cls, document: Document, reading: Reading) -> "Sections":
+        raw = reading.text
+        if reading.pages is not None:
+            parts, at = [], 0
+            for number, page in enumerate(reading.pages, start=1):
+                parts.append((at, f"page {number}"))
+                at += len(page) + 1
+        else:
+            parts = list((at, name) for name, at in reading.documents) or [(0, reading.path.name)]
+        anchors = dict(reading.anchors)
+        points = sorted({0, len(raw), *(at for at, _ in parts), *anchors.values()})
+        pieces, segments, length = [], [], 0
+        for start, end in zip(points, points[1:] + [len(raw)]):
+            segments.append((start, length))
+            piece = skeleton(raw[start:end])
+            pieces.append(piece)
+            length += len(piece)
+        skeleton_at = dict(segments)
+        text = "".join(pieces)
+        parts = [(skeleton_at[at], name) for at, name in parts]
+        sections = cls(reading, text, {}, {}, parts, segments, [])
+        starts, last = {}, -1
+        for section in document.sections:
+            if section.id not in anchors:
+                sections.problems.append(Finding(reading, "section", section.id, False, section.title,
+                                                 where=section.title, count=0,
+                                                 seen=f"no element or destination '{section.id}' in the edition"))
+            elif skeleton_at[anchors[section.id]] < last:
+                sections.problems.append(Finding(reading, "section", section.id, False, section.title,
+                                                 where=section.title, problem="out of order", count=0,
+                                                 seen=sections.at(skeleton_at[anchors[section.id]])))
+            else:
+                starts[section.id] = last = skeleton_at[anchors[section.id]]
+        bounds = sorted(set(starts.values()) | ({skeleton_at[anchors[BACK_MATTER_ID]]}
+                                                 if BACK_MATTER_ID in anchors else set()))
+        for section_id, start in starts.items():
+            end = next((b for b in bounds if b > start), len(text))
+            sections.spans[section_id] = (start, end)
+            # In a paged edition the notes of a section's last page stand at its foot, which may
+            # come after the next section's start on that page (or, where the layout pushed a note
+            # on, at the foot of the page where the next section begins: the page check says so).
+            sections.note_ends[section_id] = end if reading.pages is None else sections.part_end(end)
+        return sections
+
+    def part_of(self, at: int) -> tuple[int, str]:
+        return self.parts[max(0, bisect.bisect_right([p for p, _ in self.parts], at) - 1)]
+
+    def part_end(self, at: int) -> int:
+        """The end of the page (or document) holding `at`."""
+        starts = [p for p, _ in self.parts]
+        index = bisect.bisect_right(starts, at)
+        return starts[index] if index < len(starts) else len(self.text)
+
+    def at(self, at: int) -> str:
+        """What a reader finds from `at` on: "page 4: 'The dispute …'", in the edition's own words."""
+        return f"{self.part_of(at)[1]}: '{self.excerpt(at)}'"
+
+    def excerpt(self, at: int, end: int | None = None) -> str:
+        """The reading's own text from skeleton offset `at` (to `end`, or EXCERPT_CHARS characters)."""
+        raw = self.reading.text
+        index = max(0, bisect.bisect_right([s for _, s in self.segments], at) - 1)
+        position, count = self.segments[index]
+        while count < at and position < len(raw):
+            count += len(skeleton(raw[position]))
+            position += 1
+        stop = position
+        while stop < len(raw) and (count < end if end is not None else stop - position < EXCERPT_CHARS * 2):
+            count += len(skeleton(raw[stop]))
+            stop += 1
+        words = " ".join(raw[position:stop].split())
+        if end is None and len(words) > EXCERPT_CHARS:
+            words = words[:EXCERPT_CHARS] + "…"
+        return words or "(nothing)"
+
+
+class Cut:
+    """A span of the text with some stretches taken out (the notes, proven on their own), and
+    the way back from an offset in it to one in the whole text."""
+
+    def __init__(self, text: str, start: int, end: int, removed: list[tuple[int, int]]):
+        self.pieces, kept, at = [], [], start
+        for cut_start, cut_end in sorted(removed):
+            if cut_end <= start or cut_start >= end:
+                continue
+            if cut_start > at:
+                self.pieces.append((sum(len(k) for k in kept), at))
+                kept.append(text[at:cut_start])
+            at = max(at, cut_end)
+        if at < end:
+            self.pieces.append((sum(len(k) for k in kept), at))
+            kept.append(text[at:end])
+        self.text = "".join(kept)
+        self.end = end
+
+    def whole(self, at: int) -> int:
+        """The offset in the whole text of offset `at` in this cut."""
+        for local, start in reversed(self.pieces):
+            if at >= local:
+                return start + at - local
+        return self.end if not self.pieces else self.pieces[0][1]
+
+
 def check_edition(document: Document, edition: Reading) -> list[Finding]:
-    findings = (check_blocks(document, edition)
-                + check_disclaimers(document, edition)
-                + check_attributions(document, edition)
+    sections = Sections.of(document, edition)
+    proven = _prove_sections(document, sections)
+    findings = (sections.problems + proven.blocks
+                + check_disclaimers(document, edition, sections)
+                + proven.attributions
                 + check_metadata(document, edition)
                 + check_off_the_page(edition))
     return [_why_unseen(f) for f in findings]
@@ -339,57 +513,154 @@ SHOWN_CHARS = 160
 
 
 def check_blocks(document: Document, edition: Reading) -> list[Finding]:
-    """Every block of the document in the edition's text, in reading order, once.
+    """Every block of the document in its section, in reading order, once (_prove_sections)."""
+    sections = Sections.of(document, edition)
+    return sections.problems + _prove_sections(document, sections).blocks
 
-    The footnotes first: each note's text (with its number, which the PDF prints
-    before it at the page foot, in the middle of a paragraph that runs on to the
-    next page) is found in order and cut out. Then the body's blocks, as a reader
-    sees them (footnote calls with their numbers), each after the one before.
-    What lies between two blocks (titles, bylines, the imprint, the contributors)
-    may not hold a long block again.
-    """
-    text = skeleton(edition.text)
+
+def check_attributions(document: Document, edition: Reading) -> list[Finding]:
+    """Each section's byline, between its heading and its text, names each contributor with affiliation."""
+    return _prove_sections(document, Sections.of(document, edition)).attributions
+
+
+@dataclass
+class _Proven:
+    blocks: list[Finding]
+    attributions: list[Finding]
+
+
+def _prove_sections(document: Document, sections: Sections) -> _Proven:
+    """Each section, inside its own span: its heading first, then its byline naming each
+    contributor credited with it, then its blocks in reading order, each once.
+
+    The footnotes first: each note's text (with its number, which the PDF prints before it at
+    the page foot, in the middle of a paragraph that runs on to the next page) is found in
+    order in its section's span (a paged edition's: to the end of the page where the next
+    section begins) and cut out. Then the body's blocks, as a reader sees them (footnote calls
+    with their numbers), each after the one before. What lies between two blocks may not hold
+    a long block again."""
+    edition, text = sections.reading, sections.text
     located = [(s, b) for s in document.sections for b in s.blocks]
-    notes = [(s, b) for s, b in located if b.kind == "footnote"]
-    body = [(s, b) for s, b in located if b.kind != "footnote"]
-    findings, cuts, cursor = [], [], 0
-    for section, block in notes:
-        words = expected_words(block, edition, as_shown=False)
-        found = find(text, words, cursor)
-        if found is None:
-            findings.append(_block_problem(edition, section, block, "out of order" if find(text, words) else "missing"))
+    blocks, attributions, cuts = [], [], []
+    unplaced = {s.id for s in document.sections} - set(sections.spans)
+    for section in document.sections:
+        if section.id in unplaced:
             continue
-        at, end = found
-        start = at - len(block.label) if block.label and text.startswith(block.label, at - len(block.label)) else at
-        cuts.append((max(start, cursor), end))
-        cursor = end
-    kept, previous = [], 0
-    for start, end in cuts:
-        kept.append(text[previous:start])
-        previous = end
-    text = "".join(kept) + text[previous:]
-    gaps, cursor = [], 0
-    for section, block in body:
-        words = expected_words(block, edition)
-        found = find(text, words, cursor)
-        if found is None:
-            findings.append(_block_problem(edition, section, block, "out of order" if find(text, words) else "missing"))
+        cursor, start = sections.spans[section.id][0], sections.spans[section.id][0]
+        note_end = sections.note_ends[section.id]
+        for block in (b for b in section.blocks if b.kind == "footnote"):
+            words = expected_words(block, edition, as_shown=False)
+            found = find(text, words, cursor)
+            if found is None or found[1] > note_end:
+                before = find(text, words, start)
+                blocks.append(_block_problem(edition, section, block,
+                                             "out of order" if before and before[1] <= note_end else "missing",
+                                             sections.at(cursor)))
+                continue
+            at, end = found
+            label = block.label
+            begin = at - len(label) if label and text.startswith(label, at - len(label)) else at
+            cuts.append((max(begin, cursor), end))
+            cursor = end
+    notes = [(s, b) for s, b in located if b.kind == "footnote" and s.id not in unplaced]
+    body = []
+    for section in document.sections:
+        if section.id in unplaced:
+            for contributor in section.section.attributed:
+                attributions.append(Finding(edition, "attribution", contributor.id, False, contributor.attribution,
+                                            where=section.title, seen="the section is not in this edition"))
             continue
-        gaps.append(text[cursor:found[0]])
-        cursor = found[1]
-    gaps.append(text[cursor:])
-    between = "\0".join(gaps)
-    failed = {f.subject for f in findings}
-    for section, block in body:
-        words = expected_words(block, edition)
-        if f"{block.kind} {block.id}" in failed:
-            continue  # missing or out of order already: its text between other blocks is no second copy
-        if len(skeleton(words)) >= DUPLICATE_MIN_CHARS and find(between, words):
-            findings.append(_block_problem(edition, section, block, "duplicated"))
+        span = Cut(text, *sections.spans[section.id], cuts)
+        head_end = _heading(section, span, sections, blocks)
+        cursor, credits = _byline(section, span, head_end, edition, sections)
+        attributions += credits
+        gaps, found_any = [], False
+        for block in (b for b in section.blocks if b.kind != "footnote"):
+            body.append((section, block))
+            words = expected_words(block, edition)
+            found = find(span.text, words, cursor)
+            if found is None:
+                blocks.append(_block_problem(edition, section, block,
+                                             "out of order" if find(span.text, words, head_end) else "missing",
+                                             sections.at(span.whole(cursor))))
+                continue
+            if found_any:
+                gaps.append(span.text[cursor:found[0]])
+            found_any, cursor = True, found[1]
+        gaps.append(span.text[cursor:])
+        between = "\0".join(gaps)
+        failed = {f.subject for f in blocks}
+        for block in (b for b in section.blocks if b.kind != "footnote"):
+            words = expected_words(block, edition)
+            if f"{block.kind} {block.id}" in failed:
+                continue  # missing or out of order already: its text between other blocks is no second copy
+            if len(skeleton(words)) >= DUPLICATE_MIN_CHARS and find(between, words):
+                blocks.append(_block_problem(edition, section, block, "duplicated"))
     if edition.pages is not None:
-        findings += _notes_off_their_page(edition, body, notes)
-    proven = len(located) - len(findings)
-    return [Finding(edition, "blocks", f"{proven} of {len(located)}", True, "", count=proven)] + findings
+        blocks += _notes_off_their_page(edition, body, notes)
+    unproven = sum(len(s.blocks) for s in document.sections if s.id in unplaced)
+    proven = len(located) - len(blocks) - unproven
+    return _Proven([Finding(edition, "blocks", f"{proven} of {len(located)}", True, "", count=proven)] + blocks,
+                   attributions)
+
+
+def _heading(section, span: Cut, sections: Sections, problems: list[Finding]) -> int:
+    """Where the section's heading ends in its span; the heading opens the span."""
+    title = skeleton(section.title)
+    at = span.text.find(title, 0, len(title) + HEADING_SLACK) if title else 0
+    if at < 0:
+        problems.append(Finding(sections.reading, "heading", section.id, False, section.title, where=section.title,
+                                count=0, seen=sections.at(span.whole(0))))
+        return 0
+    return at + len(title)
+
+
+def _byline(section, span: Cut, head_end: int, edition: Reading, sections: Sections) -> tuple[int, list[Finding]]:
+    """Each credited contributor's attribution between the heading and the first block, and
+    where the blocks are looked for from: after the byline, so that words of the byline
+    (a contributor's name) cannot stand for the text's first block."""
+    credited = section.section.attributed
+    first = next((b for b in section.blocks if b.kind != "footnote"), None)
+
+    def first_at(start: int) -> int | None:
+        found = find(span.text, expected_words(first, edition), start) if first is not None else None
+        return found[0] if found else None
+
+    wanted = [skeleton(c.attribution) for c in credited]
+    body_at = first_at(head_end)
+    body_at = len(span.text) if body_at is None else body_at
+    region = span.text[head_end:body_at]
+    cursor = head_end
+    if not all(w in region for w in wanted):
+        # The first block's words may stand inside the byline itself (a table's first cell
+        # holding a name): the byline read first, then the text after it.
+        ends, at = [], head_end
+        for w in wanted:
+            found = span.text.find(w, at)
+            if found < 0:
+                break
+            ends.append(found + len(w))
+            at = found + len(w)
+        if len(ends) == len(wanted) and first_at(at) is not None:
+            body_at = first_at(at)
+            region = span.text[head_end:body_at]
+    findings = []
+    for contributor, words in zip(credited, wanted):
+        at = region.find(words)
+        if at >= 0:
+            cursor = max(cursor, head_end + at + len(words))
+            findings.append(Finding(edition, "attribution", contributor.id, True, contributor.attribution,
+                                    where=section.title))
+            continue
+        elsewhere = span.text.find(words)
+        seen = (f"{sections.part_of(span.whole(head_end))[1]}: between the heading and the text: "
+                f"'{sections.excerpt(span.whole(head_end), span.whole(body_at))[:SHOWN_CHARS]}'")
+        findings.append(Finding(edition, "attribution", contributor.id, False, contributor.attribution,
+                                where=section.title,
+                                problem="missing" if elsewhere < 0 else "not in the byline",
+                                seen=seen if elsewhere < 0 else
+                                f"{sections.at(span.whole(elsewhere))}, not between the heading and the text"))
+    return cursor, findings
 
 
 def _notes_off_their_page(edition: Reading, body, notes) -> list[Finding]:
@@ -441,62 +712,40 @@ def _tail(words: str, width: int) -> str:
     return words
 
 
-def _block_problem(edition: Reading, section, block, problem: str) -> Finding:
+def _block_problem(edition: Reading, section, block, problem: str, seen: str = "") -> Finding:
     words = " ".join(block.text.split())
     shown = words if len(words) <= SHOWN_CHARS else words[:SHOWN_CHARS] + "…"
     return Finding(edition, "block", f"{block.kind} {block.id}", False, shown, where=str(section.location(block)),
-                   problem=problem, count=0)
+                   problem=problem, count=0, seen=seen)
 
 
-def check_disclaimers(document: Document, edition: Reading) -> list[Finding]:
+def check_disclaimers(document: Document, edition: Reading, sections: Sections | None = None) -> list[Finding]:
     """Each disclaimer in its own place: an inline one inside its paragraph (a block, which
-    check_blocks finds in order), an imprint one in the imprint, between its heading and the
-    rights line. Anywhere else in the file is not enough."""
-    text = skeleton(edition.text)
+    _prove_sections finds in its section), an imprint one in the imprint, between its heading
+    and the rights line, outside every section (the front matter, or the web page's footer).
+    Anywhere else in the file is not enough."""
+    sections = sections or Sections.of(document, edition)
+    text = sections.text
+    front_end = min((start for start, _ in sections.spans.values()), default=len(text))
+    back_start = max((end for _, end in sections.spans.values()), default=len(text))
     heading, rights = (skeleton(part) for part in document.imprint)
-    start = text.find(heading) if heading else -1
-    end = text.find(rights, start) if start >= 0 and rights else -1
+    start, end = -1, -1
+    for low, high in ((0, front_end), (back_start, len(text))):
+        start = text.find(heading, low, high) if heading else -1
+        end = text.find(rights, start, high) if start >= 0 and rights else -1
+        if 0 <= start < end:
+            break
     imprint = text[start:end] if 0 <= start < end else ""
     findings = []
     for d in document.disclaimers:
         words = skeleton(d.text)
         if d.placement == "imprint" and words in text and words not in imprint:
-            findings.append(Finding(edition, "disclaimer", d.id, False, d.text, problem="not in the imprint"))
+            findings.append(Finding(edition, "disclaimer", d.id, False, d.text, problem="not in the imprint",
+                                    seen=sections.at(text.find(words))))
         else:
-            findings.append(Finding(edition, "disclaimer", d.id, words in text, d.text))
+            findings.append(Finding(edition, "disclaimer", d.id, words in text, d.text,
+                                    seen=(sections.at(start) if start >= 0 else "") if d.placement == "imprint" else ""))
     return findings
-
-
-def check_attributions(document: Document, edition: Reading) -> list[Finding]:
-    """Each section's byline, between its title and its text, names each contributor with affiliation."""
-    text = skeleton(edition.text)
-    findings = []
-    for section in document.sections:
-        region = _byline_region(text, section, edition)
-        for contributor in section.section.attributed:
-            present = region is not None and skeleton(contributor.attribution) in region
-            findings.append(Finding(edition, "attribution", contributor.id, present,
-                                    contributor.attribution, where=section.title))
-    return findings
-
-
-def _byline_region(text: str, section, edition: Reading | None = None) -> str | None:
-    """The text between the section's title and its body's first words: where its byline stands.
-    The first words are read as printed, footnote call numbers included (Block.shown)."""
-    first = next((b for b in section.blocks if b.kind != "footnote"), None)
-    if first is None:
-        return None
-    if first.printed and edition is not None:  # it holds a cross-reference: its words as printed here, whole
-        found = find(text, expected_words(first, edition))
-        body_at = found[0] if found else -1
-    else:
-        start = skeleton(first.shown or first.text)[:BODY_PREFIX_CHARS]
-        body_at = text.find(start) if start else -1
-    if body_at < 0:
-        return None
-    title = skeleton(section.title)
-    title_at = text.rfind(title, 0, body_at)
-    return text[title_at + len(title):body_at] if title_at >= 0 else None
 
 
 def check_metadata(document: Document, edition: Reading) -> list[Finding]:
@@ -522,8 +771,8 @@ def verify(document: Document, paths: list[Path] | dict[Path, Path], strangers: 
     names = paths if isinstance(paths, dict) else {p: p for p in paths}
     report = Report()
     for path, shown_as in names.items():
-        reading = read_guarded(path, shown_as, document.page) if strangers else read_edition(path, shown_as,
-                                                                                          document.page)
+        read = read_guarded if strangers else read_edition
+        reading = read(path, shown_as, document.page, anchors_of(document))
         edition = edition_for_file(shown_as)
         # An edition that does not carry the text (the cover) says what its proof is.
         report.findings.extend(edition.prove(document, reading) if edition and edition.prover
@@ -537,11 +786,11 @@ STRANGER_SECONDS = 300
 STRANGER_FILE_BYTES = 512 * 1024 ** 2
 
 
-def read_guarded(path: Path, shown_as: Path | None = None, page=None,
+def read_guarded(path: Path, shown_as: Path | None = None, page=None, anchors: tuple[str, ...] = (),
                  memory: int = STRANGER_MEMORY_BYTES) -> Reading:
     """read_edition in a child process limited to STRANGER_MEMORY_BYTES of memory and
     STRANGER_SECONDS of time, on a regular file of at most STRANGER_FILE_BYTES."""
-    return run_guarded(read_edition, Path(path), shown_as, page, memory=memory)
+    return run_guarded(read_edition, Path(path), shown_as, page, anchors, memory=memory)
 
 
 def run_guarded(function, path: Path, *args, memory: int = STRANGER_MEMORY_BYTES):

@@ -62,24 +62,63 @@ class Unseen:
 
 # ------------------------------------------------------------------- PDF
 
-def pdf_visible_text(path, above_pt: float, below_pt: float) -> tuple[list[str], list[Unseen]]:
+def pdf_visible_text(path, above_pt: float, below_pt: float, anchors: tuple[str, ...] = ()
+                     ) -> tuple[list[str], list[Unseen], list[tuple[str, int, int]]]:
     """Each page's visible text within its text block (the trim box less `above_pt` at the
-    top and `below_pt` at the foot, where the furniture stands), and what is not visible."""
+    top and `below_pt` at the foot, where the furniture stands), what is not visible, and
+    where each of `anchors` (element ids, which WeasyPrint writes as named destinations) begins:
+    (id, page index, offset in that page's text). An anchor the file has no destination for
+    is left out.
+
+    A page where an anchor stands is read in bands cut at each anchor's height, top to
+    bottom, so that what an element holds follows its anchor in the text: PDFium reads a
+    page in the order it was drawn, and WeasyPrint draws a list's numbers and the note area
+    after the text above them."""
     import pypdfium2
 
     document = pypdfium2.PdfDocument(str(path))
-    pages, unseen = [], []
+    pages, unseen, found = [], [], []
     try:
+        cuts = named_destinations(document, anchors)
         for number, page in enumerate(document, start=1):
-            text, hidden = _page_text(page, number, above_pt, below_pt)
-            pages.append(LIST_NUMBERS_RE.sub("", text))
+            bands, hidden = _page_text(page, number, above_pt, below_pt, cuts.get(number - 1, []))
+            text = ""
+            for name, band in bands:
+                if name is not None:
+                    found.append((name, number - 1, len(text)))
+                text += LIST_NUMBERS_RE.sub("", band)
+            pages.append(text)
             unseen.extend(hidden)
     finally:
         document.close()
-    return pages, unseen
+    return pages, unseen, found
 
 
-def _page_text(page, number: int, above_pt: float, below_pt: float) -> tuple[str, list[Unseen]]:
+def named_destinations(document, names: tuple[str, ...]) -> dict[int, list[tuple[float, str]]]:
+    """page index -> [(height in pt, name)] of each named destination among `names` (ISO 32000-1,
+    12.3.2.3), highest first."""
+    import pypdfium2.raw as pdfium
+
+    found: dict[int, list[tuple[float, str]]] = {}
+    for name in names:
+        dest = pdfium.FPDF_GetNamedDestByName(document.raw, name.encode("utf-8"))
+        if not dest:
+            continue
+        index = pdfium.FPDFDest_GetDestPageIndex(document.raw, dest)
+        has = [ctypes.c_int() for _ in range(3)]
+        where = [ctypes.c_float() for _ in range(3)]
+        pdfium.FPDFDest_GetLocationInPage(dest, *map(ctypes.byref, has + where))
+        if index < 0 or not has[1].value:
+            continue
+        found.setdefault(index, []).append((where[1].value, name))
+    for cuts in found.values():
+        cuts.sort(key=lambda cut: -cut[0])
+    return found
+
+
+def _page_text(page, number: int, above_pt: float, below_pt: float, cuts=()
+               ) -> tuple[list[tuple[str | None, str]], list[Unseen]]:
+    """The page's text block in bands, [(the anchor it begins at or None, its text)], and what is unseen."""
     import pypdfium2.raw as pdfium
 
     trim = page.get_trimbox()
@@ -98,9 +137,26 @@ def _page_text(page, number: int, above_pt: float, below_pt: float) -> tuple[str
     if to_measure:
         verdicts.update(_measure(page, to_measure))
     left, bottom, right, top = trim
-    if not verdicts:
-        return textpage.get_text_bounded(left, bottom + below_pt, right, top - above_pt), []
-    return _text_without(textpage, verdicts, number, (left, bottom + below_pt, right, top - above_pt))
+    low, high = bottom + below_pt, top - above_pt
+    # An anchor above the text block (a section that opens the page) begins the first band.
+    bands, upper, name = [], high, None
+    for height, anchor in cuts:
+        height = max(low, min(high, height))
+        bands.append((name, (left, height, right, upper)))
+        upper, name = height, anchor
+    bands.append((name, (left, low, right, upper)))
+    texts, unseen = [], []
+    for name, box in bands:
+        if box[3] <= box[1] and name is None:
+            continue
+        if not verdicts:
+            text = textpage.get_text_bounded(*box) if box[3] > box[1] else ""
+        else:
+            # What is unseen is the page's, whatever the band: kept from the first.
+            text, hidden = _text_without(textpage, verdicts, number, box)
+            unseen = unseen or hidden
+        texts.append((name, text))
+    return texts, unseen
 
 
 def _objects(page) -> tuple[list, list[tuple[float, float, float, float]]]:
@@ -240,8 +296,10 @@ HIDING_VISIBILITY = {"hidden", "collapse"}
 MIN_HTML_CONTRAST = 1.5  # a text colour this close to its background is no text at all
 
 
-def html_visible_text(root, stylesheets: list[str], page: int = 0) -> tuple[str, list[Unseen]]:
-    """The text of an (X)HTML document's body as its own CSS shows it, and what that CSS hides.
+def html_visible_text(root, stylesheets: list[str], page: int = 0
+                      ) -> tuple[str, list[Unseen], list[tuple[str, int]]]:
+    """The text of an (X)HTML document's body as its own CSS shows it, what that CSS hides,
+    and where each shown element with an id begins in that text: (id, offset).
 
     `root` is an lxml tree (XHTML with its namespace, or plain HTML); `stylesheets` the CSS
     texts it uses, in cascade order; `style` elements and attributes are read too."""
@@ -249,7 +307,7 @@ def html_visible_text(root, stylesheets: list[str], page: int = 0) -> tuple[str,
 
     body = next((e for e in root.iter() if isinstance(e.tag, str) and _local(e.tag) == "body"), None)
     if body is None:
-        return "", []
+        return "", [], []
     sheets = list(stylesheets) + ["".join(e.itertext()) for e in root.iter()
                                   if isinstance(e.tag, str) and _local(e.tag) == "style"]
     matcher = cssselect2.Matcher()
@@ -268,12 +326,17 @@ def html_visible_text(root, stylesheets: list[str], page: int = 0) -> tuple[str,
         if inline:
             declared.update(_declarations(inline))
         styles[element.etree_element] = declared
-    shown, unseen = [], []
-    _walk(body, styles, {"color": None, "background": PAPER, "font-size": 1.0}, shown, unseen, page)
-    return "".join(shown), unseen
+    shown, unseen, marks = [], [], []
+    _walk(body, styles, {"color": None, "background": PAPER, "font-size": 1.0}, shown, unseen, page, marks)
+    offsets, length = [], 0
+    for index, piece in enumerate(shown):
+        offsets.append(length)
+        length += len(piece)
+    offsets.append(length)
+    return "".join(shown), unseen, [(name, offsets[index]) for name, index in marks]
 
 
-def _walk(element, styles, inherited, shown, unseen, page) -> None:
+def _walk(element, styles, inherited, shown, unseen, page, marks) -> None:
     declared = styles.get(element, {})
     why = _hiding(element, declared)
     state = dict(inherited)
@@ -294,6 +357,8 @@ def _walk(element, styles, inherited, shown, unseen, page) -> None:
         if element.tail:
             shown.append(element.tail)
         return
+    if element.get("id"):
+        marks.append((element.get("id"), len(shown)))
     if element.text:
         shown.append(element.text)
     for child in element:
@@ -302,7 +367,7 @@ def _walk(element, styles, inherited, shown, unseen, page) -> None:
                 shown.append(child.tail)
             continue
         if isinstance(child.tag, str):
-            _walk(child, styles, state, shown, unseen, page)
+            _walk(child, styles, state, shown, unseen, page, marks)
         elif child.tail:
             shown.append(child.tail)
     shown.append(" ")

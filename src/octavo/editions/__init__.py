@@ -26,7 +26,9 @@ class Edition:
     media_type: str
     summary: str  # one line for `octavo build --help` and the docs
     writer: str  # "module:function", called as function(rendering, target: Path)
-    reader: str  # "module:function", called as function(path, page) -> verify.Reading (page: render.PageGeometry)
+    # "module:function", called as function(path, page, anchors) -> verify.Reading (page: render.PageGeometry;
+    # anchors: the element ids whose places the proof asks for, the sections': Reading.anchors).
+    reader: str
     # For an edition that does not carry the text (the cover): "module:function", called as
     # function(document, reading) -> [verify.Finding], what the proof checks in it instead of
     # every block, disclaimer and attribution (verify.check_edition).
@@ -48,8 +50,8 @@ class Edition:
     def write(self, rendering, target: Path) -> None:
         _function(self.writer)(rendering, target)
 
-    def read(self, path: Path, page=None):
-        return _function(self.reader)(path, page)
+    def read(self, path: Path, page=None, anchors: tuple[str, ...] = ()):
+        return _function(self.reader)(path, page, anchors)
 
     def prove(self, document, reading) -> list:
         return _function(self.prover)(document, reading)

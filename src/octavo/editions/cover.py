@@ -271,10 +271,10 @@ def print_isbn(identifiers: dict[str, str]) -> tuple[str, str] | None:
 
 # ------------------------------------------------------------ reading back
 
-def read_cover(path: Path, page=None):
+def read_cover(path: Path, page=None, anchors: tuple[str, ...] = ()):
     """The spread as a reader (and a print shop's preflight) gets it: the visible text of the whole
     trimmed sheet, the metadata (verify.read_pdf, with no page furniture to leave out), and its
-    TrimBox and BleedBox."""
+    TrimBox and BleedBox. A cover holds no section: `anchors` are not looked for."""
     import dataclasses
 
     import pypdfium2

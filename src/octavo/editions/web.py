@@ -28,7 +28,7 @@ from .. import pagemap
 from ..metadata import Record
 from ..reflow import table_regions
 from ..render import Rendering
-from ..verify import Reading
+from ..verify import Reading, first_marks
 from ..visible import html_visible_text
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -181,11 +181,12 @@ def _as_html(tree):
 
 # ---------------------------------------------------------------- reading
 
-def read_web(path: Path, page=None) -> Reading:
-    """The page as a browser shows it: the body's text (no script, no style), and its metadata."""
+def read_web(path: Path, page=None, anchors: tuple[str, ...] = ()) -> Reading:
+    """The page as a browser shows it: the body's text (no script, no style), where each of
+    `anchors` (element ids: the sections) begins in it, and its metadata."""
     document = lxml_html.parse(str(path)).getroot()
-    text, unseen = html_visible_text(document, [])  # the page's own <style> is read with it
+    text, unseen, marks = html_visible_text(document, [])  # the page's own <style> is read with it
     metas = document.findall(".//head/meta")
     authors = tuple(m.get("content", "") for m in metas if m.get("name") == "citation_author")
     return Reading("HTML", path, text, authors, title=document.findtext(".//head/title") or "",
-                   language=document.get("lang", ""), unseen=tuple(unseen))
+                   language=document.get("lang", ""), unseen=tuple(unseen), anchors=first_marks(marks, anchors))
