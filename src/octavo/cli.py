@@ -171,6 +171,9 @@ def _authoring_commands(commands) -> None:
                            "else its first Heading 1)")
     word.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
     word.add_argument("--force", action="store_true", help="replace content/<slug>/ if it exists")
+    word.add_argument("--accept-loss", action="append", metavar="WORDS",
+                      help="import although the import loses, joins, splits or changes these words (as the "
+                           "error names them; may be given more than once): the loss is listed, to mend by hand")
     decision = word.add_mutually_exclusive_group()
     decision.add_argument("--accept-changes", dest="changes", action="store_const", const="accept",
                           help="accept every tracked change (the text as Word shows it); comments are left out")
@@ -331,7 +334,7 @@ def _run_import(args) -> int:
     from .validate import validate
 
     imported = import_docx(args.docx, args.content, slug=args.slug, title=args.title, changes=args.changes,
-                           force=args.force)
+                           force=args.force, accept_losses=tuple(args.accept_loss or ()))
     done = "accepted" if args.changes == "accept" else "rejected"
     for change in imported.resolved:
         print(f"{done}: {change}")

@@ -688,6 +688,7 @@ def _section(folder: Path, source: MarkdownSource, contributors: dict[str, Contr
              problems: _Collector) -> Section | None:
     front = source.front_matter
     fields = _check_fields(front, SECTION_SPEC, "the section's front matter", Location(source.path, 2), problems)
+    _warn_placeholders(front, problems)  # a title the import could not tell ("TODO: a title for …")
     role = fields.get("role", "chapter")
     if "role" not in front:
         problems.warn(Location(source.path, 2), "the section has no 'role'; it is printed as a chapter",

@@ -8,6 +8,10 @@ The recipe, one module a step:
 - convert: mammoth turns the document into HTML by its styles, collecting images;
 - markdown: that HTML becomes Octavo's Markdown, one section per Heading 1, each
   block read back and checked to hold the document's words;
+- proof: every word of the Word document, read from its XML and not through the
+  converter, against every word the import writes, word boundaries significant:
+  a word lost, joined, split, changed or added stops the import, unless the
+  author accepts that loss by name;
 - folder: publication.yaml (authors from the document's properties, TODOs where
   it cannot tell), the sections and images, written whole or not at all.
 """
@@ -26,6 +30,7 @@ from .folder import (authors_of, check_target, publication_yaml, section_file_na
                      write_folder)
 from .markdown import html_to_paper
 from .package import read_docx
+from .proof import Loss, prove_import
 from .revisions import ACCEPT, REJECT, Revision, find_comments, find_revisions, resolve
 
 __all__ = ["ACCEPT", "REJECT", "Imported", "import_docx"]
@@ -58,14 +63,32 @@ class UnresolvedChanges(ContentError):
                                 "nothing was written:", *(f"  {p}" for p in problems)]),)
 
 
+class ImportLosses(ContentError):
+    """What the import would write does not say what the Word document says, word for word."""
+
+    def __init__(self, path: Path, losses: list[Loss]):
+        problems = [Problem(Location(path), str(loss)) for loss in losses]
+        first = next((loss.word or loss.written for loss in losses), "")
+        problems[-1] = Problem(problems[-1].location, problems[-1].message,
+                               "this is a fault of Octavo's import: please report it with the document. To import "
+                               "anyway, accept each loss by its words, e.g. "
+                               f"--accept-loss '{' '.join(first.split()[:4])}', and mend the text after")
+        super().__init__(problems)
+        self.args = ("\n".join([f"{Location(path)}: the import would change {_count(len(losses), 'passage')} of the "
+                                 "document's words; nothing was written:", *(f"  {p}" for p in problems)]),)
+
+
 def _count(n: int, what: str) -> str:
     return f"{n} {what}{'s' * (n != 1)}" if n else ""
 
 
 def import_docx(source: Path, content_dir: Path, slug: str | None = None, title: str | None = None,
                 changes: str | None = None, force: bool = False, today: dt.date | None = None,
-                say: Callable[[str], object] = print) -> Imported:
-    """Import `source` into content_dir/<slug>/ (the slug from the file name unless given)."""
+                say: Callable[[str], object] = print, accept_losses: tuple[str, ...] = ()) -> Imported:
+    """Import `source` into content_dir/<slug>/ (the slug from the file name unless given).
+
+    Nothing is written while a loss of the document's words remains (proof.py) that
+    `accept_losses` does not name: a loss is accepted by words it lost, joined or wrote."""
     source, content_dir = Path(source), Path(content_dir)
     slug = slug or slug_of(source.stem)
     if not slug:
@@ -94,6 +117,10 @@ def import_docx(source: Path, content_dir: Path, slug: str | None = None, title:
         converted.notes.append("the Word document holds no text: the one section is left to write")
         files[names[0]] = section_markdown(_empty_section(), authors).encode("utf-8")
     files.update(converted.images)
+    losses = prove_import(docx, paper, title_given=bool(title))
+    accepted = [loss for loss in losses if any(_names(loss, phrase) for phrase in accept_losses)]
+    if len(accepted) < len(losses):
+        raise ImportLosses(source, [loss for loss in losses if loss not in accepted])
     today = today or dt.date.today()
     files[PUBLICATION_FILE] = publication_yaml(slug, paper, authors, source.name, language, publisher.name,
                                                [d.id for d in publisher.disclaimers], names, today).encode("utf-8")
@@ -103,7 +130,15 @@ def import_docx(source: Path, content_dir: Path, slug: str | None = None, title:
     write_schemas(content_dir)  # the files name their JSON Schemas, as `octavo new`'s do
     return Imported(target, len(names), len(converted.images),
                     sum(len(s.notes) for s in sections), found_changes if changes else [],
-                    found_comments if changes else [], converted.notes + paper.notes, house_written)
+                    found_comments if changes else [],
+                    converted.notes + paper.notes + [f"accepted as you asked: {loss}" for loss in accepted],
+                    house_written)
+
+
+def _names(loss: Loss, phrase: str) -> bool:
+    """Whether the author's words name this loss: they stand in what was lost or what was written."""
+    wanted = " ".join(phrase.split())
+    return bool(wanted) and (wanted in loss.word or wanted in loss.written)
 
 
 def _house_file(content_dir: Path, say: Callable[[str], object]) -> bool:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import mammoth
 import mammoth.transforms
 
-from .package import Docx, not_a_word_document
+from .package import NS, W, Docx, not_a_word_document
 
 STYLE_MAP = """
 p[style-name='Title'] => p.octavo-title:fresh
@@ -60,6 +60,7 @@ class Converted:
 
 def to_html(docx: Docx) -> Converted:
     converted = Converted("")
+    _join_drop_caps(docx)
 
     def image(picture) -> dict:
         name = _store_image(picture, converted)
@@ -82,6 +83,30 @@ def to_html(docx: Docx) -> Converted:
             # picture format for browsers, which _store_image converts or names itself
         converted.notes.append(f"the converter says: {message.message}")
     return converted
+
+
+def _join_drop_caps(docx: Docx) -> None:
+    """Word sets a drop cap as a paragraph of its own (`w:framePr w:dropCap`, ECMA-376 Part 1,
+    17.3.1.11) holding the first letter of the next paragraph: a reader reads one word, "Drop",
+    where a converter reads "D" and "rop". The letter goes back into the paragraph it begins."""
+    tree = docx.xml(docx.main)
+    if tree is None:
+        return
+    changed = False
+    for paragraph in list(tree.iter(f"{{{W}}}p")):
+        frame = paragraph.find("w:pPr/w:framePr", NS)
+        following = paragraph.getnext()
+        if frame is None or frame.get(f"{{{W}}}dropCap", "none") == "none" or following is None \
+                or following.tag != paragraph.tag:
+            continue
+        properties = following.find("w:pPr", NS)
+        at = 0 if properties is None else following.index(properties) + 1
+        for offset, run in enumerate(c for c in list(paragraph) if c.tag != f"{{{W}}}pPr"):
+            following.insert(at + offset, run)
+        paragraph.getparent().remove(paragraph)
+        changed = True
+    if changed:
+        docx.replace(docx.main, tree)
 
 
 # Word's built-in styles for the levels of a list: "List Bullet 2" is a bullet one level in.

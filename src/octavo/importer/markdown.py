@@ -15,6 +15,7 @@ differ, the import stops, naming the block, rather than change the text.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 
@@ -29,6 +30,9 @@ _ROLES = (("summary", ("summary", "executive summary", "abstract", "key findings
           ("introduction", ("introduction",)),
           ("closing", ("conclusion", "conclusions", "concluding remarks", "closing remarks", "final remarks")))
 _APPENDIX_RE = re.compile(r"^(appendix|annex)\b", re.IGNORECASE)
+# What a table cell may hold around its paragraphs: each is read item by item (_Writer._cell_parts).
+_CELL_CONTAINERS = ("ul", "ol", "table", "thead", "tbody", "tr", "blockquote", "div")
+_CELL_TEXT = ("p", "h1", "h2", "h3", "h4", "h5", "h6")
 
 
 @dataclass
@@ -61,6 +65,7 @@ class Paper:
     subtitle: str | None
     sections: list[Section]
     notes: list[str]  # what the author should know: what was changed or left out, and why
+    title_from_text: bool = False  # the title is a paragraph of the document (Title, or the first Heading 1)
 
 
 class ImportFailed(OctavoError):
@@ -89,17 +94,20 @@ def html_to_paper(html: str, title: str | None = None, fallback_title: str | Non
         elif element.tag == "h1" and h1_is_title and doc_title is None:
             doc_title = writer.plain_heading(element, "the title")  # its text opens the paper
         elif element.tag == "h1":
+            writer.flush(current)
             current = Section(writer.plain_heading(element, "a heading") or "TODO: a heading without words")
             headed.append(current)
         else:
             writer.block(element, current)
+    writer.flush(current)
     opening, sections = headed[0], headed[1:]
+    from_text = not title and doc_title is not None
     title = title or doc_title or fallback_title
     if opening.blocks:
         sections.insert(0, opening)
     for section in sections:
         writer.finish(section)
-    return Paper(title, subtitle, sections, writer.notes)
+    return Paper(title, subtitle, sections, writer.notes, from_text)
 
 
 def _take_notes(root) -> dict[str, etree._Element]:
@@ -175,6 +183,9 @@ class _Writer:
         self.notes: list[str] = []
         self._said: set[str] = set()
         self._section: Section | None = None
+        # Notes called from a heading that becomes a title, which carries no note: each is called
+        # at the end of the next paragraph instead (flush: on a paragraph of its own).
+        self.pending: list[str] = []
 
     def note_once(self, key: str, text: str) -> None:
         if key not in self._said:
@@ -183,12 +194,19 @@ class _Writer:
 
     # -- headings that become YAML fields (the title, a section's title): words only
     def plain_heading(self, element, what: str) -> str:
-        for call in [e for e in element.iter() if _note_call(e)]:
-            note = self.html_notes.get(_note_call(call))
-            words = " ".join(note.text_content().split()) if note is not None else ""
-            self.notes.append(f"the note on {what} '{_text(element, calls=False)}' is not kept ({words[:80]!r}): "
-                              "a title carries no note; put it into the text")
+        for note_id in dict.fromkeys(_note_call(e) for e in element.iter() if _note_call(e)):
+            if note_id not in self.pending:
+                self.pending.append(note_id)
+                self.notes.append(f"the note on {what} '{_text(element, calls=False)}' is called at the end of the "
+                                  "paragraph after it: a title carries no note")
         return _text(element, calls=False) or None
+
+    def flush(self, section: Section) -> None:
+        """Notes from a heading that no paragraph has called yet: called on a paragraph of their own."""
+        if self.pending:
+            self._section = section
+            section.blocks.append("".join(self.call(note_id) for note_id in self.pending))
+            self.pending.clear()
 
     # -- blocks
     def block(self, element, section: Section) -> None:
@@ -225,16 +243,26 @@ class _Writer:
         """Write one block, checked against its Word text; without emphasis if it must be."""
         expected = _text(element, calls=False)
         if not expected and not list(element.iter("img")):
+            # A paragraph that holds nothing but a note's call (Word lets the call stand alone):
+            # the call is kept, in a paragraph of its own, so the note is kept too.
+            calls = list(dict.fromkeys(_note_call(e) for e in element.iter() if _note_call(e)))
+            if calls:
+                section.blocks.append("".join(self.call(note_id) for note_id in calls))
             return
         written = render(False)
-        if not _same_words(written, expected):
+        # A table's cells part their paragraphs and items with "; " (_cell_parts): not Word's characters.
+        ignored = ";" if element.tag == "table" else ""
+        if not _same_words(written, expected, ignored):
             written = render(True)
             self.notes.append(f"bold or italic could not be kept in '{_excerpt(expected)}' "
                               "(Markdown would not read it as such next to that punctuation): check it")
-            if not _same_words(written, expected):
+            if not _same_words(written, expected, ignored):
                 raise ImportFailed(f"the import could not write '{_excerpt(expected)}' in Markdown without "
                                    f"changing its words (it wrote {written[:120]!r}); nothing was written. "
                                    "This is a bug in Octavo's import: please report it with the document")
+        if self.pending and element.tag == "p" and written.strip() and not written.lstrip().startswith("!["):
+            written += "".join(self.call(note_id) for note_id in self.pending)
+            self.pending.clear()
         section.blocks.append(written)
 
     def _paragraph(self, element, plain: bool, caption: str | None = None) -> str:
@@ -309,19 +337,31 @@ class _Writer:
         return "\n".join(out)
 
     def _cell(self, cell, plain: bool) -> str:
-        parts = []
         blocks = [c for c in cell if c.tag in ("p", "ul", "ol", "blockquote", "table", "h1", "h2", "h3", "h4", "h5", "h6")]
         if len(blocks) > 1 or any(b.tag != "p" for b in blocks):
             self.note_once("cells", "table cells holding several paragraphs or a list were joined into one line "
-                                    "(a Markdown table cell is one line)")
+                                    "(a Markdown table cell is one line): list items and paragraphs are parted by ';'")
         if not blocks:
             return self.inline(cell, plain).replace("\\\n", " ").strip()
-        for block in blocks:
-            if block.tag in ("ul", "ol", "table", "blockquote"):
-                parts.append(escape(_text(block, calls=False)))
-            else:
-                parts.append(self.inline(block, plain).replace("\\\n", " ").strip())
-        return " ".join(p for p in parts if p)
+        return "; ".join(p for p in self._cell_parts(cell, plain) if p)
+
+    def _cell_parts(self, element, plain: bool, blocks_only: bool = False) -> list[str]:
+        """Each paragraph, list item or nested cell of a table cell as one line of inline Markdown:
+        a cell is one line, but the words of its paragraphs and items stay apart. `blocks_only`:
+        of an item, its nested blocks (its own words are read with it)."""
+        parts = []
+        for child in element:
+            if child.tag in _CELL_CONTAINERS:
+                parts.extend(self._cell_parts(child, plain))
+            elif child.tag in ("li", "td", "th"):
+                own = copy.deepcopy(child)  # the item's own words, without its nested blocks
+                for nested in [c for c in own if c.tag in _CELL_CONTAINERS or c.tag in _CELL_TEXT]:
+                    drop_keeping_tail(nested)
+                parts.append(self.inline(own, plain).replace("\\\n", " ").strip())
+                parts.extend(self._cell_parts(child, plain, blocks_only=True))
+            elif not blocks_only or child.tag in _CELL_TEXT:
+                parts.append(self.inline(child, plain).replace("\\\n", " ").strip())
+        return parts
 
     def inline(self, element, plain: bool, heading: bool = False, caption: str | None = None) -> str:
         builder = _Inline(self, plain, heading, caption)
@@ -489,8 +529,13 @@ def _excerpt(text: str) -> str:
 
 # ------------------------------------------------------------------ the check
 
-def _same_words(markdown: str, expected: str) -> bool:
-    return _squeeze(words_of(markdown)) == _squeeze(expected)
+def _same_words(markdown: str, expected: str, ignored: str = "") -> bool:
+    """The characters of the words the Markdown says, spaces (and `ignored`) aside, are the expected ones.
+    (Word boundaries are the proof's: proof.py compares the whole document word by word.)"""
+    written, wanted = _squeeze(words_of(markdown)), _squeeze(expected)
+    for char in ignored:
+        written, wanted = written.replace(char, ""), wanted.replace(char, "")
+    return written == wanted
 
 
 def _squeeze(text: str) -> str:

@@ -31,9 +31,12 @@ NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "ct": "http://schemas.openxmlformats.org/package/2006/content-types",
 }
-DOCUMENT_PART = "word/document.xml"
-# The parts whose text the import reads: the body, its notes, and the comments on them.
-TEXT_PARTS = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml", "word/comments.xml")
+DOCUMENT_PART = "word/document.xml"  # where Word puts the main part; the package's relationships say where it is
+# The parts the import reads beside the main part, by their relationship's type (ECMA-376 Part 1, 11.3): its
+# notes and the comments on them, and the styles and numbering that give its structure.
+RELATED_PARTS = ("footnotes", "endnotes", "comments", "styles", "numbering")
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+_PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _MAIN_TYPES = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
                "application/vnd.ms-word.document.macroEnabled.main+xml",
                "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml")
@@ -47,6 +50,36 @@ class Docx:
     path: Path
     parts: dict[str, bytes]
     _trees: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def main(self) -> str:
+        """The main part's name: the target of the package's officeDocument relationship
+        (_rels/.rels, ECMA-376 Part 2, 9.3), word/document.xml where there is none."""
+        return self._relation("_rels/.rels", "", "officeDocument") or DOCUMENT_PART
+
+    def related(self, kind: str) -> str:
+        """The name of the part the main part relates to as `kind` ("footnotes", "styles", …):
+        its relationships part says where (word/_rels/document.xml.rels); else Word's own name."""
+        folder, _, name = self.main.rpartition("/")
+        rels = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+        return self._relation(rels, folder, kind) or f"word/{kind}.xml"
+
+    def _relation(self, rels: str, folder: str, kind: str) -> str | None:
+        if rels not in self.parts:
+            return None
+        for rel in self.xml(rels).iter(_PACKAGE_RELS):
+            if rel.get("Type") in (_RELATIONSHIPS + kind, "http://purl.oclc.org/ooxml/officeDocument/relationships/"
+                                   + kind) and rel.get("TargetMode") != "External":
+                target = rel.get("Target", "")
+                path = target.lstrip("/") if target.startswith("/") else "/".join(p for p in (folder, target) if p)
+                parts: list[str] = []
+                for piece in path.split("/"):
+                    if piece == "..":
+                        parts = parts[:-1]
+                    elif piece not in ("", "."):
+                        parts.append(piece)
+                return "/".join(parts)
+        return None
 
     def xml(self, name: str):
         """A part parsed (and kept), or None when the file has no such part."""
@@ -79,7 +112,7 @@ class Docx:
         language = self.core_property("dc:language")
         if language:
             return language
-        styles = self.xml("word/styles.xml")
+        styles = self.xml(self.related("styles"))
         lang = styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:lang", NS) if styles is not None else None
         return lang.get(f"{{{W}}}val", "") if lang is not None else ""
 
@@ -122,18 +155,22 @@ def _check_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
 
 
 def _check_is_word(docx: Docx) -> None:
-    """A zip is a Word document when its content types name a WordprocessingML main part at word/document.xml."""
-    if "[Content_Types].xml" not in docx.parts or DOCUMENT_PART not in docx.parts:
+    """A zip is a Word document when its content types name a WordprocessingML main part, the one
+    its package relationships point to (word/document.xml as Word writes it)."""
+    if "[Content_Types].xml" in docx.parts and "_rels/.rels" in docx.parts:
+        docx.xml("_rels/.rels")  # well-formed, or it stops here
+    main = docx.main
+    if "[Content_Types].xml" not in docx.parts or main not in docx.parts:
         what = "an EPUB" if "META-INF/container.xml" in docx.parts else \
             "an OpenDocument file" if docx.parts.get("mimetype", b"").startswith(b"application/vnd.oasis") else \
             "a zip file"
-        raise not_a_word_document(docx.path, f"it is {what} without a Word document's parts "
-                                             f"([Content_Types].xml, {DOCUMENT_PART})")
+        missing = " and ".join(f"{name}" for name in ("[Content_Types].xml", main) if name not in docx.parts)
+        raise not_a_word_document(docx.path, f"it is {what} without a Word document's parts ({missing})")
     types = docx.xml("[Content_Types].xml")
     overrides = {o.get("PartName"): o.get("ContentType") for o in types.iterfind("ct:Override", NS)}
-    if overrides.get("/" + DOCUMENT_PART) not in _MAIN_TYPES:
-        raise not_a_word_document(docx.path, f"its {DOCUMENT_PART} is not declared as a Word document's main part")
-    for name in TEXT_PARTS + ("docProps/core.xml", "word/styles.xml", "word/numbering.xml"):
+    if overrides.get("/" + main) not in _MAIN_TYPES:
+        raise not_a_word_document(docx.path, f"its {main} is not declared as a Word document's main part")
+    for name in [main, "docProps/core.xml"] + [docx.related(kind) for kind in RELATED_PARTS]:
         docx.xml(name)  # every part the import reads is well-formed, or it stops here
 
 

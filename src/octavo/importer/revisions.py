@@ -34,7 +34,7 @@ _PROPERTY_REVISIONS = {"rPrChange": "formatting change", "pPrChange": "paragraph
                        "sectPrChange": "page layout change", "numberingChange": "numbering change",
                        "tblPrExChange": "table formatting change"}
 _CELL_REVISIONS = {"cellIns": "inserted table cell", "cellDel": "deleted table cell", "cellMerge": "merged table cell"}
-_NOTE_PARTS = {"word/footnotes.xml": ("footnote", "w:footnote"), "word/endnotes.xml": ("endnote", "w:endnote")}
+_NOTE_KINDS = {"footnotes": ("footnote", "w:footnote"), "endnotes": ("endnote", "w:endnote")}
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def find_revisions(docx: Docx) -> list[Revision]:
 
 def find_comments(docx: Docx) -> list[Revision]:
     """Every comment (word/comments.xml), placed at the paragraph that anchors it."""
-    comments = docx.xml("word/comments.xml")
+    comments = docx.xml(docx.related("comments"))
     if comments is None:
         return []
     anchors = {}
@@ -97,16 +97,17 @@ def find_comments(docx: Docx) -> list[Revision]:
 
 
 def _parts(docx: Docx):
-    yield "word/document.xml", ""
-    for name in _NOTE_PARTS:
-        if docx.xml(name) is not None:
-            yield name, name
+    """(part name, its kind: "" for the main part, "footnotes", "endnotes") of each part with text."""
+    yield docx.main, ""
+    for kind in _NOTE_KINDS:
+        if docx.xml(docx.related(kind)) is not None:
+            yield docx.related(kind), kind
 
 
 def _paragraphs(tree, part: str):
     """(where, paragraph) for each paragraph of a part: numbered through the body, or within each note."""
-    if part in _NOTE_PARTS:
-        label, tag = _NOTE_PARTS[part]
+    if part in _NOTE_KINDS:
+        label, tag = _NOTE_KINDS[part]
         for note in tree.iterfind(tag, NS):
             if note.get(_w("type")) in ("separator", "continuationSeparator", "continuationNotice"):
                 continue
@@ -184,11 +185,11 @@ def resolve(docx: Docx, decision: str) -> None:
         _resolve_tree(tree, decision)
         _drop_comment_marks(tree)
         docx.replace(name, tree)
-    if "word/comments.xml" in docx.parts:
-        comments = docx.xml("word/comments.xml")
+    if docx.related("comments") in docx.parts:
+        comments = docx.xml(docx.related("comments"))
         for comment in list(comments):
             comments.remove(comment)
-        docx.replace("word/comments.xml", comments)
+        docx.replace(docx.related("comments"), comments)
 
 
 def _resolve_tree(tree, decision: str) -> None:
