@@ -125,15 +125,17 @@ def test_a_byline_on_another_section_is_not_this_sections(tmp_path):
     edit(byline, "{%- macro byline(section) -%}\n<div class=\"byline\" role=\"doc-credits\">",
          "{%- macro byline(section) -%}\n<div class=\"byline\" role=\"doc-credits\">"
          "{% if section.id == 'sec-01-history' %}<p>Ada Berg, Lund University</p>{% endif %}")
-    edit(byline, "{% for c in section.authors %}{{ attribution(c) }}",
-         "{% for c in section.authors if c.id != 'ada' %}{{ attribution(c) }}")
+    edit(byline, "{% for c in people %}{{ attribution(c) }}", "{% for c in people if c.id != 'ada' %}{{ attribution(c) }}")
     with pytest.raises(VerificationError) as caught:
         build_publication(paper(tmp_path, "The two coastal states claim the same banks.\n"),
                           tmp_path / "build", templates, editions=("print", "epub", "web"))
     failures = caught.value.report.failures
+    # Ada is missing from her own section; the history's byline, which names her, is not its credits.
     assert {(f.edition.kind, f.what, f.subject, f.where, f.problem) for f in failures} == {
-        (kind, "attribution", "ada", "The Dispute", "missing") for kind in ("PDF", "EPUB", "HTML")}
-    pdf = next(f for f in failures if f.edition.kind == "PDF")
+        (kind, what, subject, where, problem) for kind in ("PDF", "EPUB", "HTML")
+        for what, subject, where, problem in (("attribution", "ada", "The Dispute", "missing"),
+                                              ("byline", "sec-01-history", "The History", "not the credited byline"))}
+    pdf = next(f for f in failures if f.edition.kind == "PDF" and f.what == "attribution")
     assert pdf.seen.startswith("page ") and "between the heading and the text: '(nothing)'" in pdf.seen
 
 
@@ -165,3 +167,39 @@ def test_a_section_whose_element_is_gone_is_named(tmp_path):
         ("EPUB", "section", "sec-01-history"), ("EPUB", "section", "sec-02-dispute")}
     assert all(f.edition.kind == "EPUB" for f in failures)
     assert "no element or destination 'sec-02-dispute'" in caught.value.report.summary()
+
+
+def test_a_byline_that_also_credits_someone_else_is_refused(tmp_path):
+    """A house byline that puts 'By Bob Kimura, Kyoto University' above Ada's own credit: Ada is
+    named, but her byline is not hers alone (issue 20: the proof checked that each credited person
+    is named, never that nobody else is)."""
+    templates = copy_templates(tmp_path)
+    edit(templates / "partials" / "byline.html", '<div class="byline" role="doc-credits">',
+         '<div class="byline" role="doc-credits">{% if section.id == \'sec-02-dispute\' %}'
+         '<p>By Bob Kimura, Kyoto University</p>{% endif %}')
+    with pytest.raises(VerificationError) as caught:
+        build_publication(paper(tmp_path, "The two coastal states claim the same banks.\n"),
+                          tmp_path / "build", templates, editions=("print", "epub", "web"))
+    failures = caught.value.report.failures
+    assert {(f.edition.kind, f.what, f.subject, f.problem) for f in failures} == {
+        (kind, "byline", "sec-02-dispute", "not the credited byline") for kind in ("PDF", "EPUB", "HTML")}
+    pdf = next(f for f in failures if f.edition.kind == "PDF")
+    assert pdf.expected == "Ada Berg, Lund University"
+    assert "By Bob Kimura, Kyoto University" in pdf.seen and pdf.seen.startswith("page ")
+
+
+def test_a_byline_in_a_house_style_of_its_own_still_proves(tmp_path):
+    """Restyled, not reworded: names in small capitals, the affiliation in parentheses, the
+    credits on a coloured band. The proof reads words, not punctuation or looks."""
+    templates = copy_templates(tmp_path)
+    byline = templates / "partials" / "byline.html"
+    edit(byline, '<span class="name">{{ c.name }}</span>{% if c.affiliation_text %}, <span class="affiliation">'
+                 '{{ c.affiliation_text }}</span>{% endif %}',
+         '<span class="name">{{ c.name }}</span>{% if c.affiliation_text %} (<span class="affiliation">'
+         '{{ c.affiliation_text }}</span>){% endif %}')
+    for css in (templates / "print" / "house.css", templates / "epub" / "house.css", templates / "web" / "house.css"):
+        css.write_text(css.read_text(encoding="utf-8") + "\n.byline { background: #1d3557; padding: 4pt; }\n"
+                       ".byline, .byline .name { color: #ffffff; font-variant: small-caps; }\n", encoding="utf-8")
+    result = build_publication(paper(tmp_path, "The two coastal states claim the same banks.\n"),
+                               tmp_path / "build", templates, editions=TEXT_EDITIONS)
+    assert result.report.ok

@@ -67,6 +67,10 @@ class Document:
     # The imprint as every edition prints it (partials/front.html): its heading, then the
     # house and imprint disclaimers, then the rights line. The proof finds those disclaimers there.
     imprint: tuple[str, str] = ("", "")
+    # Each section's byline as every edition prints it, its words only (section id -> words):
+    # Section.byline's lines in the labels' words. The proof finds exactly these between the
+    # section's heading and its text, nobody else and nothing more.
+    bylines: dict = field(default_factory=dict)
     # Every source's bytes, read once (path -> bytes): the YAML and Markdown as the model
     # loaded them, the images as the document first read them. The editions, the fingerprint
     # and the archive use these bytes, so they cannot disagree about what was published.
@@ -120,7 +124,15 @@ def build_document(publication: Publication, env: jinja2.Environment, labels: di
     for _, path in sources:
         if path not in files:
             files[path] = path.read_bytes()  # an image: read here, once, for every edition
-    return Document(publication, tuple(sections), outline, sources, page, (labels["imprint"], rights), files)
+    bylines = {s.id: byline_words(s.section, labels) for s in sections if s.section.attributed}
+    return Document(publication, tuple(sections), outline, sources, page, (labels["imprint"], rights),
+                    bylines=bylines, files=files)
+
+
+def byline_words(section: Section, labels: dict[str, str]) -> str:
+    """What a section's byline says, line by line: the label's words, then each attribution."""
+    return "\n".join(" ".join(([labels[label]] if label else []) + [c.attribution for c in people])
+                     for label, people in section.byline)
 
 
 def cite_publication(publication: Publication, env: jinja2.Environment):

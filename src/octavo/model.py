@@ -137,6 +137,15 @@ class Section:
         """Everyone the section's byline names."""
         return self.perspective_of + self.authors
 
+    @property
+    def byline(self) -> tuple[tuple[str | None, tuple[Contributor, ...]], ...]:
+        """The byline's lines, as every edition prints them (partials/byline.html) and the proof
+        reads them: (the key in the labels file of the words that open the line, or None; the
+        contributors it names, in order)."""
+        if self.perspective_of:
+            return (("perspective_of", self.perspective_of), ("introduced_by", self.authors))
+        return ((None, self.authors),) if self.authors else ()
+
 
 @dataclass(frozen=True)
 class Publication:

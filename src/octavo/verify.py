@@ -572,8 +572,10 @@ def _prove_sections(document: Document, sections: Sections) -> _Proven:
             continue
         span = Cut(text, *sections.spans[section.id], cuts)
         head_end = _heading(section, span, sections, blocks)
-        cursor, credits = _byline(section, span, head_end, edition, sections)
+        cursor, credits, altered = _byline(section, span, head_end, edition, sections,
+                                           getattr(document, "bylines", {}).get(section.id, ""))
         attributions += credits
+        failed_before = len(blocks)
         gaps, found_any = [], False
         for block in (b for b in section.blocks if b.kind != "footnote"):
             body.append((section, block))
@@ -588,6 +590,9 @@ def _prove_sections(document: Document, sections: Sections) -> _Proven:
                 gaps.append(span.text[cursor:found[0]])
             found_any, cursor = True, found[1]
         gaps.append(span.text[cursor:])
+        if altered is not None and len(blocks) == failed_before:
+            # Only where the text is in order does the byline's end say where the text begins.
+            attributions.append(altered)
         between = "\0".join(gaps)
         failed = {f.subject for f in blocks}
         for block in (b for b in section.blocks if b.kind != "footnote"):
@@ -615,10 +620,14 @@ def _heading(section, span: Cut, sections: Sections, problems: list[Finding]) ->
     return at + len(title)
 
 
-def _byline(section, span: Cut, head_end: int, edition: Reading, sections: Sections) -> tuple[int, list[Finding]]:
+def _byline(section, span: Cut, head_end: int, edition: Reading, sections: Sections,
+            expected: str = "") -> tuple[int, list[Finding], Finding | None]:
     """Each credited contributor's attribution between the heading and the first block, and
     where the blocks are looked for from: after the byline, so that words of the byline
-    (a contributor's name) cannot stand for the text's first block."""
+    (a contributor's name) cannot stand for the text's first block. Between them stand the
+    byline's words and nothing else (`expected`: Document.bylines), so a byline cannot also
+    credit someone else, or put other words around the credits: the finding that it does is
+    returned apart, as it holds only where the section's blocks are in order."""
     credited = section.section.attributed
     first = next((b for b in section.blocks if b.kind != "footnote"), None)
 
@@ -660,7 +669,16 @@ def _byline(section, span: Cut, head_end: int, edition: Reading, sections: Secti
                                 problem="missing" if elsewhere < 0 else "not in the byline",
                                 seen=seen if elsewhere < 0 else
                                 f"{sections.at(span.whole(elsewhere))}, not between the heading and the text"))
-    return cursor, findings
+    altered = None
+    # Numbers may follow the credits before the text's first letters: a list's marker ("1."), a
+    # note's call standing alone, which a paged edition draws as text. They credit nobody.
+    if expected and all(f.ok for f in findings) and \
+            _numbers_trimmed(skeleton(region)) != _numbers_trimmed(skeleton(expected)):
+        altered = Finding(edition, "byline", section.id, False, " / ".join(expected.splitlines()),
+                          where=section.title, problem="not the credited byline", count=0,
+                          seen=f"{sections.part_of(span.whole(head_end))[1]}: between the heading and the "
+                               f"text: '{sections.excerpt(span.whole(head_end), span.whole(body_at))[:SHOWN_CHARS]}'")
+    return cursor, findings, altered
 
 
 def _notes_off_their_page(edition: Reading, body, notes) -> list[Finding]:
@@ -746,6 +764,13 @@ def check_disclaimers(document: Document, edition: Reading, sections: Sections |
             findings.append(Finding(edition, "disclaimer", d.id, words in text, d.text,
                                     seen=(sections.at(start) if start >= 0 else "") if d.placement == "imprint" else ""))
     return findings
+
+
+def _numbers_trimmed(words: str) -> str:
+    end = len(words)
+    while end and words[end - 1].isdigit():
+        end -= 1
+    return words[:end]
 
 
 def check_metadata(document: Document, edition: Reading) -> list[Finding]:
