@@ -495,3 +495,27 @@ def test_pandoc_scores_what_the_docs_say_on_the_chicago_manuals_examples():
     missed = [(kind, case) for kind, case, ok, _ in rows if not ok]
     assert ("journal article with a DOI", "note: first") in missed and ("web page", "note: first") in missed
     assert all(kind != "book" for kind, _ in missed)
+
+
+def test_a_citation_after_an_authors_note_that_cites_nothing_is_no_ibid(tmp_path):
+    """CMOS 14.34: "Ibid." only when the note before cites the same source alone. An author's own
+    note between two citations of Swing Time makes the second a short note, in every edition;
+    the one after it, citing Swing Time again at once, is "Ibid." (issue 22)."""
+    folder = copy_content(tmp_path, SLUG, CONTENT)
+    for extra in ("sections/02-cooperation.md", "sections/03-evidence.md"):
+        edit(folder / "publication.yaml", f"  - {extra}\n", "")
+    (folder / "sections" / "01-summary.md").write_text(
+        "---\ntitle: Summary\nrole: summary\nauthors: [amara-okafor]\n---\n"
+        "The novel opens in London.[@smith-swing-time, 3]\n\n"
+        "The argument here is the author's own.[^own]\n\n"
+        "It returns to London at the end.[@smith-swing-time, 4]\n\n"
+        "And once more.[@smith-swing-time, 5]\n\n"
+        "[^own]: This note cites nothing: the reading is the author's.\n", encoding="utf-8")
+    built = _outputs(build_publication(folder, tmp_path / "build", editions=("screen", "epub", "web")))
+    expected = {"1": "Zadie Smith, *Swing Time* (Penguin Press, 2016), 3.",
+                "2": "This note cites nothing: the reading is the author's.",
+                "3": "Smith, *Swing Time*, 4.", "4": "Ibid., 5."}
+    assert epub_notes(built["epub"]) == expected
+    assert web_notes(built["web"]) == expected
+    text = skeleton(read_edition(built["screen"]).text)
+    assert skeleton("3. Smith, Swing Time, 4.") in text and skeleton("Ibid., 4") not in text

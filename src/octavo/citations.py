@@ -212,12 +212,15 @@ def citations_in_section(section) -> list[tuple[Citation, int]]:
     return [(citation, line) for _, _, citation, line, _ in sorted(places, key=lambda p: p[1])]
 
 
-def _citation_places(body: str, first_line: int) -> list[tuple[tuple, int, Citation, int, bool]]:
+def _citation_places(body: str, first_line: int, own_notes: bool = False
+                     ) -> list[tuple[tuple, int, Citation | None, int, bool]]:
     """Each citation of a body as (reading key, index, citation, line, in_note), collected by
     the parser itself, with each citation made a note (citation_rule's collecting mode). The
     reading key orders them as a reader meets them, the notes numbered as the footnote plugin
     numbers them: a citation in the text by its own note; one inside an author's note by that
-    note, then by its place in it."""
+    note, then by its place in it. With `own_notes`, each author's note that cites nothing is
+    there too, its citation None: a note between two citations of a source is why the second
+    is no "Ibid." (CMOS 14.34)."""
     from .markdown import _parser
 
     env: dict = {}
@@ -246,6 +249,11 @@ def _citation_places(body: str, first_line: int) -> list[tuple[tuple, int, Citat
             line = calls.get(host, (None, None, 0))[1]
         key = (note_id, seen) if host is None else (host, seen)
         places.append((key, marker.meta["index"], marker.meta["citation"], line or first_line, host is not None))
+    if own_notes:
+        citing = {place[0][0] for place in places}
+        for note_id, (host, line, seen) in calls.items():
+            if host is None and note_id not in citing:
+                places.append(((note_id, seen), -1, None, line or first_line, False))
     return places
 
 
@@ -287,13 +295,14 @@ def cite(sections, references: References, style: str, csl: str, language: str) 
     """Every citation of every section (objects with .id and .body), formatted in `style`
     (its CSL file's text `csl`) by pandoc's citeproc, and the bibliography of what is cited."""
     note_style = style in NOTE_STYLES
-    ordered = []  # (section id, index, citation, in_note), in reading order
+    ordered = []  # (section id, index, citation, in_note), in reading order; citation None: an author's note
     for section in sections:
-        places = sorted(_citation_places(section.body, 1), key=lambda p: p[0] if note_style else p[1])
+        places = sorted(_citation_places(section.body, 1, own_notes=note_style),
+                        key=lambda p: p[0] if note_style else p[1])
         ordered.extend((section.id, index, citation, in_note) for _, index, citation, _, in_note in places)
     cites, entries = _run_pandoc(ordered, references, csl, language, note_style)
     by_section: dict[str, list[Cited]] = {section.id: [] for section in sections}
-    for (section_id, index, citation, in_note), runs in zip(ordered, cites):
+    for (section_id, index, citation, in_note), runs in zip([o for o in ordered if o[2] is not None], cites):
         by_section[section_id].append(Cited(index, citation.source, runs, in_note))
     by_id = {entry.id: entry for entry in references.entries}
     bibliography = tuple(BibliographyEntry(by_id[key], runs) for key, runs in entries if key in by_id)
@@ -307,6 +316,10 @@ def _run_pandoc(ordered, references: References, csl: str, language: str, note_s
     those inside one author's note share an inline note, as they share that note."""
     paragraphs, groups = [], {}
     for section_id, index, citation, in_note in ordered:
+        if citation is None:  # an author's note that cites nothing: a note of its own, between the others
+            _flush(paragraphs, groups)
+            paragraphs.append("x^[An author's note.]")
+            continue
         source = " ".join(citation.source.split())
         if note_style and in_note:
             groups.setdefault(section_id, []).append(source)
@@ -331,8 +344,9 @@ def _run_pandoc(ordered, references: References, csl: str, language: str, note_s
     tree = json.loads(result.stdout)
     cites, entries = [], []
     _collect(tree["blocks"], cites, entries)
-    if len(cites) != len(ordered):
-        raise RenderError(f"pandoc formatted {len(cites)} citations of {len(ordered)}: "
+    wanted = sum(1 for entry in ordered if entry[2] is not None)
+    if len(cites) != wanted:
+        raise RenderError(f"pandoc formatted {len(cites)} citations of {wanted}: "
                           "Octavo's and pandoc's reading of the citation syntax differ")
     return cites, entries
 
