@@ -6,6 +6,7 @@ import pytest
 
 from octavo.build import build_publication
 from octavo.errors import ContentError, RenderError
+from octavo.model import load_publication
 
 from conftest import CONTENT, SEED_SLUG, copy_content, copy_templates, edit
 
@@ -80,3 +81,21 @@ def test_an_unclosed_quote_or_bracket_is_reported_where_it_opens(broken, also, p
     assert problem.message.startswith(f"YAML syntax error: {plain}"), problem.message
     assert found in problem.message and ("(on line " in problem.message) == later
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("markdown, place", [
+    ("# Findings {{disclaimer:personal-capacity}}\n", "a heading"),
+    ("| Source | Note |\n|---|---|\n| ISDP | {{disclaimer:personal-capacity}} |\n", "a table cell"),
+    ("The talks resumed.[^1]\n\n[^1]: {{disclaimer:personal-capacity}}\n", "a footnote"),
+], ids=["heading", "table-cell", "footnote"])
+def test_a_disclaimer_placed_where_it_is_not_read_in_place_is_a_content_error(tmp_path, markdown, place):
+    """A disclaimer inside a footnote (an EPUB pop-up), a table cell or a heading: refused at its
+    line (issue 20: an author could put one where an EPUB shows it only when opened)."""
+    folder = copy_content(tmp_path)
+    section = folder / "sections" / "07-conclusion.md"
+    section.write_text(section.read_text(encoding="utf-8") + "\n" + markdown, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_publication(folder)
+    messages = [str(p) for p in caught.value.problems]
+    assert any(f"the disclaimer 'personal-capacity' is placed in {place}" in m and "07-conclusion.md:" in m
+               for m in messages), messages

@@ -136,9 +136,21 @@ def check_body(body: str, path: Path, first_line: int, folder: Path) -> list[Pro
     problems.extend(_check_nesting(tokens, parser.options["maxNesting"], path, first_line))
     problems.extend(_check_footnotes(body, env, path, first_line))
     lines = body.split("\n")
+    inside = []  # the containers a disclaimer cannot stand in that are open here
     for token in tokens:
         line = first_line + token.map[0] if token.map else first_line
         where = Location(path, line)
+        if token.type in _NO_DISCLAIMER:
+            inside.append(_NO_DISCLAIMER[token.type])
+        elif token.type.replace("_close", "_open") in _NO_DISCLAIMER and token.type.endswith("_close"):
+            inside.pop()
+        if inside and token.type == "inline":
+            for child in token.children or []:
+                if child.type == "octavo_disclaimer":
+                    at = Location(path, line_of(f"disclaimer:{child.meta['id']}", token, lines, first_line))
+                    problems.append(Problem(at, f"the disclaimer '{child.meta['id']}' is placed in {inside[-1]}",
+                                            "a disclaimer must be read in place in every edition: put "
+                                            f"{{{{disclaimer:{child.meta['id']}}}}} in a paragraph of the text"))
         if token.type == "html_block":
             problems.append(_raw_html(token.content, where))
         for child in token.children or []:
@@ -165,6 +177,11 @@ def check_body(body: str, path: Path, first_line: int, folder: Path) -> list[Pro
     return problems
 
 
+# Where a disclaimer placeholder may not stand, and why: an EPUB shows a note only as a pop-up,
+# a table cell and a heading are not where a reader reads a disclaimer whole (and a heading
+# is a running head and a table of contents entry too).
+_NO_DISCLAIMER = {"footnote_open": "a footnote (an EPUB shows a note only when it is opened)",
+                  "th_open": "a table cell", "td_open": "a table cell", "heading_open": "a heading"}
 FOOTNOTE_CALL_RE = re.compile(r"\[\^([^\]\s]+)\]")
 # What a raw HTML block opens with, to quote it: a comment, else its first tag.
 OPENING_HTML_RE = re.compile(r"<!--.*?(?:-->|$)|<[^>]*>?")
