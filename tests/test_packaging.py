@@ -166,3 +166,22 @@ def test_wheel_installs_and_builds(tmp_path):
     assert "created content/publisher.yaml: a starter house file" in outputs[0]
     for name in EDITIONS:
         assert (work / "build" / name).is_file(), name
+
+
+def test_every_edition_reader_and_writer_takes_what_docs_extending_says():
+    """docs/extending.md gives the writer's and reader's signatures: every registry row's functions
+    take exactly those parameters, so the recipe a developer follows is the one the build calls."""
+    import inspect
+    import re
+
+    from octavo.editions import EDITIONS, _function
+
+    docs = (REPO / "docs" / "extending.md").read_text(encoding="utf-8")
+    signatures = {kind: re.search(rf"\*\*The {kind}\*\* is called as `{kind}\(([^)]*)\)", docs).group(1)
+                  for kind in ("writer", "reader")}
+    wanted = {kind: [part.split(":")[0].strip() for part in text.split(",")] for kind, text in signatures.items()}
+    assert wanted == {"writer": ["rendering", "target"], "reader": ["path", "page", "anchors"]}
+    for edition in EDITIONS.values():
+        for kind, spec in (("writer", edition.writer), ("reader", edition.reader)):
+            parameters = list(inspect.signature(_function(spec)).parameters)
+            assert parameters == wanted[kind], f"{edition.name}'s {kind} {spec} takes {parameters}"
