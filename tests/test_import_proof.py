@@ -260,3 +260,20 @@ def test_text_in_a_text_box_is_imported(tmp_path):
     result = import_docx(MAMMOTH / "text-box.docx", tmp_path / "content", say=lambda _: None)
     text = "\n".join(p.read_text(encoding="utf-8") for p in (result.folder / "sections").glob("*.md"))
     assert "Datum plane" in text
+
+
+def test_word_text_that_looks_like_a_citation_reference_or_note_call_stays_text(tmp_path):
+    """'@fig:x', '[@smith, 3]' and 'see [^1] here' typed in Word are words, not Octavo's markup
+    (issue 22: the import stopped on '@fig:x' as its own bug): escaped, imported, built, and
+    printed as typed."""
+    from octavo.verify import read_edition, skeleton
+
+    document = new_document()
+    typed = "As @fig:x shows, see [^1] here, and [@smith, 3] too; write to desk@example.org."
+    document.add_paragraph(typed)
+    result, text = imported(tmp_path, document)
+    assert "desk@example.org" in text  # an address stays an address
+    built = build_publication(result.folder, tmp_path / "build", editions=("screen", "epub"))
+    for path in built.outputs:
+        assert skeleton(typed) in skeleton(read_edition(path).text)
+        assert "As @fig:x shows, see [^1] here, and [@smith, 3] too" in " ".join(read_edition(path).text.split())

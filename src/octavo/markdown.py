@@ -169,8 +169,11 @@ def check_body(body: str, path: Path, first_line: int, folder: Path) -> list[Pro
                 for match in REFUSED_LINK_RE.finditer(child.content):
                     at = Location(path, line_of(match.group(0), token, lines, first_line))
                     problems.extend(_check_link(match.group(1), at))
-                # A call of a note that is not defined stays literal text: "[^nope]".
+                # A call of a note that is not defined stays literal text: "[^nope]"; written
+                # escaped ("\[^1\]", as the import writes Word's text), it is meant as text.
                 for match in FOOTNOTE_CALL_RE.finditer(child.content):
+                    if not re.search(r"(?<!\\)\[\^" + re.escape(match.group(1)) + r"(?<!\\)\]", body):
+                        continue
                     at = Location(path, line_of(match.group(0), token, lines, first_line))
                     problems.append(Problem(at, f"the footnote call [^{match.group(1)}] has no note",
                                             f"define it on a line of its own: [^{match.group(1)}]: the note's text"))

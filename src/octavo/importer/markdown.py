@@ -145,7 +145,9 @@ def _note_definition(label: str, text: str) -> str:
 
 # ------------------------------------------------------------------ escaping
 
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~])")
+# Characters that would make Markdown of Word's text: emphasis, links, HTML, entities, table cells,
+# strike-through, and `@`, which opens a citation ("[@key]") or a cross-reference ("@fig:map").
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~@])")
 _ORDERED_START = re.compile(r"^(\d{1,9})([.)])")
 
 
