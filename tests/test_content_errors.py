@@ -99,3 +99,18 @@ def test_a_disclaimer_placed_where_it_is_not_read_in_place_is_a_content_error(tm
     messages = [str(p) for p in caught.value.problems]
     assert any(f"the disclaimer 'personal-capacity' is placed in {place}" in m and "07-conclusion.md:" in m
                for m in messages), messages
+
+
+@pytest.mark.parametrize("name, shown", [("Zhu \u202eFeng", "U+202E (right-to-left override)"),
+                                         ("Zhu\u2066 Feng", "U+2066 (left-to-right isolate)")])
+def test_a_name_holding_a_bidi_control_is_refused(tmp_path, name, shown):
+    """A right-to-left override in a name makes every byline and catalogue record read it
+    reversed (issue 22): refused at its line; a joiner, which some scripts need, is not."""
+    folder = copy_content(tmp_path)
+    edit(folder / "publication.yaml", "name: Zhu Feng", f"name: \"{name}\"")
+    with pytest.raises(ContentError) as caught:
+        load_publication(folder)
+    assert any(f"the name of 'zhu-feng' holds {shown}" in str(p) and "publication.yaml:" in str(p)
+               for p in caught.value.problems), [str(p) for p in caught.value.problems]
+    edit(folder / "publication.yaml", f"name: \"{name}\"", "name: \"Zhu Fe\u200cng\"")
+    assert "Zhu Fe\u200cng" in [c.name for c in load_publication(folder).contributors]

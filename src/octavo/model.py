@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -564,6 +565,11 @@ def _contributors(items, problems: _Collector) -> list[Contributor]:
         if "orcid" in fields and (problem := ids.orcid_problem(fields["orcid"])):
             problems.add(item.where("orcid"), f"ORCID '{fields['orcid']}' of '{cid}' {problem}",
                          "copy the iD from the contributor's ORCID record")
+        for key in ("name", "native_name", "file_as"):
+            if isinstance(fields.get(key), str) and (hidden := _format_characters(fields[key])):
+                problems.add(item.where(key), f"the {key.replace('_', ' ')} of '{cid}' holds {hidden}, an invisible "
+                             "character that reorders or hides letters", "delete it: type the name as it is "
+                             "written (a name in Arabic or Hebrew runs right to left by itself)")
         native_name_lang = _native_name_lang(item, fields, cid, problems)
         result.append(Contributor(
             id=cid, name=_text(fields["name"]), role=role, native_name=fields.get("native_name"),
@@ -572,6 +578,19 @@ def _contributors(items, problems: _Collector) -> list[Contributor]:
             orcid=fields.get("orcid"), bio=_text(fields["bio"]) if "bio" in fields else None,
             file_as=fields.get("file_as"), location=where))
     return result
+
+
+# Invisible format characters (Unicode category Cf) a name may hold: the joiners some scripts
+# need to shape their letters (Persian, Devanagari, emoji sequences). Every other one, a bidi
+# override (U+202E) above all, makes a name read otherwise than its letters, in a byline, the
+# metadata and every catalogue record.
+NAME_JOINERS = ("\u200c", "\u200d")
+
+
+def _format_characters(text: str) -> str:
+    """The first format character in a name that is not a joiner, as 'U+202E', or ''."""
+    found = next((ch for ch in text if unicodedata.category(ch) == "Cf" and ch not in NAME_JOINERS), "")
+    return f"U+{ord(found):04X} ({unicodedata.name(found, 'a format character').lower()})" if found else ""
 
 
 def _native_name_lang(item: Mapping, fields: dict, cid: str, problems: _Collector) -> str | None:
