@@ -166,6 +166,17 @@ CASES: dict[str, Case] = {
                               "image 'images/map.svg' holds a <script>"),
     "SVG with an event handler": Case(_image("map.svg", _svg('<rect onclick="x()" width="1" height="1"/>')), AT_END,
                                       "has an event handler 'onclick' on <rect>"),
+    "SVG animation setting a handler": Case(
+        _image("map.svg", _svg('<rect width="1" height="1"><set attributeName="onmouseover" to="alert(1)"/></rect>')),
+        AT_END, "has an animation <set> that sets 'onmouseover'"),
+    "SVG animation to a script": Case(
+        _image("map.svg", _svg('<a><animate attributeName="href" values="javascript:alert(1)"/>'
+                               '<rect width="1" height="1"/></a>')),
+        AT_END, "has an animation <animate> that sets 'href'"),
+    "SVG animation values holding a script": Case(
+        _image("map.svg", _svg('<rect width="1" height="1"><animate attributeName="fill" '
+                               'values="red;javascript:alert(1)"/></rect>')),
+        AT_END, "has an animation <animate> whose 'values' is a script"),
     "SVG with foreignObject": Case(_image("map.svg", _svg("<foreignObject><p>x</p></foreignObject>")), AT_END,
                                    "holds a <foreignObject>"),
     "SVG with an external href": Case(_image("map.svg", _svg('<image xlink:href="file:///etc/passwd"/>')), AT_END,

@@ -384,6 +384,7 @@ def _raster_content(data: bytes, expected: str) -> list[tuple[str, str]]:
 
 
 CSS_URL_RE = re.compile(r"url\(\s*['\"]?([^'\")]*)", re.IGNORECASE)
+SMIL_ELEMENTS = ("set", "animate", "animateTransform", "animateMotion", "animateColor")
 _SVG_HINT = "an SVG must be a plain drawing: remove scripts, event handlers, embedded HTML and links to other files"
 
 
@@ -408,6 +409,15 @@ def _svg_content(data: bytes) -> list[tuple[str, str]]:
             problems.append(("holds a <script>", _SVG_HINT))
         elif local == "foreignObject":
             problems.append(("holds a <foreignObject> (embedded HTML)", _SVG_HINT))
+        if local in SMIL_ELEMENTS:
+            # An animation can set any attribute (SVG 1.1, 19.2): an event handler or a link to a script.
+            target = element.get("attributeName", "")
+            if target.lower().startswith("on") or target.lower() in ("href", "xlink:href"):
+                problems.append((f"has an animation <{local}> that sets '{target}'", _SVG_HINT))
+            for name in ("to", "from", "by", "values"):
+                if re.search(r"^\s*(javascript|vbscript|data)\s*:|;\s*(javascript|vbscript)\s*:",
+                             element.get(name, ""), re.IGNORECASE):
+                    problems.append((f"has an animation <{local}> whose '{name}' is a script", _SVG_HINT))
         for attr, value in element.attrib.items():
             attr_local = etree.QName(attr).localname
             if attr_local.lower().startswith("on"):
