@@ -274,3 +274,25 @@ def test_a_source_that_cannot_be_read_is_shown_on_the_page(served, monkeypatch):
     monkeypatch.setattr(Path, "read_bytes", fail)
     status, body, _ = _get(server.url)
     assert status == 422 and "cannot be read" in body and "Input/output error" in body and "Traceback" not in body
+
+
+def test_clients_that_drop_their_connection_leave_no_traceback(tmp_path):
+    """Browsers that close the connection before the answer is written (a reload, a closed tab):
+    the server goes on quietly (issue 22: 303 BrokenPipeError tracebacks), and still answers."""
+    import sys
+    folder = copy_content(tmp_path)
+    code = ("import socket, struct, time, urllib.request\n"
+            "from octavo.preview import Preview, PreviewServer\n"
+            f"server = PreviewServer(Preview({str(folder)!r}), port=0).start()\n"
+            "host, port = server.server_address[:2]\n"
+            "for _ in range(40):\n"
+            "    s = socket.create_connection((host, port))\n"
+            "    s.sendall(f'GET / HTTP/1.1\\r\\nHost: localhost:{port}\\r\\n\\r\\n'.encode())\n"
+            "    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))\n"
+            "    s.close()  # a reset, before the page is written\n"
+            "time.sleep(2)\n"
+            "print(urllib.request.urlopen(server.url, timeout=30).status)\n"
+            "server.stop()\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.stdout.strip() == "200"
+    assert "Traceback" not in run.stderr and run.stderr == ""

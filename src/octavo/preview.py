@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import html
 import secrets
+import sys
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -219,6 +220,13 @@ class PreviewServer(ThreadingHTTPServer):
     def __init__(self, preview: Preview, port: int = 0, host: str = "127.0.0.1"):
         self.preview = preview
         super().__init__((host, port), _handler(preview))
+
+    def handle_error(self, request, client_address) -> None:
+        """A browser that drops its connection mid-answer (a reload, a closed tab) is no error to
+        print; anything else is socketserver's traceback, as before."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
+            return
+        super().handle_error(request, client_address)
 
     @property
     def url(self) -> str:
