@@ -341,3 +341,63 @@ def test_word_text_that_looks_like_a_citation_reference_or_note_call_stays_text(
     for path in built.outputs:
         assert skeleton(typed) in skeleton(read_edition(path).text)
         assert "As @fig:x shows, see [^1] here, and [@smith, 3] too" in " ".join(read_edition(path).text.split())
+
+
+# ------------------------------------------------------------ found by a new user's trial
+
+def _paragraph_xml(document, runs: str):
+    """A paragraph whose runs are given as WordprocessingML (the w: prefix bound)."""
+    from docx.oxml import parse_xml
+
+    paragraph = document.add_paragraph()
+    for run in parse_xml(f'<w:p xmlns:w="{W}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+                         f'relationships">{runs}</w:p>'):
+        paragraph._p.append(run)
+    return paragraph
+
+
+def test_a_word_split_only_by_its_look_is_one_word(tmp_path):
+    """A soft hyphen, bold on part of a word and a link touching its neighbours leave one word
+    (the proof read each marked run as a word of its own, and refused faithful imports)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    document = new_document()
+    _paragraph_xml(document, '<w:r><w:t>Hydro</w:t></w:r><w:r><w:softHyphen/></w:r><w:r><w:t>power dams.</w:t></w:r>')
+    _paragraph_xml(document, '<w:r><w:rPr><w:b/></w:rPr><w:t>Wind</w:t></w:r><w:r><w:t>power farms.</w:t></w:r>')
+    link = document.part.relate_to("https://www.example.org/", RT.HYPERLINK, is_external=True)
+    _paragraph_xml(document, f'<w:r><w:t>Link glued</w:t></w:r><w:hyperlink r:id="{link}"><w:r><w:t>here</w:t>'
+                             '</w:r></w:hyperlink><w:r><w:t>now.</w:t></w:r>')
+    result, text = imported(tmp_path, document)
+    assert "Hydro\u00adpower dams." in text and "**Wind**power farms." in text
+    assert "glued[here](https://www.example.org/)now." in text
+    assert build_publication(result.folder, tmp_path / "build", editions=("screen", "epub")).report.ok
+
+
+def test_what_word_shows_but_the_converter_dropped_is_kept(tmp_path):
+    """A simple field's result (a date), a carriage return, a page break inside a paragraph and a
+    table nested in a cell: the proof found each lost or joined, and the import now keeps them."""
+    document = new_document()
+    _paragraph_xml(document, '<w:r><w:t xml:space="preserve">Printed on </w:t></w:r><w:fldSimple w:instr=" DATE ">'
+                             '<w:r><w:t>3 March 2025</w:t></w:r></w:fldSimple><w:r><w:t xml:space="preserve"> by '
+                             'staff.</w:t></w:r>')
+    _paragraph_xml(document, '<w:r><w:t>Carriage</w:t><w:cr/><w:t>return and</w:t><w:br w:type="page"/>'
+                             '<w:t>page break.</w:t></w:r>')
+    outer = document.add_table(rows=2, cols=2)
+    outer.cell(0, 0).text, outer.cell(0, 1).text = "Outer", "Holder"
+    outer.cell(1, 0).text = "Nested below"
+    inner = outer.cell(1, 1).add_table(rows=2, cols=1)
+    inner.cell(0, 0).text, inner.cell(1, 0).text = "Inner A", "Inner B"
+    result, text = imported(tmp_path, document)
+    assert "Printed on 3 March 2025 by staff." in text
+    assert "Carriage return and page break." in text
+    assert "| Nested below | Inner A; Inner B |" in text and text.count("Inner A") == 1
+
+
+def test_hidden_text_is_left_out_and_said(tmp_path):
+    """Word's Hidden font effect (w:vanish): Word shows and prints none of it; neither does Octavo."""
+    document = new_document()
+    _paragraph_xml(document, '<w:r><w:t xml:space="preserve">Hidden text </w:t></w:r><w:r><w:rPr><w:vanish/>'
+                             '</w:rPr><w:t xml:space="preserve">SECRETWORD </w:t></w:r><w:r><w:t>follows.</w:t></w:r>')
+    result, text = imported(tmp_path, document)
+    assert "Hidden text follows." in text and "SECRETWORD" not in text
+    assert any("hidden text" in r and "SECRETWORD" in r for r in result.remarks)

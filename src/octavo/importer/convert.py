@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import mammoth
 import mammoth.transforms
+from lxml import etree
 
 from .package import NS, W, Docx, not_a_word_document
 
@@ -61,6 +62,8 @@ class Converted:
 def to_html(docx: Docx) -> Converted:
     converted = Converted("")
     _join_drop_caps(docx)
+    _leave_out_hidden_text(docx, converted)
+    _keep_what_mammoth_drops(docx)
 
     def image(picture) -> dict:
         name = _store_image(picture, converted)
@@ -107,6 +110,51 @@ def _join_drop_caps(docx: Docx) -> None:
         changed = True
     if changed:
         docx.replace(docx.main, tree)
+
+
+def _keep_what_mammoth_drops(docx: Docx) -> None:
+    """What Word shows that mammoth reads as nothing, made into what it reads: a simple field's
+    result (`w:fldSimple`, a date or a page number as last shown) becomes its runs; a carriage
+    return (`w:cr`) and a page or column break inside a paragraph part two words as a space does."""
+    for name in [docx.main] + [docx.related(kind) for kind in ("footnotes", "endnotes")]:
+        tree = docx.xml(name)
+        if tree is None:
+            continue
+        changed = False
+        for field in list(tree.iter(f"{{{W}}}fldSimple")):
+            parent, at = field.getparent(), field.getparent().index(field)
+            for offset, child in enumerate(list(field)):
+                parent.insert(at + offset, child)
+            parent.remove(field)
+            changed = True
+        for mark in list(tree.iter(f"{{{W}}}cr", f"{{{W}}}br")):
+            if mark.tag == f"{{{W}}}br" and mark.get(f"{{{W}}}type", "textWrapping") == "textWrapping":
+                continue  # a line break: mammoth keeps it
+            space = etree.Element(f"{{{W}}}t")
+            space.text = " "
+            space.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            mark.getparent().replace(mark, space)
+            changed = True
+        if changed:
+            docx.replace(name, tree)
+
+
+def _leave_out_hidden_text(docx: Docx, converted: Converted) -> None:
+    """Hidden text (`w:vanish`) is what Word neither shows nor prints: a reviewer's aside, a
+    field's code. Mammoth would publish it; it is left out, and the author told."""
+    from .proof import hidden_run
+
+    for name in [docx.main] + [docx.related(kind) for kind in ("footnotes", "endnotes")]:
+        tree = docx.xml(name)
+        runs = [r for r in tree.iter(f"{{{W}}}r") if hidden_run(r)] if tree is not None else []
+        if not runs:
+            continue
+        words = " ".join("".join(t.text or "" for t in r.iter(f"{{{W}}}t")) for r in runs).split()
+        for run in runs:
+            run.getparent().remove(run)
+        docx.replace(name, tree)
+        converted.notes.append(f"hidden text (Word's Hidden font effect) was left out, as Word prints none of it: "
+                               f"'{' '.join(words)[:80]}'")
 
 
 # Word's built-in styles for the levels of a list: "List Bullet 2" is a bullet one level in.

@@ -309,7 +309,8 @@ class _Writer:
 
     def _table(self, element, section: Section, plain: bool) -> str:
         rows, header_given, spans = [], False, {}
-        for row in element.iter("tr"):
+        # Its own rows: a table nested in a cell is that cell's text (_cell_parts), not rows of this one.
+        for row in (r for r in element.iter("tr") if next(r.iterancestors("table"), None) is element):
             header_given = header_given or (row.getparent().tag == "thead" and not rows)
             cells, column = [], 0
             for cell in row.iterchildren("td", "th"):

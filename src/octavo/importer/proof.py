@@ -60,8 +60,11 @@ def _child(element, *path: str):
 
 
 def words(text: str) -> list[str]:
-    """The words of a text as the proof compares them: NFKC (ligatures unfolded), letters and digits."""
-    return _WORD_RE.findall(unicodedata.normalize("NFKC", text))
+    """The words of a text as a reader reads them: NFKC (ligatures unfolded), invisible format
+    characters left out (a soft hyphen, a joiner or a zero-width space is inside a word, not
+    between two), then runs of letters and digits."""
+    text = "".join(ch for ch in unicodedata.normalize("NFKC", text) if unicodedata.category(ch) != "Cf")
+    return _WORD_RE.findall(text)
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,8 @@ def _runs(element, pieces: list[str], calls: list, boxes: list) -> None:
             continue
         elif local == "t":
             pieces.append(child.text or "")
+        elif local == "r" and hidden_run(child):
+            continue  # hidden text (w:vanish): Word neither shows nor prints it, nor does the import
         elif local in ("tab", "br", "cr"):
             pieces.append(" ")
         elif local == "noBreakHyphen":
@@ -215,6 +220,14 @@ def _runs(element, pieces: list[str], calls: list, boxes: list) -> None:
             boxes.append(child)
         else:  # runs, hyperlinks, insertions, fields' results, smart tags, drawings holding text boxes
             _runs(child, pieces, calls, boxes)
+
+
+def hidden_run(run) -> bool:
+    """A run formatted as hidden text (`w:rPr/w:vanish`, ECMA-376 Part 1, 17.3.2.41), which Word
+    shows only with its formatting marks and never prints."""
+    properties = _child(run, "rPr")
+    vanish = _child(properties, "vanish") if properties is not None else None
+    return vanish is not None and (_attr(vanish, "val") or "true").lower() not in ("0", "false", "off")
 
 
 # ------------------------------------------------------------------ the imported side
@@ -234,17 +247,24 @@ def markdown_words(markdown: str) -> tuple[list[str], list[list[str]]]:
         elif token.type in ("code_block", "fence"):
             (notes[-1] if in_note else body).extend(words(token.content))
         elif token.type == "inline":
-            target = notes[-1] if in_note else body
+            # The block's text as a reader reads it, its runs joined: bold, a link or a note's call
+            # inside a word leaves it one word ("**Hydro**power"). Two blocks or two cells are
+            # never one word: each inline token is read alone.
+            text = []
             for child in token.children or []:
                 if child.type in ("text", "code_inline"):
-                    target.extend(words(child.content))
+                    text.append(child.content)
                 elif child.type == "image" and child.attrGet("title"):
-                    target.extend(words(child.attrGet("title")))  # a figure's caption
+                    text.append(f" {child.attrGet('title')} ")  # a figure's caption
                 elif child.type == "octavo_disclaimer":
-                    target.append("\0disclaimer")  # a placeholder is never Word's text
+                    text.append(" \0 ")  # a placeholder is never Word's text
                 elif child.type in ("softbreak", "hardbreak"):
-                    continue
-            # words of two blocks or two cells are never one word: each inline token stands alone
+                    text.append(" ")
+            target = notes[-1] if in_note else body
+            for index, part in enumerate("".join(text).split("\0")):
+                if index:
+                    target.append("\0disclaimer")
+                target.extend(words(part))
     return body, notes
 
 
