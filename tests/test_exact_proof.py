@@ -203,3 +203,22 @@ def test_a_byline_in_a_house_style_of_its_own_still_proves(tmp_path):
     result = build_publication(paper(tmp_path, "The two coastal states claim the same banks.\n"),
                                tmp_path / "build", templates, editions=TEXT_EDITIONS)
     assert result.report.ok
+
+
+def test_words_a_house_style_generates_in_a_byline_are_read_in_every_edition(tmp_path):
+    """CSS generated content is text a reader reads: '::after { content: " and John Smith, Acme
+    Lobbying Group" }' on the byline fails the EPUB and the web page as it fails the PDFs (a new
+    user's trial: the EPUB and web readers skipped it), and a rule for an element's ::before no
+    longer styles the element itself (display: none there hid nothing but the generated box)."""
+    templates = copy_templates(tmp_path)
+    rule = ('\n.byline p::after { content: " and John Smith, Acme Lobbying Group"; }\n'
+            '.body p::before { display: none; }\n')
+    for css in (templates / "print" / "house.css", templates / "epub" / "house.css", templates / "web" / "house.css"):
+        css.write_text(css.read_text(encoding="utf-8") + rule, encoding="utf-8")
+    with pytest.raises(VerificationError) as caught:
+        build_publication(paper(tmp_path, "The two coastal states claim the same banks.\n"),
+                          tmp_path / "build", templates, editions=("screen", "epub", "web"))
+    failures = caught.value.report.failures
+    assert {(f.edition.kind, f.what, f.problem) for f in failures} == {
+        (kind, "byline", "not the credited byline") for kind in ("PDF", "EPUB", "HTML")}
+    assert all("and John Smith, Acme Lobbying Group" in f.seen for f in failures)

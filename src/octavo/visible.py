@@ -18,7 +18,8 @@ In an (X)HTML edition (EPUB, web), text is not seen where the edition's own CSS
 (its stylesheets, read with tinycss2 and matched with cssselect2, the libraries
 WeasyPrint itself uses) hides it: display: none, visibility: hidden, a zero font
 size, opacity 0, or a text colour equal to its background; or the HTML `hidden`
-attribute.
+attribute. Text a stylesheet generates (`content:` on ::before and ::after) is read where it
+stands, as a reader reads it; a rule for a pseudo-element styles that text, not its element.
 """
 
 from __future__ import annotations
@@ -316,18 +317,27 @@ def html_visible_text(root, stylesheets: list[str], page: int = 0
             matcher.add_selector(selector, (order, declarations))
     wrapper = cssselect2.ElementWrapper.from_xml_root(root) if "}" in str(root.tag) \
         else cssselect2.ElementWrapper.from_html_root(root)
-    styles = {}
+    styles, generated = {}, {}
     for element in wrapper.iter_subtree():
         matches = sorted(matcher.match(element), key=lambda m: (m[0], m[3][0]))  # specificity, then order
-        declared = {}
-        for *_, (_, declarations) in matches:
-            declared.update(declarations)
+        declared, pseudo = {}, {"before": {}, "after": {}}
+        for _, _, pseudo_type, (_, declarations) in matches:
+            # A rule for ::before or ::after styles the text it generates, not the element itself.
+            target = declared if pseudo_type is None else pseudo.get(pseudo_type)
+            if target is not None:
+                target.update(declarations)
         inline = element.etree_element.get("style")
         if inline:
             declared.update(_declarations(inline))
         styles[element.etree_element] = declared
+        # Generated text (CSS 2.1, 12.1) is text a reader reads: "and John Smith" added after a byline.
+        texts = tuple(rules.get("content", "") if _hiding(element.etree_element, rules, pseudo=True) is None else ""
+                      for rules in (pseudo["before"], pseudo["after"]))
+        if any(texts):
+            generated[element.etree_element] = texts
     shown, unseen, marks = [], [], []
-    _walk(body, styles, {"color": None, "background": PAPER, "font-size": 1.0}, shown, unseen, page, marks)
+    _walk(body, (styles, generated), {"color": None, "background": PAPER, "font-size": 1.0}, shown, unseen, page,
+          marks)
     offsets, length = [], 0
     for index, piece in enumerate(shown):
         offsets.append(length)
@@ -336,7 +346,9 @@ def html_visible_text(root, stylesheets: list[str], page: int = 0
     return "".join(shown), unseen, [(name, offsets[index]) for name, index in marks]
 
 
-def _walk(element, styles, inherited, shown, unseen, page, marks) -> None:
+def _walk(element, css, inherited, shown, unseen, page, marks) -> None:
+    """`css`: (each element's declarations, the text each element's ::before and ::after generate)."""
+    styles, generated = css
     declared = styles.get(element, {})
     why = _hiding(element, declared)
     state = dict(inherited)
@@ -359,6 +371,9 @@ def _walk(element, styles, inherited, shown, unseen, page, marks) -> None:
         return
     if element.get("id"):
         marks.append((element.get("id"), len(shown)))
+    before, after = generated.get(element, ("", ""))
+    if before:
+        shown.append(before)
     if element.text:
         shown.append(element.text)
     for child in element:
@@ -367,16 +382,23 @@ def _walk(element, styles, inherited, shown, unseen, page, marks) -> None:
                 shown.append(child.tail)
             continue
         if isinstance(child.tag, str):
-            _walk(child, styles, state, shown, unseen, page, marks)
+            _walk(child, css, state, shown, unseen, page, marks)
         elif child.tail:
             shown.append(child.tail)
+    if after:
+        shown.append(after)
     shown.append(" ")
     if element.tail:
         shown.append(element.tail)
 
 
-def _hiding(element, declared) -> str | None:
-    if element.get("hidden") is not None:
+def _hiding(element, declared, pseudo: bool = False) -> str | None:
+    """Why `declared` hides what it styles: an element, or (`pseudo`) the text its ::before or
+    ::after generates, which the element's own hidden attribute does not concern."""
+    if pseudo:
+        if declared.get("font-size") == 0:
+            return "a zero font size"
+    elif element.get("hidden") is not None:
         return "the hidden attribute"
     if declared.get("display") in HIDING_DISPLAY:
         return "display: none"
@@ -420,6 +442,8 @@ def _declarations(content) -> dict:
         first = values[0]
         if name in ("display", "visibility") and first.type == "ident":
             found[name] = first.lower_value
+        elif name == "content":
+            found[name] = "".join(t.value for t in values if t.type == "string")
         elif name == "opacity" and first.type in ("number", "percentage"):
             found[name] = 0 if first.value == 0 else 1
         elif name == "font-size":
