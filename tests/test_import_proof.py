@@ -111,6 +111,21 @@ def test_a_note_on_the_heading_that_becomes_the_title_is_kept_and_said_once(tmp_
                     "a title carries no note"]
 
 
+def test_a_note_on_the_title_followed_by_a_heading_goes_to_the_first_section(tmp_path):
+    """The title's note, no paragraph before the first section: called in that section's first
+    paragraph, not in an opening section of its own with a TODO title (a new user's trial)."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Canals of the Delta", style="Title")._p.append(call(1))
+    document.add_heading("The Works", level=1)
+    document.add_paragraph("The locks were rebuilt in 1890.")
+    with_notes(document, {1: "Written for the Delta Commission."})
+    result, text = imported(tmp_path, document)
+    assert result.sections == 1 and "TODO" not in text
+    assert "The locks were rebuilt in 1890.[^1]" in text
+
+
 def test_a_drop_cap_is_the_first_letter_of_its_word(tmp_path):
     from docx.oxml import parse_xml
 

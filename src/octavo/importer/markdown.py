@@ -94,7 +94,8 @@ def html_to_paper(html: str, title: str | None = None, fallback_title: str | Non
         elif element.tag == "h1" and h1_is_title and doc_title is None:
             doc_title = writer.plain_heading(element, "the title")  # its text opens the paper
         elif element.tag == "h1":
-            writer.flush(current)
+            if current.title is not None or current.blocks:  # not into an opening section that is empty
+                writer.flush(current)  # (the title's note waits for the first section's first paragraph)
             current = Section(writer.plain_heading(element, "a heading") or "TODO: a heading without words")
             headed.append(current)
         else:
