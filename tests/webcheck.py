@@ -20,16 +20,14 @@ not skipped, because `make test` installs every one of them.
 
 from __future__ import annotations
 
-import fcntl
 import importlib.util
 import json
-import os
-import select
 import shutil
 import subprocess
-import tempfile
-import time
 from pathlib import Path
+
+from octavo.browser import BrowserFailed, BrowserUnavailable, chromium_binary
+from octavo.browser import evaluate as _evaluate, in_page as _in_page, in_pages as _in_pages
 
 REPO = Path(__file__).resolve().parents[1]
 AXE_JS = REPO / ".webcheck" / "node_modules" / "axe-core" / "axe.min.js"
@@ -55,7 +53,7 @@ class WebcheckUnavailable(RuntimeError):
     """A checker's tool (Java, vnu.jar, Chromium or axe-core) is not installed."""
 
 
-class WebcheckFailed(RuntimeError):
+class WebcheckFailed(BrowserFailed):
     """A checker ran but did not give a verdict (crashed, timed out, unreadable output)."""
 
 
@@ -124,11 +122,10 @@ def nu_errors(path: Path, timeout: float = 120) -> list[str]:
 # ---------------------------------------------------------------- axe-core
 
 def _chromium() -> str:
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    raise WebcheckUnavailable("no `chromium` on PATH: axe runs in Debian's Chromium (make installs it)")
+    try:
+        return chromium_binary()
+    except BrowserUnavailable as exc:
+        raise WebcheckUnavailable(str(exc)) from None
 
 
 def _axe_source() -> str:
@@ -141,105 +138,6 @@ def _axe_source() -> str:
 def axe_version() -> str:
     _axe_source()
     return json.loads((AXE_JS.parent / "package.json").read_text(encoding="utf-8"))["version"]
-
-
-def _high_fd(fd: int) -> int:
-    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
-    os.close(fd)
-    return high
-
-
-class _DevTools:
-    """Chromium's DevTools protocol on --remote-debugging-pipe: JSON messages,
-    each ended by a NUL byte, written to the browser's fd 3 and read from its fd 4."""
-
-    def __init__(self, chromium: str, profile: Path, width: int, height: int, deadline: float):
-        self.deadline = deadline
-        to_browser_r, self._to_browser = os.pipe()
-        self._from_browser, from_browser_w = os.pipe()
-        # The browser's ends moved to fds >= 10, clear of the 3 and 4 they go to.
-        to_browser_r, from_browser_w = (_high_fd(to_browser_r), _high_fd(from_browser_w))
-        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-extensions",
-                 "--disable-default-apps", "--no-first-run", "--no-default-browser-check",
-                 "--hide-scrollbars", "--mute-audio", "--disable-dev-shm-usage",
-                 f"--user-data-dir={profile}", f"--window-size={width},{height}",
-                 "--remote-debugging-pipe", "about:blank"]
-        self.log = profile.parent / "chromium.log"
-        # Chromium wants the pipe on fds 3 and 4; bash moves it there (bash, not
-        # sh: the pipe's own fds may have two digits).
-        script = f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w} {to_browser_r}<&- {from_browser_w}>&-'
-        with open(self.log, "wb") as log:
-            self.process = subprocess.Popen(
-                ["/bin/bash", "-c", script, chromium, *flags], pass_fds=(to_browser_r, from_browser_w),
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
-        os.close(to_browser_r)
-        os.close(from_browser_w)
-        self._buffer = b""
-        self._next_id = 0
-        self._events: list[dict] = []
-
-    def _read_message(self) -> dict:
-        while b"\0" not in self._buffer:
-            left = self.deadline - time.monotonic()
-            if left <= 0:
-                raise WebcheckFailed("Chromium did not answer in time")
-            ready, _, _ = select.select([self._from_browser], [], [], left)
-            if not ready:
-                continue
-            chunk = os.read(self._from_browser, 1 << 20)
-            if not chunk:
-                raise WebcheckFailed(f"Chromium closed the DevTools pipe: {self.log_tail()}")
-            self._buffer += chunk
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def send(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
-        self._next_id += 1
-        message = {"id": self._next_id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        data = json.dumps(message).encode("utf-8") + b"\0"
-        while data:
-            data = data[os.write(self._to_browser, data):]
-        while True:
-            reply = self._read_message()
-            if reply.get("id") == self._next_id:
-                if "error" in reply:
-                    raise WebcheckFailed(f"DevTools {method} failed: {reply['error']}")
-                return reply.get("result", {})
-            if "method" in reply:
-                self._events.append(reply)
-
-    def wait_for(self, method: str, session: str) -> dict:
-        while True:
-            for event in self._events:
-                if event.get("method") == method and event.get("sessionId") == session:
-                    self._events.remove(event)
-                    return event
-            self._events.append(self._read_message())
-
-    def log_tail(self) -> str:
-        try:
-            return self.log.read_text(errors="replace")[-2000:]
-        except OSError:
-            return ""
-
-    def close(self) -> None:
-        try:
-            if self.process.poll() is None:
-                try:
-                    data = json.dumps({"id": 0, "method": "Browser.close"}).encode() + b"\0"
-                    os.write(self._to_browser, data)
-                    self.process.wait(timeout=10)
-                except (OSError, subprocess.TimeoutExpired):
-                    pass
-            if self.process.poll() is None:
-                os.killpg(self.process.pid, 9)  # the browser's own process group: its helpers too
-                self.process.wait(timeout=10)
-        finally:
-            os.close(self._to_browser)
-            os.close(self._from_browser)
 
 
 _RUN_AXE = """(async () => {
@@ -392,60 +290,6 @@ def target_sizes(paths, width: int = PHONE_WIDTH, text_scale: float = 1.0, selec
     """The size of each link `selector` finds (by default footnote calls and back-links), as
     getBoundingClientRect gives it: {path: [{"href", "role", "width", "height"} (CSS px)]}."""
     return in_pages(paths, _TARGET_SIZES % (_READY, json.dumps(selector)), width, None, timeout, text_scale)
-
-
-def _evaluate(browser, session: str, expression: str, path: Path) -> str:
-    result = browser.send("Runtime.evaluate", {"expression": expression, "awaitPromise": True,
-                                               "returnByValue": True}, session=session)
-    if "exceptionDetails" in result:
-        raise WebcheckFailed(f"the check failed on {path}: {result['exceptionDetails']}")
-    return result["result"]["value"]
-
-
-def _in_page(path: Path, width: int, height: int | None, timeout: float, run):
-    """Open the file in headless Chromium at `width` x `height` CSS pixels and return run(browser, session, url)."""
-    return _in_pages([path], width, height, timeout, 1.0,
-                     lambda browser, session, url, _: run(browser, session, url))[Path(path)]
-
-
-def _in_pages(paths, width: int, height: int | None, timeout: float, text_scale: float, run) -> dict[Path, object]:
-    """Open each file in turn in one headless Chromium at `width` x `height` CSS pixels and
-    return {path: run(browser, session, url, path)}.
-
-    `text_scale` sets the browser's default font sizes (16 px and 13 px, times the scale), as a
-    reader who asks for larger text does: a page sized in em and rem (as every Octavo edition
-    is) grows with it, which is WCAG 1.4.4's "resize text" and a reading system's text size."""
-    paths = [Path(p) for p in paths]
-    for path in paths:
-        if not path.is_file():
-            raise FileNotFoundError(path)
-    chromium = _chromium()
-    height = height or (844 if width <= 600 else 900)
-    results = {}
-    with tempfile.TemporaryDirectory(prefix="webcheck-") as tmp:
-        browser = _DevTools(chromium, Path(tmp) / "profile", width, height, time.monotonic() + timeout)
-        try:
-            target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-            session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-            browser.send("Page.enable", session=session)
-            browser.send("Page.setBypassCSP", {"enabled": True}, session=session)
-            browser.send("Emulation.setDeviceMetricsOverride",
-                         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-                         session=session)
-            if text_scale != 1.0:
-                browser.send("Page.setFontSizes", {"fontSizes": {"standard": round(16 * text_scale),
-                                                                 "fixed": round(13 * text_scale)}},
-                             session=session)
-            for path in paths:
-                url = path.resolve().as_uri()
-                navigated = browser.send("Page.navigate", {"url": url}, session=session)
-                if navigated.get("errorText"):
-                    raise WebcheckFailed(f"Chromium could not open {path}: {navigated['errorText']}")
-                browser.wait_for("Page.loadEventFired", session)
-                results[path] = run(browser, session, url, path)
-            return results
-        finally:
-            browser.close()
 
 
 def describe(violations: list[dict]) -> str:

@@ -35,7 +35,7 @@ from lxml import etree
 from .document import Document
 from .editions import EDITIONS, edition_for_file
 from .errors import OctavoError
-from .visible import html_visible_text
+from .visible import holds_required_text, html_visible_text
 from .xref import PAGE
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
@@ -274,15 +274,19 @@ def read_epub(path: Path, page=None, anchors: tuple[str, ...] = ()) -> Reading:
         opf = etree.fromstring(zf.read(opf_path))
         base = PurePosixPath(opf_path).parent
         manifest = {item.get("id"): item.get("href") for item in opf.iterfind(".//opf:manifest/opf:item", NS)}
-        texts, unseen, marks, documents, length = [], [], [], [], 0
-        for number, ref in enumerate(opf.iterfind(".//opf:spine/opf:itemref", NS), start=1):
+        spine = []
+        for ref in opf.iterfind(".//opf:spine/opf:itemref", NS):
             name = PurePosixPath(zip_path(base, manifest[ref.get("idref")]))
             document = etree.fromstring(zf.read(str(name)))
             # What the book's own CSS shows (visible.py): the stylesheets it links, in order.
             sheets = [zf.read(zip_path(name.parent, link.get("href"))).decode("utf-8", "replace")
                       for link in document.iterfind(".//x:head/x:link", NS)
                       if "stylesheet" in (link.get("rel") or "").split()]
-            text, hidden, ids = html_visible_text(document, sheets, number)
+            spine.append((name, document, sheets))
+        judged = _judged_in_chromium(zf, [name for name, document, _ in spine if holds_required_text(document)])
+        texts, unseen, marks, documents, length = [], [], [], [], 0
+        for number, (name, document, sheets) in enumerate(spine, start=1):
+            text, hidden, ids = html_visible_text(document, sheets, number, judged.get(str(name)))
             documents.append((str(name), length))
             marks += [(i, length + at) for i, at in ids]
             texts.append(text)
@@ -296,6 +300,22 @@ def read_epub(path: Path, page=None, anchors: tuple[str, ...] = ()) -> Reading:
         title=" ".join(e.text or "" for e in meta.iterfind("dc:title", NS)),
         language=(meta.findtext("dc:language", "", NS)), unseen=tuple(unseen),
         anchors=first_marks(marks, anchors), documents=tuple(documents))
+
+
+def _judged_in_chromium(zf: zipfile.ZipFile, names: list[PurePosixPath]) -> dict[str, list]:
+    """The browser's verdict on each byline and disclaimer of these documents (seen.py), by
+    document name: the EPUB unpacked into a temporary folder (within the limits checked above),
+    so that Chromium lays each document out with its own stylesheets, fonts and images."""
+    import tempfile
+
+    from .seen import unseen_required
+
+    if not names:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="octavo-epub-") as tmp:
+        zf.extractall(tmp)  # zipfile keeps every entry inside tmp (no absolute path, no "..")
+        found = unseen_required([Path(tmp, *name.parts) for name in names])
+        return {str(name): found[Path(tmp, *name.parts)] for name in names}
 
 
 def first_marks(marks, wanted: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
@@ -503,7 +523,8 @@ def _why_unseen(finding: Finding) -> Finding:
     key = skeleton(finding.expected)[:BODY_PREFIX_CHARS]
     for unseen in finding.edition.unseen:
         if key and key in skeleton(unseen.text):
-            return dataclasses.replace(finding, problem=f"hidden ({unseen.why}, page {unseen.page})")
+            where = f", page {unseen.page}" if unseen.page else ""
+            return dataclasses.replace(finding, problem=f"hidden ({unseen.why}{where})")
     return finding
 
 
@@ -855,6 +876,9 @@ def run_guarded(function, path: Path, *args, memory: int = STRANGER_MEMORY_BYTES
 
 
 def _limit_memory(memory: int) -> None:
+    """The soft limit only: the browser a reader starts (seen.py) lifts it for itself, which it
+    must to start at all; the reading itself runs under it."""
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (memory, hard))

@@ -297,13 +297,29 @@ HIDING_VISIBILITY = {"hidden", "collapse"}
 MIN_HTML_CONTRAST = 1.5  # a text colour this close to its background is no text at all
 
 
-def html_visible_text(root, stylesheets: list[str], page: int = 0
+# The words an edition must show, as the shared partials mark them: bylines and disclaimers.
+REQUIRED = '[role~="doc-credits"], [data-disclaimer]'
+
+
+def required(element) -> bool:
+    """A byline (the shared partial's role="doc-credits") or a disclaimer (data-disclaimer)."""
+    return "doc-credits" in (element.get("role") or "").split() or element.get("data-disclaimer") is not None
+
+
+def holds_required_text(root) -> bool:
+    """Whether an (X)HTML tree holds a byline or a disclaimer."""
+    return any(isinstance(e.tag, str) and required(e) for e in root.iter())
+
+
+def html_visible_text(root, stylesheets: list[str], page: int = 0, judged: list | None = None
                       ) -> tuple[str, list[Unseen], list[tuple[str, int]]]:
     """The text of an (X)HTML document's body as its own CSS shows it, what that CSS hides,
     and where each shown element with an id begins in that text: (id, offset).
 
     `root` is an lxml tree (XHTML with its namespace, or plain HTML); `stylesheets` the CSS
-    texts it uses, in cascade order; `style` elements and attributes are read too."""
+    texts it uses, in cascade order; `style` elements and attributes are read too. `judged`:
+    the browser's verdict on each required element (seen.py), in document order: one that is
+    not None hides that element, with its why."""
     import cssselect2
 
     body = next((e for e in root.iter() if isinstance(e.tag, str) and _local(e.tag) == "body"), None)
@@ -336,8 +352,9 @@ def html_visible_text(root, stylesheets: list[str], page: int = 0
         if any(texts):
             generated[element.etree_element] = texts
     shown, unseen, marks = [], [], []
-    _walk(body, (styles, generated), {"color": None, "background": PAPER, "font-size": 1.0}, shown, unseen, page,
-          marks)
+    verdicts = dict(zip((e for e in root.iter() if isinstance(e.tag, str) and required(e)), judged or ()))
+    _walk(body, (styles, generated, verdicts), {"color": None, "background": PAPER, "font-size": 1.0}, shown, unseen,
+          page, marks)
     offsets, length = [], 0
     for index, piece in enumerate(shown):
         offsets.append(length)
@@ -347,8 +364,9 @@ def html_visible_text(root, stylesheets: list[str], page: int = 0
 
 
 def _walk(element, css, inherited, shown, unseen, page, marks) -> None:
-    """`css`: (each element's declarations, the text each element's ::before and ::after generate)."""
-    styles, generated = css
+    """`css`: (each element's declarations, the text each element's ::before and ::after generate,
+    the browser's verdict on each required element)."""
+    styles, generated, verdicts = css
     declared = styles.get(element, {})
     why = _hiding(element, declared)
     state = dict(inherited)
@@ -362,6 +380,8 @@ def _walk(element, css, inherited, shown, unseen, page, marks) -> None:
         why = "a zero font size"
     if why is None and state["color"] is not None and _contrast(state["color"], state["background"]) < MIN_HTML_CONTRAST:
         why = f"text coloured like its background ({_contrast(state['color'], state['background']):.1f}:1)"
+    if why is None:
+        why = verdicts.get(element)  # the browser's, where the stylesheets alone say nothing
     if why is not None:
         text = "".join(element.itertext())
         if text.strip():

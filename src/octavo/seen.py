@@ -1,0 +1,133 @@
+"""What Chromium draws of the words an EPUB or a web page must show: each byline and disclaimer,
+judged by the engine that lays the page out, not by a reading of its CSS (issue 20).
+
+Each document is laid out at a phone's width and a desktop's (browser.py), with its own
+stylesheets. For every byline (`role="doc-credits"`, the shared partial's) and every
+disclaimer (`data-disclaimer`), every piece of its text must
+- be laid out: boxes of its own, at least MIN_PX high (a 0.01px font, `transform: scale(0)`
+  draw nothing a reader can read);
+- stand on the page: not left of or above it (`left: -9999px`, `text-indent: -9999px`);
+- be what is drawn at its place: a hit test at the middle of its first line finds the text's
+  own element there, not what covers it or what shows where it is cut off (`clip-path`,
+  `height: 0` with `overflow: hidden`, a block laid over it);
+- be opaque enough: the product of the opacity and `filter: opacity()` of it and every
+  element around it at least MIN_ALPHA;
+- stand out from its background: at least visible.MIN_CONTRAST (WCAG AA's 4.5:1, as in the
+  PDFs), its colour blended by that opacity over the first background colour behind it;
+and a byline must be drawn between its section's heading and the text it credits (a flex
+`order` can draw it elsewhere than it stands in the document).
+
+A document no required text stands in is not opened. What is judged unseen is taken out of
+the reading (visible.html_visible_text), so the proof reports the disclaimer or byline
+"hidden", with the width and why.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .browser import at_widths, evaluate
+from .visible import MIN_CONTRAST, REQUIRED
+
+WIDTHS = (390, 1280)  # CSS px: a phone's, a desktop's
+MIN_PX = 6.0
+MIN_ALPHA = 0.5
+SECONDS = 120
+
+_JUDGE = """(async () => {
+  if (document.readyState !== 'complete') await new Promise(done => addEventListener('load', done));
+  await document.fonts.ready;
+  // Hit tests ask what is drawn on top; pointer-events, which only steers clicks, decides none of it.
+  const rule = document.createElement('style');
+  rule.textContent = '* { pointer-events: auto !important; }';
+  (document.head || document.documentElement).appendChild(rule);
+  const rgba = text => {
+    const m = /rgba?\\(([^)]*)\\)/.exec(text || '');
+    if (!m) return [0, 0, 0, 0];
+    const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const lum = c => {
+    const l = c.slice(0, 3).map(v => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];
+  };
+  const name = el => el ? el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                          + (el.classList.length ? '.' + [...el.classList].join('.') : '') : 'nothing';
+  const judgeText = (node) => {
+    const el = node.parentElement, css = getComputedStyle(el);
+    if (css.visibility !== 'visible') return 'visibility: ' + css.visibility;
+    let alpha = 1, backdrop = null, unknown = false;
+    for (let e = el; e; e = e.parentElement) {
+      const s = getComputedStyle(e);
+      alpha *= parseFloat(s.opacity);
+      const f = /opacity\\(([\\d.]+)(%?)\\)/.exec(s.filter);
+      if (f) alpha *= f[2] ? f[1] / 100 : Number(f[1]);
+      if (!backdrop) {
+        if (s.backgroundImage !== 'none') unknown = true;
+        const b = rgba(s.backgroundColor);
+        if (b[3] > 0) backdrop = b;
+      }
+    }
+    if (alpha < @ALPHA@) return 'opacity ' + alpha.toFixed(2);
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    let boxes = [...range.getClientRects()].filter(r => r.width > 0.5 && r.height > 0.5);
+    if (!boxes.length) return 'not drawn: it has no box';
+    const high = Math.max(...boxes.map(r => r.height));
+    if (high < @PX@) return 'drawn ' + high.toFixed(2) + ' px high';
+    for (const r of boxes) {
+      if (r.right + scrollX <= 0 || r.bottom + scrollY <= 0) return 'outside the page (at ' + Math.round(r.left + scrollX) + ', ' + Math.round(r.top + scrollY) + ' px)';
+    }
+    window.scrollTo(0, Math.max(0, scrollY + boxes[0].top - innerHeight / 2));
+    boxes = [...range.getClientRects()].filter(r => r.width > 0.5 && r.height > 0.5);
+    const r = boxes[0], x = r.left + Math.min(r.width / 2, 8), y = r.top + r.height / 2;
+    if (x >= 0 && x < innerWidth && y >= 0 && y < innerHeight) {
+      const hit = document.elementFromPoint(x, y);
+      if (!hit || !(hit === el || el.contains(hit))) return 'covered or cut off: ' + name(hit) + ' is drawn where it stands';
+    }
+    if (!unknown) {
+      const fg = rgba(css.color), bg = backdrop || [255, 255, 255, 1];
+      const a = fg[3] * alpha, shown = [0, 1, 2].map(i => fg[i] * a + bg[i] * (1 - a));
+      const [hi, lo] = [lum(shown), lum(bg)].sort((p, q) => q - p);
+      const ratio = (hi + 0.05) / (lo + 0.05);
+      if (ratio < @CONTRAST@) return 'contrast ' + ratio.toFixed(1) + ':1 against its background';
+    }
+    return null;
+  };
+  const judge = el => {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!/[\\p{L}\\p{N}]/u.test(node.textContent)) continue;
+      const why = judgeText(node);
+      if (why) return why + " ('" + node.textContent.trim().slice(0, 40) + "')";
+    }
+    if (el.matches('[role~="doc-credits"]')) {
+      const section = el.closest('section'), heading = section && section.querySelector('h1, h2, h3');
+      const own = el.getBoundingClientRect(), next = el.nextElementSibling;
+      if (heading && own.top < heading.getBoundingClientRect().bottom - 1) return 'drawn above its heading';
+      if (next && next.getBoundingClientRect().height > 0 && own.bottom > next.getBoundingClientRect().top + 1)
+        return 'drawn below the text it credits';
+    }
+    return null;
+  };
+  return JSON.stringify([...document.querySelectorAll(@SELECTOR@)].map(judge));
+})()"""
+
+
+def unseen_required(paths: list[Path]) -> dict[Path, list[str | None]]:
+    """For each document, each required element's verdict in document order (REQUIRED's order):
+    None where Chromium draws all of it at every width, else at which width and why not."""
+    script = (_JUDGE.replace("@ALPHA@", str(MIN_ALPHA)).replace("@PX@", str(MIN_PX))
+              .replace("@CONTRAST@", str(MIN_CONTRAST)).replace("@SELECTOR@", json.dumps(REQUIRED)))
+    verdicts: dict[Path, list[str | None]] = {}
+    found = at_widths(paths, WIDTHS, None, SECONDS, 1.0,
+                      lambda browser, session, url, path: evaluate(browser, session, script, path))
+    for (path, width), text in sorted(found.items(), key=lambda item: WIDTHS.index(item[0][1])):
+        judged = verdicts.setdefault(Path(path), [])
+        for index, why in enumerate(json.loads(text)):
+            if index == len(judged):
+                judged.append(None)
+            if why and judged[index] is None:
+                judged[index] = f"at {width} px, {why}"
+    return verdicts

@@ -1,0 +1,77 @@
+"""The EPUB's and the web page's bylines and disclaimers judged by the engine that draws them
+(seen.py, in Debian's Chromium; issue 20): each way a house style hid a disclaimer or moved a
+byline from a new user's trial, which the stylesheet reader passed, is refused in both
+editions with the width and why; a house style of legitimate design still proves."""
+
+from __future__ import annotations
+
+import pytest
+
+from octavo.build import build_publication
+from octavo.errors import OctavoError, VerificationError
+
+from conftest import copy_templates
+from test_exact_proof import paper
+
+DISPUTE = "The two coastal states claim the same banks.\n"
+
+
+def house(tmp_path, css: str):
+    templates = copy_templates(tmp_path)
+    for name in ("epub", "web"):
+        sheet = templates / name / "house.css"
+        sheet.write_text(sheet.read_text(encoding="utf-8") + "\n" + css + "\n", encoding="utf-8")
+    return templates
+
+
+@pytest.mark.parametrize("css, why", [
+    (".disclaimer { position: absolute; left: -9999px; }", "outside the page"),
+    (".disclaimer { display: block; height: 0; overflow: hidden; }", "covered or cut off"),
+    (".disclaimer { display: inline-block; transform: scale(0); }", "not drawn"),
+    (".disclaimer { display: block; clip-path: inset(50%); }", "covered or cut off"),
+    (".disclaimer { display: block; text-indent: -9999px; overflow: hidden; }", "outside the page"),
+    (".disclaimer { font-size: 0.01px; }", "not drawn"),
+    (".disclaimer { filter: opacity(0); }", "opacity 0.00"),
+    (".disclaimer { opacity: 0.02; }", "opacity 0.02"),
+    (".disclaimer { color: rgba(0, 0, 0, 0.03); }", "contrast 1.1:1"),
+    (".disclaimer { color: #c8c8c8; }", "contrast 1.7:1"),
+], ids=["off-page", "zero-height", "scale-0", "clip-path", "text-indent", "tiny-font", "filter-opacity",
+        "opacity", "ghost-colour", "pale-grey"])
+def test_a_disclaimer_a_browser_does_not_show_is_hidden_in_the_epub_and_the_web_page(tmp_path, css, why):
+    templates = house(tmp_path, css)
+    with pytest.raises(VerificationError) as caught:
+        build_publication(paper(tmp_path, DISPUTE), tmp_path / "build", templates, editions=("epub", "web"))
+    failures = caught.value.report.failures
+    assert {(f.edition.kind, f.what) for f in failures} == {("EPUB", "disclaimer"), ("HTML", "disclaimer")}
+    assert all(f.problem.startswith("hidden (at 390 px, " + why) for f in failures), [f.problem for f in failures]
+
+
+def test_a_byline_drawn_below_its_text_is_not_where_it_stands(tmp_path):
+    """A flex 'order' draws the byline after the text, though the document has it first."""
+    templates = house(tmp_path, ".section { display: flex; flex-direction: column; } .byline { order: 99; }")
+    with pytest.raises(VerificationError) as caught:
+        build_publication(paper(tmp_path, DISPUTE), tmp_path / "build", templates, editions=("epub", "web"))
+    failures = caught.value.report.failures
+    assert {(f.edition.kind, f.what, f.subject) for f in failures} == {
+        (kind, "attribution", who) for kind in ("EPUB", "HTML") for who in ("ada", "bob")}
+    assert all("drawn below the text it credits" in f.problem for f in failures)
+
+
+def test_a_house_style_of_legitimate_design_proves_in_the_browser(tmp_path):
+    """A dark title band, small capitals, a coloured byline on a band, a faded but readable
+    disclaimer label, a display face: all legitimate, all proven."""
+    templates = house(tmp_path, ".title-page { background: #14213d; color: #ffffff; padding: 1em; }\n"
+                                ".title-page * { color: #ffffff; }\n"
+                                ".byline { background: #1d3557; padding: 4px; font-variant: small-caps; }\n"
+                                ".byline, .byline *, .byline .name, .byline .affiliation { color: #f1faee; }\n"
+                                ".disclaimer { opacity: 0.85; font-family: Georgia, serif; }\n"
+                                "h1, h2 { font-family: 'Noto Serif Display', serif; letter-spacing: 0.05em; }")
+    result = build_publication(paper(tmp_path, DISPUTE), tmp_path / "build", templates, editions=("epub", "web"))
+    assert result.report.ok
+
+
+def test_without_chromium_the_proof_fails_and_says_why(tmp_path, monkeypatch):
+    """No browser, no verdict: the build fails with what to install, it never passes unjudged."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(OctavoError, match="no `chromium` on PATH"):
+        build_publication(paper(tmp_path, DISPUTE), tmp_path / "build", editions=("web",))
