@@ -71,8 +71,8 @@ def imported(tmp_path: Path, document, name: str = "paper.docx", **options):
 
 # ------------------------------------------------------------ each case, mended
 
-def test_a_list_in_a_table_cell_keeps_its_items_apart(tmp_path):
-    document = new_document()
+def table_with_a_list_in_a_cell(document):
+    """A two-by-two table whose last cell holds a bulleted list of two items."""
     table = document.add_table(rows=2, cols=2)
     table.cell(0, 0).text, table.cell(0, 1).text = "Step", "Work"
     table.cell(1, 0).text = "First"
@@ -80,6 +80,12 @@ def test_a_list_in_a_table_cell_keeps_its_items_apart(tmp_path):
     cell.paragraphs[0].text = "Survey the canals"
     cell.paragraphs[0].style = "List Bullet"
     cell.add_paragraph("Line the worst sections", style="List Bullet")
+    return table
+
+
+def test_a_list_in_a_table_cell_keeps_its_items_apart(tmp_path):
+    document = new_document()
+    table_with_a_list_in_a_cell(document)
     _, text = imported(tmp_path, document)
     assert "| First | Survey the canals; Line the worst sections |" in text
 
@@ -200,33 +206,30 @@ def test_a_join_of_two_words_is_an_import_error_that_writes_nothing(tmp_path, mo
     assert any(r.startswith("accepted as you asked: paragraph 4") for r in result.remarks)
 
 
-def test_a_lost_word_is_an_import_error(tmp_path, monkeypatch):
-    """A word the converter drops where its own check of each block is fooled too: the proof,
-    which reads the Word document itself, still finds it."""
+def converter_writing(monkeypatch, old: str, new: str):
+    """The converter made to write `new` for `old` in each paragraph, its own check of each block
+    fooled too: what the proof, which reads the Word document itself, must find. A document
+    with one such paragraph is returned."""
     from octavo.importer import markdown as importer_markdown
 
     monkeypatch.setattr(importer_markdown, "_same_words", lambda *args: True)
     real = importer_markdown._Writer._paragraph
     monkeypatch.setattr(importer_markdown._Writer, "_paragraph",
-                        lambda self, element, plain, caption=None: real(self, element, plain, caption).replace(
-                            "rebuilt ", ""))
+                        lambda self, element, plain, caption=None: real(self, element, plain, caption).replace(old, new))
     document = new_document()
     document.add_paragraph("The locks were rebuilt in 1890.")
+    return document
+
+
+def test_a_lost_word_is_an_import_error(tmp_path, monkeypatch):
+    document = converter_writing(monkeypatch, "rebuilt ", "")
     with pytest.raises(ImportLosses, match=r"paragraph 3 \(\u201cThe locks were rebuilt in 1890\.\u201d\): "
                                            r"'rebuilt' was lost"):
         imported(tmp_path, document)
 
 
 def test_the_command_line_names_the_loss_and_exits_with_a_content_error(tmp_path, monkeypatch, capsys):
-    from octavo.importer import markdown as importer_markdown
-
-    monkeypatch.setattr(importer_markdown, "_same_words", lambda *args: True)
-    real = importer_markdown._Writer._paragraph
-    monkeypatch.setattr(importer_markdown._Writer, "_paragraph",
-                        lambda self, element, plain, caption=None: real(self, element, plain, caption).replace(
-                            "rebuilt", "re built"))
-    document = new_document()
-    document.add_paragraph("The locks were rebuilt in 1890.")
+    document = converter_writing(monkeypatch, "rebuilt", "re built")
     document.save(tmp_path / "paper.docx")
     code = main(["import", str(tmp_path / "paper.docx"), "--content", str(tmp_path / "content")])
     err = capsys.readouterr().err
@@ -270,14 +273,7 @@ def cases_document(path: Path) -> Path:
     document.add_heading("The Works", level=1)
     document.add_paragraph("The locks were rebuilt in 1890.")
     document.add_paragraph()._p.append(call(2))
-    table = document.add_table(rows=2, cols=2)
-    table.style = "Table Grid"
-    table.cell(0, 0).text, table.cell(0, 1).text = "Step", "Work"
-    table.cell(1, 0).text = "First"
-    cell = table.cell(1, 1)
-    cell.paragraphs[0].text = "Survey the canals"
-    cell.paragraphs[0].style = "List Bullet"
-    cell.add_paragraph("Line the worst sections", style="List Bullet")
+    table_with_a_list_in_a_cell(document).style = "Table Grid"
     boxed = document.add_paragraph("A box stands beside this paragraph.")
     boxed._p.append(parse_xml(
         f'<w:r xmlns:w="{W}" xmlns:v="urn:schemas-microsoft-com:vml"><w:pict><v:shape style="width:150pt;height:40pt">'
