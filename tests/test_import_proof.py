@@ -6,7 +6,6 @@ and the LibreOffice fixture, each imported with no word lost and built and prove
 
 from __future__ import annotations
 
-import io
 import shutil
 import zipfile
 from pathlib import Path

@@ -562,27 +562,9 @@ def _prove_sections(document: Document, sections: Sections) -> _Proven:
     a long block again."""
     edition, text = sections.reading, sections.text
     located = [(s, b) for s in document.sections for b in s.blocks]
-    blocks, attributions, cuts = [], [], []
+    attributions = []
     unplaced = {s.id for s in document.sections} - set(sections.spans)
-    for section in document.sections:
-        if section.id in unplaced:
-            continue
-        cursor, start = sections.spans[section.id][0], sections.spans[section.id][0]
-        note_end = sections.note_ends[section.id]
-        for block in (b for b in section.blocks if b.kind == "footnote"):
-            words = expected_words(block, edition, as_shown=False)
-            found = find(text, words, cursor)
-            if found is None or found[1] > note_end:
-                before = find(text, words, start)
-                blocks.append(_block_problem(edition, section, block,
-                                             "out of order" if before and before[1] <= note_end else "missing",
-                                             sections.at(cursor)))
-                continue
-            at, end = found
-            label = block.label
-            begin = at - len(label) if label and text.startswith(label, at - len(label)) else at
-            cuts.append((max(begin, cursor), end))
-            cursor = end
+    blocks, cuts = _cut_notes(document, sections, unplaced)
     notes = [(s, b) for s, b in located if b.kind == "footnote" and s.id not in unplaced]
     body = []
     for section in document.sections:
@@ -628,6 +610,31 @@ def _prove_sections(document: Document, sections: Sections) -> _Proven:
     proven = len(located) - len(blocks) - unproven
     return _Proven([Finding(edition, "blocks", f"{proven} of {len(located)}", True, "", count=proven)] + blocks,
                    attributions)
+
+
+def _cut_notes(document: Document, sections: Sections, unplaced: set) -> tuple[list[Finding], list[tuple[int, int]]]:
+    """Each section's footnotes found in order in its notes' span and cut out of the text: the
+    problems with those not found there, and the stretches to cut, (start, end)."""
+    edition, text = sections.reading, sections.text
+    problems, cuts = [], []
+    for section in (s for s in document.sections if s.id not in unplaced):
+        cursor = start = sections.spans[section.id][0]
+        note_end = sections.note_ends[section.id]
+        for block in (b for b in section.blocks if b.kind == "footnote"):
+            words = expected_words(block, edition, as_shown=False)
+            found = find(text, words, cursor)
+            if found is None or found[1] > note_end:
+                before = find(text, words, start)
+                problems.append(_block_problem(edition, section, block,
+                                               "out of order" if before and before[1] <= note_end else "missing",
+                                               sections.at(cursor)))
+                continue
+            at, end = found
+            label = block.label
+            begin = at - len(label) if label and text.startswith(label, at - len(label)) else at
+            cuts.append((max(begin, cursor), end))
+            cursor = end
+    return problems, cuts
 
 
 def _heading(section, span: Cut, sections: Sections, problems: list[Finding]) -> int:

@@ -120,8 +120,6 @@ def named_destinations(document, names: tuple[str, ...]) -> dict[int, list[tuple
 def _page_text(page, number: int, above_pt: float, below_pt: float, cuts=()
                ) -> tuple[list[tuple[str | None, str]], list[Unseen]]:
     """The page's text block in bands, [(the anchor it begins at or None, its text)], and what is unseen."""
-    import pypdfium2.raw as pdfium
-
     trim = page.get_trimbox()
     textpage = page.get_textpage()
     texts, others = _objects(page)

@@ -121,11 +121,11 @@ def _keep_what_mammoth_drops(docx: Docx) -> None:
         if tree is None:
             continue
         changed = False
-        for field in list(tree.iter(f"{{{W}}}fldSimple")):
-            parent, at = field.getparent(), field.getparent().index(field)
-            for offset, child in enumerate(list(field)):
+        for simple in list(tree.iter(f"{{{W}}}fldSimple")):
+            parent, at = simple.getparent(), simple.getparent().index(simple)
+            for offset, child in enumerate(list(simple)):
                 parent.insert(at + offset, child)
-            parent.remove(field)
+            parent.remove(simple)
             changed = True
         for mark in list(tree.iter(f"{{{W}}}cr", f"{{{W}}}br")):
             if mark.tag == f"{{{W}}}br" and mark.get(f"{{{W}}}type", "textWrapping") == "textWrapping":
