@@ -75,3 +75,20 @@ def test_without_chromium_the_proof_fails_and_says_why(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(OctavoError, match="no `chromium` on PATH"):
         build_publication(paper(tmp_path, DISPUTE), tmp_path / "build", editions=("web",))
+
+
+def test_a_files_own_script_cannot_rewrite_what_the_browser_measures(tmp_path):
+    """A stranger's page (octavo check reads files from anywhere) with a script that would make
+    every text box look on the page: its scripts do not run, and the hidden disclaimer is named."""
+    from octavo.seen import unseen_required
+
+    page = tmp_path / "p.html"
+    page.write_text(
+        '<html><body><p data-disclaimer="shown">Visible disclaimer words.</p>'
+        '<p data-disclaimer="away" style="position: absolute; left: -9999px">Hidden disclaimer words.</p>'
+        '<script>Range.prototype.getClientRects = function () {'
+        ' return [{left: 10, top: 10, right: 200, bottom: 30, width: 190, height: 20}]; };</script>'
+        '</body></html>', encoding="utf-8")
+    verdicts = unseen_required([page])[page]
+    assert verdicts[0] is None
+    assert verdicts[1].startswith("at 390 px, outside the page") and "Hidden disclaimer words" in verdicts[1]

@@ -173,8 +173,11 @@ def in_pages(paths, width: int, height: int | None, timeout: float, text_scale: 
     return {path: found[path, width] for path in map(Path, paths)}
 
 
-def at_widths(paths, widths, height: int | None, timeout: float, text_scale: float, run) -> dict:
-    """in_pages at each width in turn, in one browser: {(path, width): run(browser, session, url, path)}."""
+def at_widths(paths, widths, height: int | None, timeout: float, text_scale: float, run,
+              scripts: bool = True) -> dict:
+    """in_pages at each width in turn, in one browser: {(path, width): run(browser, session, url, path)}.
+    Without `scripts` the pages' own scripts do not run (the caller's still do, through DevTools):
+    a file from anywhere cannot rewrite what the caller measures."""
     paths = [Path(p) for p in paths]
     for path in paths:
         if not path.is_file():
@@ -190,6 +193,8 @@ def at_widths(paths, widths, height: int | None, timeout: float, text_scale: flo
             session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
             browser.send("Page.enable", session=session)
             browser.send("Page.setBypassCSP", {"enabled": True}, session=session)
+            if not scripts:
+                browser.send("Emulation.setScriptExecutionDisabled", {"value": True}, session=session)
             if text_scale != 1.0:
                 browser.send("Page.setFontSizes", {"fontSizes": {"standard": round(16 * text_scale),
                                                                  "fixed": round(13 * text_scale)}},

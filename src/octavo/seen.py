@@ -17,7 +17,9 @@ disclaimer (`data-disclaimer`), every piece of its text must
 and a byline must be drawn between its section's heading and the text it credits (a flex
 `order` can draw it elsewhere than it stands in the document).
 
-A document no required text stands in is not opened. What is judged unseen is taken out of
+A document no required text stands in is not opened. The documents' own scripts do not run
+(none of Octavo's editions has one; a stranger's file given to `octavo check` could otherwise
+rewrite what is measured). What is judged unseen is taken out of
 the reading (visible.html_visible_text), so the proof reports the disclaimer or byline
 "hidden", with the width and why.
 """
@@ -122,7 +124,7 @@ def unseen_required(paths: list[Path]) -> dict[Path, list[str | None]]:
               .replace("@CONTRAST@", str(MIN_CONTRAST)).replace("@SELECTOR@", json.dumps(REQUIRED)))
     verdicts: dict[Path, list[str | None]] = {}
     found = at_widths(paths, WIDTHS, None, SECONDS, 1.0,
-                      lambda browser, session, url, path: evaluate(browser, session, script, path))
+                      lambda browser, session, url, path: evaluate(browser, session, script, path), scripts=False)
     for (path, width), text in sorted(found.items(), key=lambda item: WIDTHS.index(item[0][1])):
         judged = verdicts.setdefault(Path(path), [])
         for index, why in enumerate(json.loads(text)):
