@@ -7,13 +7,14 @@ disclaimer (`data-disclaimer`), every piece of its text must
 - be laid out: boxes of its own, at least MIN_PX high (a 0.01px font, `transform: scale(0)`
   draw nothing a reader can read);
 - stand on the page: not left of or above it (`left: -9999px`, `text-indent: -9999px`);
-- be what is drawn at its place: a hit test at the middle of its first line finds the text's
-  own element there, not what covers it or what shows where it is cut off (`clip-path`,
-  `height: 0` with `overflow: hidden`, a block laid over it);
+- be what is drawn at its place: a hit test on its first line (8 px in, at mid-height) finds
+  the text's own element there, not what covers it or what shows where it is cut off
+  (`clip-path`, `height: 0` with `overflow: hidden`, a block laid over it);
 - be opaque enough: the product of the opacity and `filter: opacity()` of it and every
   element around it at least MIN_ALPHA;
 - stand out from its background: at least visible.MIN_CONTRAST (WCAG AA's 4.5:1, as in the
-  PDFs), its colour blended by that opacity over the first background colour behind it;
+  PDFs), its colour blended by that opacity over the first background colour behind it (not
+  measured where a background image stands between them: issue 20's pixel measure is to come);
 and a byline must be drawn between its section's heading and the text it credits (a flex
 `order` can draw it elsewhere than it stands in the document).
 
