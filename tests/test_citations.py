@@ -519,3 +519,21 @@ def test_a_citation_after_an_authors_note_that_cites_nothing_is_no_ibid(tmp_path
     assert web_notes(built["web"]) == expected
     text = skeleton(read_edition(built["screen"]).text)
     assert skeleton("3. Smith, Swing Time, 4.") in text and skeleton("Ibid., 4") not in text
+
+
+def test_a_citation_after_a_note_citing_two_sources_is_no_ibid(tmp_path):
+    """CMOS 14.34: "Ibid." refers to the one work cited in the note before. After a note citing
+    Swing Time and The Strategy of Conflict, Swing Time again is a short note (issue 22)."""
+    folder = copy_content(tmp_path, SLUG, CONTENT)
+    for extra in ("sections/02-cooperation.md", "sections/03-evidence.md"):
+        edit(folder / "publication.yaml", f"  - {extra}\n", "")
+    (folder / "sections" / "01-summary.md").write_text(
+        "---\ntitle: Summary\nrole: summary\nauthors: [amara-okafor]\n---\n"
+        "The novel opens in London.[@smith-swing-time, 3]\n\n"
+        "Two readings meet.[@smith-swing-time, 4; @schelling-strategy, 21]\n\n"
+        "It returns to London at the end.[@smith-swing-time, 5]\n", encoding="utf-8")
+    built = _outputs(build_publication(folder, tmp_path / "build", editions=("epub",)))
+    assert epub_notes(built["epub"]) == {
+        "1": "Zadie Smith, *Swing Time* (Penguin Press, 2016), 3.",
+        "2": "Ibid., 4; Thomas C. Schelling, *The Strategy of Conflict* (Harvard University Press, 1960), 21.",
+        "3": "Smith, *Swing Time*, 5."}
