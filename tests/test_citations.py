@@ -501,17 +501,12 @@ def test_a_citation_after_an_authors_note_that_cites_nothing_is_no_ibid(tmp_path
     """CMOS 14.34: "Ibid." only when the note before cites the same source alone. An author's own
     note between two citations of Swing Time makes the second a short note, in every edition;
     the one after it, citing Swing Time again at once, is "Ibid." (issue 22)."""
-    folder = copy_content(tmp_path, SLUG, CONTENT)
-    for extra in ("sections/02-cooperation.md", "sections/03-evidence.md"):
-        edit(folder / "publication.yaml", f"  - {extra}\n", "")
-    (folder / "sections" / "01-summary.md").write_text(
-        "---\ntitle: Summary\nrole: summary\nauthors: [amara-okafor]\n---\n"
-        "The novel opens in London.[@smith-swing-time, 3]\n\n"
-        "The argument here is the author's own.[^own]\n\n"
-        "It returns to London at the end.[@smith-swing-time, 4]\n\n"
-        "And once more.[@smith-swing-time, 5]\n\n"
-        "[^own]: This note cites nothing: the reading is the author's.\n", encoding="utf-8")
-    built = _outputs(build_publication(folder, tmp_path / "build", editions=("screen", "epub", "web")))
+    built = _one_section_paper(tmp_path, "The novel opens in London.[@smith-swing-time, 3]\n\n"
+                               "The argument here is the author's own.[^own]\n\n"
+                               "It returns to London at the end.[@smith-swing-time, 4]\n\n"
+                               "And once more.[@smith-swing-time, 5]\n\n"
+                               "[^own]: This note cites nothing: the reading is the author's.\n",
+                               ("screen", "epub", "web"))
     expected = {"1": "Zadie Smith, *Swing Time* (Penguin Press, 2016), 3.",
                 "2": "This note cites nothing: the reading is the author's.",
                 "3": "Smith, *Swing Time*, 4.", "4": "Ibid., 5."}
@@ -524,16 +519,20 @@ def test_a_citation_after_an_authors_note_that_cites_nothing_is_no_ibid(tmp_path
 def test_a_citation_after_a_note_citing_two_sources_is_no_ibid(tmp_path):
     """CMOS 14.34: "Ibid." refers to the one work cited in the note before. After a note citing
     Swing Time and The Strategy of Conflict, Swing Time again is a short note (issue 22)."""
-    folder = copy_content(tmp_path, SLUG, CONTENT)
-    for extra in ("sections/02-cooperation.md", "sections/03-evidence.md"):
-        edit(folder / "publication.yaml", f"  - {extra}\n", "")
-    (folder / "sections" / "01-summary.md").write_text(
-        "---\ntitle: Summary\nrole: summary\nauthors: [amara-okafor]\n---\n"
-        "The novel opens in London.[@smith-swing-time, 3]\n\n"
-        "Two readings meet.[@smith-swing-time, 4; @schelling-strategy, 21]\n\n"
-        "It returns to London at the end.[@smith-swing-time, 5]\n", encoding="utf-8")
-    built = _outputs(build_publication(folder, tmp_path / "build", editions=("epub",)))
+    built = _one_section_paper(tmp_path, "The novel opens in London.[@smith-swing-time, 3]\n\n"
+                               "Two readings meet.[@smith-swing-time, 4; @schelling-strategy, 21]\n\n"
+                               "It returns to London at the end.[@smith-swing-time, 5]\n", ("epub",))
     assert epub_notes(built["epub"]) == {
         "1": "Zadie Smith, *Swing Time* (Penguin Press, 2016), 3.",
         "2": "Ibid., 4; Thomas C. Schelling, *The Strategy of Conflict* (Harvard University Press, 1960), 21.",
         "3": "Smith, *Swing Time*, 5."}
+
+
+def _one_section_paper(tmp_path: Path, body: str, editions: tuple[str, ...]) -> dict[str, Path]:
+    """The fixture's house and sources with one section of `body`, built: its editions by name."""
+    folder = copy_content(tmp_path, SLUG, CONTENT)
+    for extra in ("sections/02-cooperation.md", "sections/03-evidence.md"):
+        edit(folder / "publication.yaml", f"  - {extra}\n", "")
+    (folder / "sections" / "01-summary.md").write_text(
+        "---\ntitle: Summary\nrole: summary\nauthors: [amara-okafor]\n---\n" + body, encoding="utf-8")
+    return _outputs(build_publication(folder, tmp_path / "build", editions=editions))
