@@ -92,3 +92,17 @@ def test_a_files_own_script_cannot_rewrite_what_the_browser_measures(tmp_path):
     verdicts = unseen_required([page])[page]
     assert verdicts[0] is None
     assert verdicts[1].startswith("at 390 px, outside the page") and "Hidden disclaimer words" in verdicts[1]
+
+
+@pytest.mark.parametrize("css", [
+    ".byline { float: right; width: 40%; margin-left: 1em; }",
+    ".body { columns: 2; column-gap: 2em; }",
+    "body { padding-top: 3em; } .title-page { position: sticky; top: 0; background: #fff; }",
+], ids=["byline-floated-beside-the-text", "two-columns", "sticky-title"])
+def test_a_layout_that_keeps_the_byline_at_the_head_of_its_text_proves(tmp_path, css):
+    """Legitimate layouts a house may choose: the byline floated beside the text's first lines,
+    the text in two columns, a title band that stays on screen. None is a byline drawn below
+    its text or a disclaimer hidden."""
+    result = build_publication(paper(tmp_path, DISPUTE * 8), tmp_path / "build", house(tmp_path, css),
+                               editions=("epub", "web"))
+    assert result.report.ok

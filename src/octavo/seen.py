@@ -109,7 +109,8 @@ _JUDGE = """(async () => {
       const section = el.closest('section'), heading = section && section.querySelector('h1, h2, h3');
       const own = el.getBoundingClientRect(), next = el.nextElementSibling;
       if (heading && own.top < heading.getBoundingClientRect().bottom - 1) return 'drawn above its heading';
-      if (next && next.getBoundingClientRect().height > 0 && own.bottom > next.getBoundingClientRect().top + 1)
+      // Below: it begins after the text does (a byline floated beside the text's start is beside it).
+      if (next && next.getBoundingClientRect().height > 0 && own.top > next.getBoundingClientRect().top + 1)
         return 'drawn below the text it credits';
     }
     return null;

@@ -85,6 +85,7 @@ def pdf_visible_text(path, above_pt: float, below_pt: float, anchors: tuple[str,
             bands, hidden = _page_text(page, number, above_pt, below_pt, cuts.get(number - 1, []))
             text = ""
             for name, band in bands:
+                text += "\n" if text else ""  # two bands are two lines: their words stay apart
                 if name is not None:
                     found.append((name, number - 1, len(text)))
                 text += LIST_NUMBERS_RE.sub("", band)
