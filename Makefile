@@ -11,8 +11,11 @@ BUILD_DIR := build
 # Chromium, the headless browser the tests open `octavo preview` in; Ghostscript's
 # CMYK profile (libgs-common: the print edition's PDF/X output intent) and qpdf
 # (the tests' structural check of every PDF edition); zbar-tools (zbarimg: the tests
-# decode the cover spread's barcode with it, as a print shop's scanner would).
-SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless chromium libgs-common qpdf zbar-tools
+# decode the cover spread's barcode with it, as a print shop's scanner would); Tesseract and
+# its data for each script a byline may be written in (the proof reads every PDF's title,
+# disclaimers and bylines back by OCR: src/octavo/ink.py, SCRIPT_DATA).
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-kor tesseract-ocr-jpn tesseract-ocr-chi-sim tesseract-ocr-ara tesseract-ocr-heb tesseract-ocr-rus tesseract-ocr-ell tesseract-ocr-hin tesseract-ocr-tha
+SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless chromium libgs-common qpdf zbar-tools $(OCR_PACKAGES)
 
 .PHONY: all build test bench conformance retail conformance-packages webcheck-packages system-packages clean help
 

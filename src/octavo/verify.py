@@ -105,6 +105,9 @@ class Finding:
     problem: str = "missing"  # what is wrong when not ok: "missing", "out of order", "duplicated"
     count: int = 1  # how many items it proves: all of an edition's blocks are one finding
     seen: str = ""  # what a reader finds where it belongs instead: "page 4: 'Text …'"
+    # Where a proven disclaimer or attribution stands in the proof's skeleton text (Sections.text),
+    # [start, end): the ink check (ink.py) renders it there.
+    found_at: tuple[int, int] | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         status = "ok     " if self.ok else self.problem.upper()
@@ -498,15 +501,75 @@ class Cut:
         return self.end if not self.pieces else self.pieces[0][1]
 
 
-def check_edition(document: Document, edition: Reading) -> list[Finding]:
+def check_edition(document: Document, edition: Reading, drawn: Path | None = None,
+                  strangers: bool = False) -> list[Finding]:
+    """Every check of an edition that carries the text; with `drawn`, the PDF file it was read
+    from, its title, disclaimers and bylines are also judged by their ink (check_ink)."""
     sections = Sections.of(document, edition)
     proven = _prove_sections(document, sections)
-    findings = (sections.problems + proven.blocks
+    findings = (sections.problems + check_title(document, sections) + proven.blocks
                 + check_disclaimers(document, edition, sections)
                 + proven.attributions
                 + check_metadata(document, edition)
                 + check_off_the_page(edition))
-    return [_why_unseen(f) for f in findings]
+    findings = [_why_unseen(f) for f in findings]
+    if drawn is not None and edition.pages is not None:
+        findings = check_ink(document, sections, findings, drawn, strangers)
+    return findings
+
+
+def check_title(document: Document, sections: Sections) -> list[Finding]:
+    """The title where a reader meets it: before the first section (the title page, the web
+    page's header). Its metadata is checked apart (check_metadata)."""
+    title = document.publication.title
+    words = skeleton(title)
+    front_end = min((start for start, _ in sections.spans.values()), default=len(sections.text))
+    at = sections.text.find(words, 0, front_end) if words else -1
+    return [Finding(sections.reading, "title", "", at >= 0, title, count=0,
+                    found_at=(at, at + len(words)) if at >= 0 else None,
+                    seen="" if at >= 0 else f"before the first section: '{sections.excerpt(0, front_end)[:SHOWN_CHARS]}'")]
+
+
+def check_ink(document: Document, sections: Sections, findings: list[Finding], drawn: Path,
+              strangers: bool = False) -> list[Finding]:
+    """The title (where it first stands, before the first section), and each disclaimer and
+    byline where the proof found it, as the page draws them (ink.py): a text the page draws in
+    no ink a reader can read, or in glyphs that read otherwise, is hidden."""
+    from .ink import Required, unread
+    from .render import DEFAULT_TEMPLATES, page_geometry
+
+    # A disclaimer found out of its place is judged too: drawn where no reader can see it
+    # (a transparency group the page paints last), "hidden" is what a reader would say.
+    # Each is known by its finding's index: one contributor is credited in several sections.
+    wanted = [(Required(f.what, str(index), f.expected), f.found_at) for index, f in enumerate(findings)
+              if f.found_at and f.what in ("title", "disclaimer", "attribution")]
+    places = [place for required, span in wanted for place in _places(sections, required, span)]
+    geometry = document.page or page_geometry([DEFAULT_TEMPLATES])
+    margins = ((geometry.top - MARGIN_SLACK_MM) * PT_PER_MM, (geometry.bottom - MARGIN_SLACK_MM) * PT_PER_MM)
+    verdicts = (run_guarded(unread, drawn, places, *margins) if strangers else unread(drawn, places, *margins))
+    failed: dict[int, str] = {}
+    for verdict in verdicts:
+        failed.setdefault(int(verdict.required.subject), f"hidden ({verdict.why}, page {verdict.page})")
+    return [dataclasses.replace(f, ok=False, problem=failed[index]) if index in failed else f
+            for index, f in enumerate(findings)]
+
+
+def _places(sections: Sections, required, span: tuple[int, int]) -> list:
+    """The parts of [start, end) of the skeleton text on each page, as ink.Place."""
+    from .ink import Place
+
+    start, end = span
+    places = []
+    starts = [at for at, _ in sections.parts] + [len(sections.text)]
+    for index, page_start in enumerate(starts[:-1]):
+        page_end = starts[index + 1]
+        low, high = max(start, page_start), min(end, page_end)
+        if low >= high:
+            continue
+        letters = sections.text[low:high]
+        occurrence = sections.text.count(letters, page_start, low + len(letters) - 1)
+        places.append(Place(required, index, letters, occurrence))
+    return places
 
 
 def check_off_the_page(edition: Reading) -> list[Finding]:
@@ -521,10 +584,25 @@ def _why_unseen(finding: Finding) -> Finding:
     if finding.ok or finding.problem != "missing" or not finding.expected:
         return finding
     key = skeleton(finding.expected)[:BODY_PREFIX_CHARS]
+    if not key:
+        return finding
     for unseen in finding.edition.unseen:
-        if key and key in skeleton(unseen.text):
+        if key in skeleton(unseen.text):
             where = f", page {unseen.page}" if unseen.page else ""
             return dataclasses.replace(finding, problem=f"hidden ({unseen.why}{where})")
+    # A text the page draws in several objects (a title over two lines) is unseen in pieces.
+    pieces = list(finding.edition.unseen)
+    for index, first in enumerate(pieces):
+        joined = ""
+        for unseen in pieces[index:]:
+            if unseen.page != first.page:
+                break
+            joined += skeleton(unseen.text)
+            if key in joined:
+                where = f", page {first.page}" if first.page else ""
+                return dataclasses.replace(finding, problem=f"hidden ({first.why}{where})")
+            if not key.startswith(joined):
+                break
     return finding
 
 
@@ -687,7 +765,8 @@ def _byline(section, span: Cut, head_end: int, edition: Reading, sections: Secti
         if at >= 0:
             cursor = max(cursor, head_end + at + len(words))
             findings.append(Finding(edition, "attribution", contributor.id, True, contributor.attribution,
-                                    where=section.title))
+                                    where=section.title, found_at=(span.whole(head_end + at),
+                                                                   span.whole(head_end + at + len(words) - 1) + 1)))
             continue
         elsewhere = span.text.find(words)
         seen = (f"{sections.part_of(span.whole(head_end))[1]}: between the heading and the text: "
@@ -786,11 +865,14 @@ def check_disclaimers(document: Document, edition: Reading, sections: Sections |
     for d in document.disclaimers:
         words = skeleton(d.text)
         if d.placement == "imprint" and words in text and words not in imprint:
+            at = text.find(words)
             findings.append(Finding(edition, "disclaimer", d.id, False, d.text, problem="not in the imprint",
-                                    seen=sections.at(text.find(words))))
+                                    seen=sections.at(at), found_at=(at, at + len(words))))
         else:
+            at = text.find(words, max(start, 0)) if d.placement == "imprint" and imprint else text.find(words)
             findings.append(Finding(edition, "disclaimer", d.id, words in text, d.text,
-                                    seen=(sections.at(start) if start >= 0 else "") if d.placement == "imprint" else ""))
+                                    seen=(sections.at(start) if start >= 0 else "") if d.placement == "imprint" else "",
+                                    found_at=(at, at + len(words)) if words and at >= 0 else None))
     return findings
 
 
@@ -829,7 +911,7 @@ def verify(document: Document, paths: list[Path] | dict[Path, Path], strangers: 
         edition = edition_for_file(shown_as)
         # An edition that does not carry the text (the cover) says what its proof is.
         report.findings.extend(edition.prove(document, reading) if edition and edition.prover
-                               else check_edition(document, reading))
+                               else check_edition(document, reading, Path(path), strangers))
     return report
 
 
