@@ -5,6 +5,8 @@ editions with the width and why; a house style of legitimate design still proves
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from octavo.build import build_publication
@@ -35,8 +37,15 @@ def house(tmp_path, css: str):
     (".disclaimer { opacity: 0.02; }", "opacity 0.02"),
     (".disclaimer { color: rgba(0, 0, 0, 0.03); }", "contrast 1.1:1"),
     (".disclaimer { color: #c8c8c8; }", "contrast 1.7:1"),
+    ("@media (max-width: 600px) { .disclaimer { display: none; } }", "not drawn"),
+    ("@supports (display: grid) { .disclaimer { visibility: hidden; } }", "visibility: hidden"),
+    (":root { --ghost: rgba(0, 0, 0, 0.02); } .disclaimer { color: var(--ghost); }", "contrast 1.0:1"),
+    (".disclaimer { color: transparent; }", "contrast 1.0:1"),
+    (".disclaimer { content-visibility: hidden; }", "covered or cut off"),
+    (".disclaimer { color: #fff !important; } p.disclaimer { color: #000; }", "contrast 1.0:1"),
 ], ids=["off-page", "zero-height", "scale-0", "clip-path", "text-indent", "tiny-font", "filter-opacity",
-        "opacity", "ghost-colour", "pale-grey"])
+        "opacity", "ghost-colour", "pale-grey", "media-query", "supports", "custom-property", "transparent",
+        "content-visibility", "important-cascade"])
 def test_a_disclaimer_a_browser_does_not_show_is_hidden_in_the_epub_and_the_web_page(tmp_path, css, why):
     templates = house(tmp_path, css)
     with pytest.raises(VerificationError) as caught:
@@ -44,6 +53,53 @@ def test_a_disclaimer_a_browser_does_not_show_is_hidden_in_the_epub_and_the_web_
     failures = caught.value.report.failures
     assert {(f.edition.kind, f.what) for f in failures} == {("EPUB", "disclaimer"), ("HTML", "disclaimer")}
     assert all(f.problem.startswith("hidden (at 390 px, " + why) for f in failures), [f.problem for f in failures]
+
+
+def _data_url(media_type: str, data: bytes) -> str:
+    import base64
+
+    return f"data:{media_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _noise_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    image = Image.effect_noise((64, 64), 255).point(lambda v: 255 if v > 128 else 0).convert("1")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _rot13_font(tmp_path) -> bytes:
+    from test_ink import rot13_font
+
+    rot13_font(tmp_path / "rot13.ttf")
+    return (tmp_path / "rot13.ttf").read_bytes()
+
+
+@pytest.mark.parametrize("case", ["noise-behind-black-text", "gradient-of-the-text-colour", "letter-swapping-font"])
+def test_what_the_layout_passes_is_judged_by_its_ink(tmp_path, case):
+    """Where a background image stands behind the text, no colour can be compared: the element
+    is screenshot with and without its text, and its ink read by OCR; so is a font whose
+    glyphs draw other letters ("Qvfpynvzre" for "Disclaimer")."""
+    css = {
+        "noise-behind-black-text": f".disclaimer {{ color: #000; background: url({_data_url('image/png', _noise_png())}); }}",
+        "gradient-of-the-text-colour": ".disclaimer { color: #204060; background: linear-gradient(#204060, #204060); }",
+        "letter-swapping-font": f"@font-face {{ font-family: Rot; src: url({_data_url('font/ttf', _rot13_font(tmp_path))}); }}"
+                                " .disclaimer, .byline, .byline * { font-family: Rot !important; }",
+    }[case]
+    with pytest.raises(VerificationError) as caught:
+        build_publication(paper(tmp_path, DISPUTE), tmp_path / "build", house(tmp_path, css), editions=("epub", "web"))
+    failures = caught.value.report.failures
+    disclaimers = [f for f in failures if f.what == "disclaimer"]
+    assert {f.edition.kind for f in disclaimers} == {"EPUB", "HTML"} and len(disclaimers) == 4
+    assert all(re.match(r"hidden \(at 390 px, (OCR reads '.*': \d+% of its letters|it leaves no ink)", f.problem)
+               for f in disclaimers), [f.problem for f in disclaimers]
+    if case == "letter-swapping-font":
+        assert any("Qvfpynvzre" in f.problem for f in disclaimers)
+        assert {f.what for f in failures} == {"disclaimer", "attribution"}
 
 
 def test_a_byline_drawn_below_its_text_is_not_where_it_stands(tmp_path):

@@ -184,7 +184,7 @@ def _region(page, textpage, number: int, item: Required, part: str, indices: lis
     finally:
         for address, obj in objects.items():
             pdfium.FPDFTextObj_SetTextRenderMode(obj, modes[address])
-    mask = _ink(drawn, without)
+    mask = ink_between(drawn, without)
     inked = 0
     for b_left, b_bottom, b_right, b_top in boxes:
         box = (int((b_left - left) * SCALE), int((top - b_top) * SCALE),
@@ -210,7 +210,7 @@ def _look(obj) -> tuple:
             tuple(c.value for c in channels))
 
 
-def _ink(drawn, without):
+def ink_between(drawn, without):
     """Black where `drawn` and `without` differ by at least MIN_CONTRAST (WCAG 2.1's ratio of
     relative luminances), white elsewhere."""
     import numpy

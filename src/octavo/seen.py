@@ -28,9 +28,11 @@ the reading (visible.html_visible_text), so the proof reports the disclaimer or 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from .browser import at_widths, evaluate
+from .ink import MIN_LETTERS_READ, ink_between
 from .visible import MIN_CONTRAST, REQUIRED
 
 WIDTHS = (390, 1280)  # CSS px: a phone's, a desktop's
@@ -115,23 +117,121 @@ _JUDGE = """(async () => {
     }
     return null;
   };
-  return JSON.stringify([...document.querySelectorAll(@SELECTOR@)].map(judge));
+  // Each verdict, and where the element stands on the page (CSS px) and its text, for its ink.
+  return JSON.stringify([...document.querySelectorAll(@SELECTOR@)].map(el => {
+    const why = judge(el), r = el.getBoundingClientRect();
+    return {why: why, box: [r.left + scrollX, r.top + scrollY, r.width, r.height], text: el.innerText};
+  }));
 })()"""
+
+# The required element's text made transparent, its boxes, backgrounds and borders kept: what
+# is drawn without its words (its ink is what differs, as ink.py measures a PDF's).
+_WITHOUT = """(() => {
+  if (!document.getElementById('octavo-ink')) {
+    const rule = document.createElement('style');
+    rule.id = 'octavo-ink';
+    rule.textContent = '[data-octavo-ink], [data-octavo-ink] *, [data-octavo-ink]::before, [data-octavo-ink]::after,'
+      + ' [data-octavo-ink] *::before, [data-octavo-ink] *::after, [data-octavo-ink] ::marker'
+      + ' { color: transparent !important; -webkit-text-fill-color: transparent !important;'
+      + ' -webkit-text-stroke-color: transparent !important; text-shadow: none !important;'
+      + ' text-decoration-color: transparent !important; caret-color: transparent !important; }';
+    (document.head || document.documentElement).appendChild(rule);
+  }
+  const el = document.querySelectorAll(@SELECTOR@)[@INDEX@];
+  if (@ON@) el.setAttribute('data-octavo-ink', ''); else el.removeAttribute('data-octavo-ink');
+  return '';
+})()"""
+_CENTRED = """(() => {
+  const el = document.querySelectorAll(@SELECTOR@)[@INDEX@];
+  el.scrollIntoView({block: 'center', inline: 'nearest'});
+  const r = el.getBoundingClientRect();
+  // Taller or wider than the window: shot beyond it, laid out as one long page.
+  const beyond = r.height > innerHeight || r.width > innerWidth;
+  return JSON.stringify([[r.left + scrollX, r.top + scrollY, r.width, r.height], beyond]);
+})()"""
+SHOT_SCALE = 3  # device pixels a CSS px: 16 px text at 48 px an em, as ink.py's 288 dpi for 9 pt
 
 
 def unseen_required(paths: list[Path]) -> dict[Path, list[str | None]]:
     """For each document, each required element's verdict in document order (REQUIRED's order):
-    None where Chromium draws all of it at every width, else at which width and why not."""
+    None where Chromium draws all of it at every width, else at which width and why not.
+
+    What the layout passes is then judged by its ink, as a PDF's is (ink.py): a screenshot of
+    the element with its text and one with its text transparent; the pixels that differ at
+    4.5:1 are its ink, and Tesseract must read the element's words in them. A background
+    image behind same-coloured text, or a font whose glyphs draw other letters, is caught
+    there."""
+    from .ink import Required, letters_read, read_back
+    from .verify import skeleton
+
     script = (_JUDGE.replace("@ALPHA@", str(MIN_ALPHA)).replace("@PX@", str(MIN_PX))
               .replace("@CONTRAST@", str(MIN_CONTRAST)).replace("@SELECTOR@", json.dumps(REQUIRED)))
     verdicts: dict[Path, list[str | None]] = {}
     found = at_widths(paths, WIDTHS, None, SECONDS, 1.0,
-                      lambda browser, session, url, path: evaluate(browser, session, script, path), scripts=False)
-    for (path, width), text in sorted(found.items(), key=lambda item: WIDTHS.index(item[0][1])):
+                      lambda browser, session, url, path: _judged(browser, session, script, path), scripts=False)
+    inked = []  # (path, index, width, text, ink)
+    for (path, width), items in sorted(found.items(), key=lambda item: WIDTHS.index(item[0][1])):
         judged = verdicts.setdefault(Path(path), [])
-        for index, why in enumerate(json.loads(text)):
+        for index, item in enumerate(items):
             if index == len(judged):
                 judged.append(None)
-            if why and judged[index] is None:
-                judged[index] = f"at {width} px, {why}"
+            if item["why"] and judged[index] is None:
+                judged[index] = f"at {width} px, {item['why']}"
+            elif item.get("ink") is not None:
+                inked.append((Path(path), index, width, item["text"], item["ink"]))
+    # Tesseract reads every shot with ink at once; then each element takes its first failure, in width order.
+    readable = [n for n, (_, _, _, text, ink) in enumerate(inked) if ink.getextrema()[0] == 0 and skeleton(text)]
+    reads = dict(zip(readable, read_back([_Shot(Required("required", str(n), inked[n][3]), inked[n][4])
+                                          for n in readable]) if readable else []))
+    for n, (path, index, width, text, ink) in enumerate(inked):
+        shown_text = " ".join(text.split())[:40]
+        if n not in reads:
+            why = (f"it leaves no ink at {MIN_CONTRAST:g}:1 against what is behind it ('{shown_text}')"
+                   if skeleton(text) else None)
+        else:
+            share = letters_read(skeleton(text), reads[n])
+            shown = " ".join(reads[n].split())
+            why = (f"OCR reads '{shown[:40]}{'…' if len(shown) > 40 else ''}': {share:.0%} of its letters "
+                   f"('{shown_text}')" if share < MIN_LETTERS_READ else None)
+        if why and verdicts[path][index] is None:
+            verdicts[path][index] = f"at {width} px, {why}"
     return verdicts
+
+
+@dataclass
+class _Shot:
+    required: object
+    ink: object
+
+
+def _judged(browser, session: str, script: str, path: Path) -> list[dict]:
+    """The layout's verdict on each required element; for each it passes, its ink."""
+    items = json.loads(evaluate(browser, session, script, path))
+    for index, item in enumerate(items):
+        x, y, width, height = item["box"]
+        if item["why"] is None and width >= 1 and height >= 1:
+            # Shot where a reader sees it: scrolled to the middle of the window, as the hit test
+            # is made (a sticky title band covers the top of the window, not the byline).
+            box, beyond = json.loads(evaluate(browser, session, _CENTRED.replace("@SELECTOR@", json.dumps(REQUIRED))
+                                              .replace("@INDEX@", str(index)), path))
+            drawn = _shot(browser, session, box, beyond)
+            evaluate(browser, session, _WITHOUT.replace("@SELECTOR@", json.dumps(REQUIRED))
+                     .replace("@INDEX@", str(index)).replace("@ON@", "true"), path)
+            without = _shot(browser, session, box, beyond)
+            evaluate(browser, session, _WITHOUT.replace("@SELECTOR@", json.dumps(REQUIRED))
+                     .replace("@INDEX@", str(index)).replace("@ON@", "false"), path)
+            item["ink"] = ink_between(drawn, without)
+    return items
+
+
+def _shot(browser, session: str, box, beyond: bool) -> object:
+    import base64
+    import io
+
+    from PIL import Image
+
+    x, y, width, height = box
+    data = browser.send("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": beyond,
+        "clip": {"x": x, "y": y, "width": width, "height": height, "scale": SHOT_SCALE}}, session=session)["data"]
+    return Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")
