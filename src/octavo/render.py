@@ -144,7 +144,53 @@ def labels(folders: list[Path], language: str) -> dict[str, str]:
             words.update({str(k): str(v) for k, v in data.items()})
     if not words:
         raise RenderError(f"no labels file (labels/{DEFAULT_LANGUAGE}.yaml) in {', '.join(map(str, folders))}")
+    wrong = role_wording_problem(folders, language, words)
+    if wrong:
+        raise RenderError(f"{wrong[0]}: {wrong[1]}")
     return words
+
+
+# The labels that open a byline's line (Section.byline): what role the people named after them had.
+ROLE_LABELS = ("perspective_of", "introduced_by")
+
+
+def role_wording_problem(folders: list[Path], language: str, words: dict[str, str] | None = None
+                         ) -> tuple[Path | str, str] | None:
+    """(the house's labels file, what is wrong) where a house style rewords a byline's role
+    into anything but a wording of the same role that Octavo's templates list
+    (labels/roles.yaml): the byline is an attribution, and the proof reads its words as such.
+    `octavo validate` asks it too, so that it gives the verdict the build does."""
+    if len(folders) < 2:
+        return None  # no house style: the templates' own words
+    tags = list(dict.fromkeys([DEFAULT_LANGUAGE, language.split("-")[0], language]))
+    if words is None:
+        words = labels(folders[-1:], language)
+        for tag in tags:
+            for folder in folders[:-1]:
+                path = folder / "labels" / f"{tag}.yaml"
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+                words.update({str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {})
+    base = folders[-1]
+    own: dict[str, str] = {}
+    for tag in tags:
+        path = base / "labels" / f"{tag}.yaml"
+        if path.is_file():
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            own.update({str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {})
+    roles_path = base / "labels" / "roles.yaml"
+    roles = yaml.safe_load(roles_path.read_text(encoding="utf-8")) if roles_path.is_file() else {}
+    for key in ROLE_LABELS:
+        if key not in words or words[key] == own.get(key):
+            continue
+        accepted = [str(w) for tag in tags for w in ((roles or {}).get(tag) or {}).get(key, [])]
+        if words[key] not in accepted:
+            house = next((f / "labels" / f"{t}.yaml" for f in folders[:-1] for t in reversed(tags)
+                          if (f / "labels" / f"{t}.yaml").is_file()), "the house style's labels")
+            choices = ", ".join(f"'{w}'" for w in dict.fromkeys(accepted)) or "none for this language"
+            return house, (f"'{key}' reads '{words[key]}', which is not a wording of that role: a "
+                           f"byline's words say who wrote what, and the proof reads them as the attribution. "
+                           f"Use one of {choices} (Octavo's labels/roles.yaml), or leave the label out")
+    return None
 
 
 class Rendering:

@@ -64,7 +64,24 @@ def validate(folders: list[Path], content_dir: Path) -> Validation:
         except ContentError as exc:
             result.errors.extend(exc.problems)
             continue
+        wrong = _house_problem(publication)
+        if wrong:
+            result.errors.append(wrong)
+            continue
         result.publications.append(publication)
         # A TODO in the house file is every publication's warning: said once.
         result.warnings.extend(w for w in publication.warnings if w not in result.warnings)
     return result
+
+
+def _house_problem(publication: Publication) -> Problem | None:
+    """What the build would refuse in the publication's house style before rendering: a byline's
+    role reworded (render.role_wording_problem). The house style is content too."""
+    from .errors import Location, OctavoError
+    from .render import role_wording_problem, style_folders
+
+    try:
+        wrong = role_wording_problem(style_folders(publication), publication.language)
+    except OctavoError:
+        return None  # a style folder or labels file the build itself reports
+    return Problem(Location(Path(wrong[0])), wrong[1]) if wrong else None
