@@ -187,3 +187,31 @@ def test_the_languages_ocr_reads_follow_the_scripts_of_the_required_text():
     assert _languages("Kim Joon-hyung") == ["eng"]
     assert set(_languages("김준형, 朱锋")) == {"eng", "kor", "chi_sim"}
     assert set(_languages("معهد")) == {"eng", "ara"}
+
+
+def test_a_text_broken_across_two_pages_is_judged_in_its_two_parts(seed_pdf, monkeypatch):
+    """A required text that a page break cuts is found on each page and each part judged: read
+    whole where it is drawn, refused part by part where its ink is taken away."""
+    from octavo import ink
+    from octavo.model import load_publication
+    from octavo.render import Rendering
+    from octavo.verify import Sections, _places, anchors_of, read_edition
+
+    from conftest import CONTENT, SEED_SLUG
+
+    document = Rendering(load_publication(CONTENT / SEED_SLUG)).document
+    reading = read_edition(seed_pdf, anchors=anchors_of(document))
+    sections = Sections.of(document, reading)
+    page, (start, _) = next((n, sections.parts[n]) for n in range(len(sections.parts) - 1)
+                            if sections.parts[n + 1][0] - sections.parts[n][0] > 200 and n > 2)
+    end = sections.parts[page + 1][0]
+    span = (end - 60, end + 60)  # the last words of a page of text and the first of the next
+    places = _places(sections, ink.Required("disclaimer", "0", "(a text across a page break)"), span)
+    assert [p.page for p in places] == [page, page + 1]
+    assert "".join(p.letters for p in places) == sections.text[span[0]:span[1]]
+    assert ink.unread(seed_pdf, places, 20 * 72 / 25.4, 20 * 72 / 25.4) == []
+
+    same = ink.ink_between
+    monkeypatch.setattr(ink, "ink_between", lambda drawn, without: same(drawn, drawn))  # no ink anywhere
+    refused = ink.unread(seed_pdf, places, 20 * 72 / 25.4, 20 * 72 / 25.4)
+    assert [u.page for u in refused] == [page + 1, page + 2] and all("leave no ink" in u.why for u in refused)
