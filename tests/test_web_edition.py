@@ -45,7 +45,7 @@ def test_the_seed_web_edition_is_built_and_proven(seed_build_web, seed_web):
     assert seed_web.name == f"{SEED_SLUG}.html"
     proven = [f for f in seed_build_web.report.findings if f.edition.path == seed_web]
     assert proven and all(f.ok for f in proven)
-    assert {f.what for f in proven} == {"blocks", "disclaimer", "attribution", "metadata"}
+    assert {f.what for f in proven} == {"title", "blocks", "disclaimer", "attribution", "metadata"}
 
 
 @pytest.mark.parametrize("which", ["seed", "features"])

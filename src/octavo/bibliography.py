@@ -40,6 +40,18 @@ KEY_RE = re.compile(r"[^\W][\w:.#$%&+?<>~/-]*(?<![:.#$%&+?<>~/-])")
 BIBTEX_ENTRY_RE = re.compile(r"^[ \t]*@([A-Za-z]+)[ \t]*[{(][ \t]*([^,\s{}()]+)[ \t]*,", re.MULTILINE)
 BIBTEX_NOT_ENTRIES = ("comment", "string", "preamble")
 PANDOC_SECONDS = 120
+# pandoc's heap (its runtime's -M): a BibTeX file it cannot read in this fails at once, where a
+# crossref cycle once took 17 GB and two minutes. Every pandoc Octavo runs runs under it.
+PANDOC_HEAP = "1g"
+PANDOC_LIMITS = ["+RTS", f"-M{PANDOC_HEAP}", "-RTS"]
+# The longest string a bibliography entry may hold (an abstract of some 1,500 words), and how
+# deep a chain of BibTeX crossrefs may go (a chapter in a book in a series is 2).
+MAX_FIELD_CHARS = 10_000
+MAX_CROSSREF_DEPTH = 4
+# A BibTeX entry this long is refused before pandoc reads it (pandoc took 18 s on a 1,000,000-
+# character title): room for a few fields at the limit; the limit itself is checked after.
+MAX_BIBTEX_ENTRY_CHARS = 4 * MAX_FIELD_CHARS
+BIBTEX_CROSSREF_RE = re.compile(r"\bcrossref\s*=\s*(?:\{\s*([^{}]*?)\s*\}|\"\s*([^\"]*?)\s*\")", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,10 @@ def reference_file(folder: Path, problems: list[Problem]) -> Path | None:
 def load_references(path: Path, read: dict | None = None) -> References:
     """Every entry of a bibliography file, checked, or a ContentError naming each bad one by line."""
     text = read_text(path, read)
+    if path.suffix == ".bib":
+        cycles = crossref_problems(text, path)
+        if cycles:
+            raise ContentError(cycles)
     raw = _bibtex_entries(text, path) if path.suffix == ".bib" else _json_entries(text, path)
     problems, entries, seen = [], [], {}
     for item, line in raw:
@@ -116,6 +132,13 @@ def _check_entry(item, where: Location, problems: list[Problem]) -> Reference | 
                                 "':.#$%&-+?<>~/' inside it (no spaces), e.g. 'smith-2016'"))
         return None
     bad = len(problems)
+    longest = _longest_string(item)
+    if len(longest) > MAX_FIELD_CHARS:
+        problems.append(Problem(where, f"the entry '{key}' holds a field of {len(longest):,} characters, over the "
+                                f"limit of {MAX_FIELD_CHARS:,} ('{longest[:40]}…')",
+                                "a bibliography field is a title, a name, a date: shorten it, or leave a long "
+                                "abstract out of the bibliography"))
+        return None
     kind = item.get("type")
     if not kind:
         problems.append(Problem(where, f"the entry '{key}' has no type",
@@ -138,6 +161,54 @@ def _check_entry(item, where: Location, problems: list[Problem]) -> Reference | 
         problems.append(Problem(where, f"the DOI of '{key}' {ids.doi_problem(str(doi))}",
                                 "e.g. \"DOI\": \"10.1086/690235\""))
     return None if len(problems) > bad else Reference(key, {**item, "id": key}, where.line)
+
+
+def _longest_string(value) -> str:
+    """The longest string anywhere in a CSL-JSON item (its fields, names, dates)."""
+    if isinstance(value, str):
+        return value
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return max((_longest_string(v) for v in items), key=len, default="")
+
+
+def crossref_problems(text: str, path: Path) -> list[Problem]:
+    """A BibTeX entry longer than MAX_BIBTEX_ENTRY_CHARS, or whose crossref chain comes back to
+    itself or runs deeper than MAX_CROSSREF_DEPTH: refused at once, at the entry's line, before
+    pandoc reads it."""
+    starts = [m for m in BIBTEX_ENTRY_RE.finditer(text) if m.group(1).lower() not in BIBTEX_NOT_ENTRIES]
+    parent, line_of, problems = {}, {}, []
+    for index, match in enumerate(starts):
+        end = starts[index + 1].start() if index + 1 < len(starts) else len(text)
+        key = match.group(2).casefold()
+        line_of.setdefault(key, (match.group(2), text.count("\n", 0, match.start()) + 1))
+        if end - match.start() > MAX_BIBTEX_ENTRY_CHARS:
+            problems.append(Problem(Location(path, text.count("\n", 0, match.start()) + 1),
+                                    f"the entry '{match.group(2)}' is {end - match.start():,} characters long, over "
+                                    f"the limit of {MAX_BIBTEX_ENTRY_CHARS:,} (a field may hold {MAX_FIELD_CHARS:,})",
+                                    "a bibliography field is a title, a name, a date: shorten it, or leave a long "
+                                    "abstract out of the bibliography; check for a runaway brace"))
+        found = BIBTEX_CROSSREF_RE.search(text, match.end(), end)
+        if found:
+            parent[key] = (found.group(1) if found.group(1) is not None else found.group(2)).casefold()
+    for key in parent:
+        chain, at = [key], key
+        while at in parent:
+            at = parent[at]
+            if at in chain:
+                names = " → ".join(line_of.get(k, (k, 0))[0] for k in chain[chain.index(at):] + [at])
+                if at == key:
+                    problems.append(Problem(Location(path, line_of[key][1]), f"the crossref fields form a cycle: {names}",
+                                            "an entry's crossref names the work that contains it (a book for a "
+                                            "chapter); remove the crossref that points back"))
+                break
+            chain.append(at)
+            if len(chain) > MAX_CROSSREF_DEPTH + 1:
+                problems.append(Problem(Location(path, line_of[key][1]),
+                                        f"the crossref chain from '{line_of[key][0]}' runs deeper than "
+                                        f"{MAX_CROSSREF_DEPTH} entries", "a chapter's crossref names its book; "
+                                        "a book's its series at most: shorten the chain"))
+                break
+    return problems
 
 
 def _json_entries(text: str, path: Path) -> list[tuple[object, int]]:
@@ -184,11 +255,15 @@ def _bibtex_entries(text: str, path: Path) -> list[tuple[object, int]]:
     from .citations import pandoc_binary
 
     try:
-        result = subprocess.run([pandoc_binary(), "--sandbox", "-f", "bibtex", "-t", "csljson"], input=text,
+        result = subprocess.run([pandoc_binary(), "--sandbox", "-f", "bibtex", "-t", "csljson", *PANDOC_LIMITS], input=text,
                                 capture_output=True, text=True, timeout=PANDOC_SECONDS)
     except subprocess.TimeoutExpired:
         raise ContentError([Problem(Location(path), f"reading the BibTeX took more than {PANDOC_SECONDS} s",
                                     "check the file for a runaway brace")]) from None
+    if result.returncode == 251 or "heap" in result.stderr and "exhausted" in result.stderr:
+        raise ContentError([Problem(Location(path), f"reading the BibTeX needed more than pandoc's "
+                                    f"{PANDOC_HEAP}B of memory", "check the file for a runaway brace or an "
+                                    "entry of enormous fields")])
     if result.returncode != 0:
         match = re.search(r"line (\d+)", result.stderr)
         message = result.stderr.strip().splitlines()

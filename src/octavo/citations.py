@@ -33,7 +33,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-from .bibliography import KEY_RE, PANDOC_SECONDS, Reference, References
+from .bibliography import KEY_RE, PANDOC_LIMITS, PANDOC_SECONDS, Reference, References
 from .errors import Location, Problem, RenderError
 
 # The styles a house may choose (publisher.yaml `citation_style`), and the CSL file of each
@@ -331,7 +331,7 @@ def _run_pandoc(ordered, references: References, csl: str, language: str, note_s
         folder = Path(tmp)
         (folder / "references.json").write_text(json.dumps([e.data for e in references.entries]), encoding="utf-8")
         (folder / "style.csl").write_text(csl, encoding="utf-8")
-        command = [pandoc_binary(), "--sandbox", "-f", "markdown", "-t", "json", "--citeproc",
+        command = [pandoc_binary(), *PANDOC_LIMITS, "--sandbox", "-f", "markdown", "-t", "json", "--citeproc",
                    "--csl", str(folder / "style.csl"), "--bibliography", str(folder / "references.json"),
                    "-M", f"lang={language}"]
         try:

@@ -636,9 +636,24 @@ def _publication_disclaimers(data: Mapping, fields: dict, publisher: Publisher,
     return list(publisher.disclaimers) + own
 
 
+# What one publication may hold (issue 22): a build that asks more is refused at `validate`,
+# with the place and the limit, rather than run for many minutes (5,000 sections or 10,000
+# notes ran past 300 s without a verdict). Each is some six times what the 300-page paper of
+# `make bench` holds (7 sections, 321 notes, tables of 40 rows), which builds in about a minute.
+MAX_SECTIONS = 300
+MAX_NOTES = 2_000
+NOTE_DEFINITION_RE = re.compile(r"^ {0,3}\[\^[^\]\s]+\]:", re.MULTILINE)
+
+
 def _sections(folder: Path, data: Mapping, items, contributors: dict[str, Contributor],
               problems: _Collector, read: dict | None = None) -> list[Section]:
     result, seen, ids = [], {}, {}
+    if len(items) > MAX_SECTIONS:
+        problems.add(data.where("sections"), f"the publication lists {len(items):,} sections, over the limit of "
+                     f"{MAX_SECTIONS:,} a publication may hold", "publish it as several publications (a series), "
+                     "or join short sections into chapters")
+        return result
+    notes = 0
     for index, entry in enumerate(items):
         where = Location(data.location.path, data.key_lines.get("sections", 0) + index + 1)
         if not isinstance(entry, str):
@@ -671,6 +686,11 @@ def _sections(folder: Path, data: Mapping, items, contributors: dict[str, Contri
         section = _section(folder, source, contributors, problems)
         if section:
             result.append(section)
+        before, notes = notes, notes + len(NOTE_DEFINITION_RE.findall(source.body))
+        if before <= MAX_NOTES < notes:
+            problems.add(Location(source.path, source.body_line), f"with this section the publication holds "
+                         f"{notes:,} notes, over the limit of {MAX_NOTES:,}", "publish it as several "
+                         "publications, or move long notes into the text or an appendix")
     if not items and "sections" in data:
         problems.add(data.where("sections"), "the publication has no sections",
                      "list its section files under 'sections:', e.g. '- sections/01-introduction.md'")
