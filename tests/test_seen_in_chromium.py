@@ -102,6 +102,21 @@ def test_what_the_layout_passes_is_judged_by_its_ink(tmp_path, case):
         assert {f.what for f in failures} == {"disclaimer", "attribution"}
 
 
+@pytest.mark.parametrize("css, why", [
+    ("@media (max-width: 600px) { .section .body p { display: none; } }", "not drawn: it has no box"),
+    (".section .body p { color: rgba(0, 0, 0, 0.05); }", "contrast 1.1:1 against its background"),
+    (".section .body p { position: relative; left: -5000px; }", "outside the page"),
+], ids=["media-query", "ghost-colour", "off-page"])
+def test_a_block_a_browser_does_not_show_is_hidden(tmp_path, css, why):
+    """The blocks too are judged by Chromium's layout, not by a reading of the stylesheets
+    (which skipped every @-rule and knew opaque colours only)."""
+    with pytest.raises(VerificationError) as caught:
+        build_publication(paper(tmp_path, DISPUTE), tmp_path / "build", house(tmp_path, css), editions=("epub", "web"))
+    blocks = [f for f in caught.value.report.failures if f.what == "block"]
+    assert {f.edition.kind for f in blocks} == {"EPUB", "HTML"} and len(blocks) == 6, [str(f) for f in blocks]
+    assert all(f.problem.startswith(f"hidden (at 390 px, {why}") for f in blocks), [f.problem for f in blocks]
+
+
 def test_a_byline_drawn_below_its_text_is_not_where_it_stands(tmp_path):
     """A flex 'order' draws the byline after the text, though the document has it first."""
     templates = house(tmp_path, ".section { display: flex; flex-direction: column; } .byline { order: 99; }")

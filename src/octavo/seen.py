@@ -1,27 +1,31 @@
-"""What Chromium draws of the words an EPUB or a web page must show: each byline and disclaimer,
-judged by the engine that lays the page out, not by a reading of its CSS (issue 20).
+"""What Chromium draws of the words an EPUB or a web page must show: every text, judged by the
+engine that lays the page out, not by a reading of its CSS (issue 20).
 
 Each document is laid out at a phone's width and a desktop's (browser.py), with its own
-stylesheets. For every byline (`role="doc-credits"`, the shared partial's) and every
-disclaimer (`data-disclaimer`), every piece of its text must
+stylesheets. Every piece of text must
 - be laid out: boxes of its own, at least MIN_PX high (a 0.01px font, `transform: scale(0)`
   draw nothing a reader can read);
 - stand on the page: not left of or above it (`left: -9999px`, `text-indent: -9999px`);
-- be what is drawn at its place: a hit test on its first line (8 px in, at mid-height) finds
-  the text's own element there, not what covers it or what shows where it is cut off
-  (`clip-path`, `height: 0` with `overflow: hidden`, a block laid over it);
+- be what is drawn at its place: a hit test on its first line (8 px in, at mid-height, the
+  text scrolled into view as a reader would scroll it) finds the text's own element there, not
+  what covers it or what shows where it is cut off (`clip-path`, `height: 0` with
+  `overflow: hidden`, a block laid over it); for the blocks, once each, at its first text;
 - be opaque enough: the product of the opacity and `filter: opacity()` of it and every
   element around it at least MIN_ALPHA;
 - stand out from its background: at least visible.MIN_CONTRAST (WCAG AA's 4.5:1, as in the
-  PDFs), its colour blended by that opacity over the first background colour behind it (not
-  measured where a background image stands between them: issue 20's pixel measure is to come);
-and a byline must be drawn between its section's heading and the text it credits (a flex
-`order` can draw it elsewhere than it stands in the document).
+  PDFs), its colour blended by that opacity over the first background colour behind it.
+Each byline (`role="doc-credits"`, the shared partial's) and disclaimer (`data-disclaimer`)
+is judged whole, and more:
+- drawn between its section's heading and the text it credits (a byline: a flex `order` can
+  draw it elsewhere than it stands in the document);
+- drawn in ink a reader can read: screenshot with and without its text, the pixels that
+  differ at 4.5:1 read back by Tesseract (ink.py), which catches text over a background image
+  and a font whose glyphs draw other letters.
 
-A document no required text stands in is not opened. The documents' own scripts do not run
-(none of Octavo's editions has one; a stranger's file given to `octavo check` could otherwise
-rewrite what is measured). What is judged unseen is taken out of
-the reading (visible.html_visible_text), so the proof reports the disclaimer or byline
+The documents' own scripts do not run (none of Octavo's editions has one; a stranger's file
+given to `octavo check` could otherwise rewrite what is measured). What is judged unseen is
+taken out of the reading (visible.html_visible_text, which places each verdict on its own
+parse by the element's path and tag), so the proof reports the block, disclaimer or byline
 "hidden", with the width and why.
 """
 
@@ -59,7 +63,7 @@ _JUDGE = """(async () => {
   };
   const name = el => el ? el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
                           + (el.classList.length ? '.' + [...el.classList].join('.') : '') : 'nothing';
-  const judgeText = (node) => {
+  const judgeText = (node, hitTest = true) => {
     const el = node.parentElement, css = getComputedStyle(el);
     if (css.visibility !== 'visible') return 'visibility: ' + css.visibility;
     let alpha = 1, backdrop = null, unknown = false;
@@ -81,13 +85,33 @@ _JUDGE = """(async () => {
     if (!boxes.length) return 'not drawn: it has no box';
     const high = Math.max(...boxes.map(r => r.height));
     if (high < @PX@) return 'drawn ' + high.toFixed(2) + ' px high';
+    // Into view as a reader scrolls it: each box around it a reader can scroll (overflow auto or
+    // scroll: a wide table on a phone) is scrolled to show its first line; one that only clips
+    // (overflow hidden, which a reader cannot scroll) is left as it is.
+    for (let a = el; a && a !== document.body && a !== document.documentElement; a = a.parentElement) {
+      const s = getComputedStyle(a), first = range.getClientRects()[0], outer = a.getBoundingClientRect();
+      if (!first) break;
+      if (/auto|scroll/.test(s.overflowX)) {
+        if (first.left < outer.left) a.scrollLeft -= outer.left - first.left;
+        else if (first.right > outer.right) a.scrollLeft += Math.min(first.right - outer.right, first.left - outer.left);
+      }
+      if (/auto|scroll/.test(s.overflowY)) {
+        if (first.top < outer.top) a.scrollTop -= outer.top - first.top;
+        else if (first.bottom > outer.bottom) a.scrollTop += Math.min(first.bottom - outer.bottom, first.top - outer.top);
+      }
+    }
+    boxes = [...range.getClientRects()].filter(r => r.width > 0.5 && r.height > 0.5);
+    if (!boxes.length) return 'not drawn: it has no box';
     for (const r of boxes) {
       if (r.right + scrollX <= 0 || r.bottom + scrollY <= 0) return 'outside the page (at ' + Math.round(r.left + scrollX) + ', ' + Math.round(r.top + scrollY) + ' px)';
     }
-    window.scrollTo(0, Math.max(0, scrollY + boxes[0].top - innerHeight / 2));
-    boxes = [...range.getClientRects()].filter(r => r.width > 0.5 && r.height > 0.5);
+    if (hitTest) {
+      // The window puts its first line in the middle (a sticky band at the top covers nothing there).
+      window.scrollTo(scrollX, Math.max(0, scrollY + boxes[0].top - innerHeight / 2));
+      boxes = [...range.getClientRects()].filter(r => r.width > 0.5 && r.height > 0.5);
+    }
     const r = boxes[0], x = r.left + Math.min(r.width / 2, 8), y = r.top + r.height / 2;
-    if (x >= 0 && x < innerWidth && y >= 0 && y < innerHeight) {
+    if (hitTest && x >= 0 && x < innerWidth && y >= 0 && y < innerHeight) {
       const hit = document.elementFromPoint(x, y);
       if (!hit || !(hit === el || el.contains(hit))) return 'covered or cut off: ' + name(hit) + ' is drawn where it stands';
     }
@@ -117,11 +141,35 @@ _JUDGE = """(async () => {
     }
     return null;
   };
-  // Each verdict, and where the element stands on the page (CSS px) and its text, for its ink.
-  return JSON.stringify([...document.querySelectorAll(@SELECTOR@)].map(el => {
+  // Where an element stands in the document: its index among its parent's elements, from the root down.
+  const pathOf = el => {
+    const path = [];
+    for (let e = el; e !== document.documentElement; e = e.parentElement) path.unshift([...e.parentElement.children].indexOf(e));
+    return path;
+  };
+  // The required elements: each verdict, and where it stands on the page (CSS px) and its text, for its ink.
+  const required = [...document.querySelectorAll(@SELECTOR@)];
+  const judgedRequired = required.map(el => {
     const why = judge(el), r = el.getBoundingClientRect();
-    return {why: why, box: [r.left + scrollX, r.top + scrollY, r.width, r.height], text: el.innerText};
-  }));
+    return {why: why, box: [r.left + scrollX, r.top + scrollY, r.width, r.height], text: el.innerText,
+            path: pathOf(el), tag: el.localName};
+  });
+  // Every other text a reader is to read (the blocks): its element's path and tag where it is not seen. The
+  // styles of each text are judged; the hit test is made once for each block (the nearest element that
+  // lays out as a block), at its first text.
+  const others = [], tested = new Set();
+  const walker = document.createTreeWalker(document.body || document.documentElement, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!/[\\p{L}\\p{N}]/u.test(node.textContent)) continue;
+    const el = node.parentElement;
+    if (!el || el.closest('script, style, template, head') || required.some(r => r.contains(el))) continue;
+    let block = el;
+    while (block.parentElement && getComputedStyle(block).display.startsWith('inline')) block = block.parentElement;
+    const why = judgeText(node, !tested.has(block));
+    tested.add(block);
+    if (why) others.push([pathOf(el), el.localName, why + " ('" + node.textContent.trim().slice(0, 40) + "')"]);
+  }
+  return JSON.stringify({required: judgedRequired, others: others});
 })()"""
 
 # The required element's text made transparent, its boxes, backgrounds and borders kept: what
@@ -152,38 +200,53 @@ _CENTRED = """(() => {
 SHOT_SCALE = 3  # device pixels a CSS px: 16 px text at 48 px an em, as ink.py's 288 dpi for 9 pt
 
 
-def unseen_required(paths: list[Path]) -> dict[Path, list[str | None]]:
-    """For each document, each required element's verdict in document order (REQUIRED's order):
-    None where Chromium draws all of it at every width, else at which width and why not.
+@dataclass(frozen=True)
+class Verdicts:
+    """Chromium's verdict on one document: why each element it does not see is not seen,
+    by the element's path (its index among its parent's elements, from the root down) and
+    tag, which the reader matches to the same element of its own parse (visible.py)."""
 
-    What the layout passes is then judged by its ink, as a PDF's is (ink.py): a screenshot of
-    the element with its text and one with its text transparent; the pixels that differ at
-    4.5:1 are its ink, and Tesseract must read the element's words in them. A background
-    image behind same-coloured text, or a font whose glyphs draw other letters, is caught
-    there."""
+    unseen: dict[tuple[int, ...], tuple[str, str]]  # path -> (tag, why)
+    required: list[str | None]  # each byline and disclaimer, in document order: None where seen
+
+
+def judged_in_chromium(paths: list[Path]) -> dict[Path, Verdicts]:
+    """Every text of each document as Chromium draws it at a phone's width and a desktop's.
+
+    Each byline and disclaimer is judged whole (_JUDGE: its boxes, styles, a hit test on its
+    first line, its place between heading and text); every other text by its styles and a hit
+    test on each block's first line. What the layout passes of the bylines and disclaimers is
+    then judged by its ink, as a PDF's is (ink.py): a screenshot of the element with its text
+    and one with its text transparent; the pixels that differ at 4.5:1 are its ink, and
+    Tesseract must read the element's words in them. A background image behind same-coloured
+    text, or a font whose glyphs draw other letters, is caught there."""
     from .ink import Required, letters_read, read_back
     from .verify import skeleton
 
     script = (_JUDGE.replace("@ALPHA@", str(MIN_ALPHA)).replace("@PX@", str(MIN_PX))
               .replace("@CONTRAST@", str(MIN_CONTRAST)).replace("@SELECTOR@", json.dumps(REQUIRED)))
-    verdicts: dict[Path, list[str | None]] = {}
+    verdicts: dict[Path, Verdicts] = {}
     found = at_widths(paths, WIDTHS, None, SECONDS, 1.0,
                       lambda browser, session, url, path: _judged(browser, session, script, path), scripts=False)
     inked = []  # (path, index, width, text, ink)
-    for (path, width), items in sorted(found.items(), key=lambda item: WIDTHS.index(item[0][1])):
-        judged = verdicts.setdefault(Path(path), [])
-        for index, item in enumerate(items):
-            if index == len(judged):
-                judged.append(None)
-            if item["why"] and judged[index] is None:
-                judged[index] = f"at {width} px, {item['why']}"
+    for (path, width), judged in sorted(found.items(), key=lambda item: WIDTHS.index(item[0][1])):
+        mine = verdicts.setdefault(Path(path), Verdicts({}, []))
+        for index, item in enumerate(judged["required"]):
+            if index == len(mine.required):
+                mine.required.append(None)
+            if item["why"] and mine.required[index] is None:
+                mine.required[index] = f"at {width} px, {item['why']}"
+                mine.unseen.setdefault(tuple(item["path"]), (item["tag"], mine.required[index]))
             elif item.get("ink") is not None:
-                inked.append((Path(path), index, width, item["text"], item["ink"]))
+                inked.append((Path(path), index, width, item, item["ink"]))
+        for where, tag, why in judged["others"]:
+            mine.unseen.setdefault(tuple(where), (tag, f"at {width} px, {why}"))
     # Tesseract reads every shot with ink at once; then each element takes its first failure, in width order.
-    readable = [n for n, (_, _, _, text, ink) in enumerate(inked) if ink.getextrema()[0] == 0 and skeleton(text)]
-    reads = dict(zip(readable, read_back([_Shot(Required("required", str(n), inked[n][3]), inked[n][4])
+    readable = [n for n, (_, _, _, item, ink) in enumerate(inked) if ink.getextrema()[0] == 0 and skeleton(item["text"])]
+    reads = dict(zip(readable, read_back([_Shot(Required("required", str(n), inked[n][3]["text"]), inked[n][4])
                                           for n in readable]) if readable else []))
-    for n, (path, index, width, text, ink) in enumerate(inked):
+    for n, (path, index, width, item, ink) in enumerate(inked):
+        text = item["text"]
         shown_text = " ".join(text.split())[:40]
         if n not in reads:
             why = (f"it leaves no ink at {MIN_CONTRAST:g}:1 against what is behind it ('{shown_text}')"
@@ -193,9 +256,17 @@ def unseen_required(paths: list[Path]) -> dict[Path, list[str | None]]:
             shown = " ".join(reads[n].split())
             why = (f"OCR reads '{shown[:40]}{'…' if len(shown) > 40 else ''}': {share:.0%} of its letters "
                    f"('{shown_text}')" if share < MIN_LETTERS_READ else None)
-        if why and verdicts[path][index] is None:
-            verdicts[path][index] = f"at {width} px, {why}"
+        mine = verdicts[path]
+        if why and mine.required[index] is None:
+            mine.required[index] = f"at {width} px, {why}"
+            mine.unseen.setdefault(tuple(item["path"]), (item["tag"], mine.required[index]))
     return verdicts
+
+
+def unseen_required(paths: list[Path]) -> dict[Path, list[str | None]]:
+    """Each byline's and disclaimer's verdict in each document, in document order: None where
+    Chromium draws all of it at every width, else at which width and why not."""
+    return {path: verdicts.required for path, verdicts in judged_in_chromium(paths).items()}
 
 
 @dataclass
@@ -204,10 +275,10 @@ class _Shot:
     ink: object
 
 
-def _judged(browser, session: str, script: str, path: Path) -> list[dict]:
+def _judged(browser, session: str, script: str, path: Path) -> dict:
     """The layout's verdict on each required element; for each it passes, its ink."""
-    items = json.loads(evaluate(browser, session, script, path))
-    for index, item in enumerate(items):
+    judged = json.loads(evaluate(browser, session, script, path))
+    for index, item in enumerate(judged["required"]):
         x, y, width, height = item["box"]
         if item["why"] is None and width >= 1 and height >= 1:
             # Shot where a reader sees it: scrolled to the middle of the window, as the hit test
@@ -221,7 +292,7 @@ def _judged(browser, session: str, script: str, path: Path) -> list[dict]:
             evaluate(browser, session, _WITHOUT.replace("@SELECTOR@", json.dumps(REQUIRED))
                      .replace("@INDEX@", str(index)).replace("@ON@", "false"), path)
             item["ink"] = ink_between(drawn, without)
-    return items
+    return judged
 
 
 def _shot(browser, session: str, box, beyond: bool) -> object:

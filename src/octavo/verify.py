@@ -35,7 +35,7 @@ from lxml import etree
 from .document import Document
 from .editions import EDITIONS, edition_for_file
 from .errors import OctavoError
-from .visible import holds_required_text, html_visible_text
+from .visible import html_visible_text
 from .xref import PAGE
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
@@ -286,7 +286,7 @@ def read_epub(path: Path, page=None, anchors: tuple[str, ...] = ()) -> Reading:
                       for link in document.iterfind(".//x:head/x:link", NS)
                       if "stylesheet" in (link.get("rel") or "").split()]
             spine.append((name, document, sheets))
-        judged = _judged_in_chromium(zf, [name for name, document, _ in spine if holds_required_text(document)])
+        judged = _judged_in_chromium(zf, [name for name, _, _ in spine])
         texts, unseen, marks, documents, length = [], [], [], [], 0
         for number, (name, document, sheets) in enumerate(spine, start=1):
             text, hidden, ids = html_visible_text(document, sheets, number, judged.get(str(name)))
@@ -305,19 +305,19 @@ def read_epub(path: Path, page=None, anchors: tuple[str, ...] = ()) -> Reading:
         anchors=first_marks(marks, anchors), documents=tuple(documents))
 
 
-def _judged_in_chromium(zf: zipfile.ZipFile, names: list[PurePosixPath]) -> dict[str, list]:
-    """The browser's verdict on each byline and disclaimer of these documents (seen.py), by
-    document name: the EPUB unpacked into a temporary folder (within the limits checked above),
-    so that Chromium lays each document out with its own stylesheets, fonts and images."""
+def _judged_in_chromium(zf: zipfile.ZipFile, names: list[PurePosixPath]) -> dict:
+    """The browser's verdicts on each document (seen.Verdicts), by document name: the EPUB
+    unpacked into a temporary folder (within the limits checked above), so that Chromium lays
+    each document out with its own stylesheets, fonts and images."""
     import tempfile
 
-    from .seen import unseen_required
+    from .seen import judged_in_chromium
 
     if not names:
         return {}
     with tempfile.TemporaryDirectory(prefix="octavo-epub-") as tmp:
         zf.extractall(tmp)  # zipfile keeps every entry inside tmp (no absolute path, no "..")
-        found = unseen_required([Path(tmp, *name.parts) for name in names])
+        found = judged_in_chromium([Path(tmp, *name.parts) for name in names])
         return {str(name): found[Path(tmp, *name.parts)] for name in names}
 
 

@@ -317,8 +317,8 @@ def html_visible_text(root, stylesheets: list[str], page: int = 0, judged: list 
 
     `root` is an lxml tree (XHTML with its namespace, or plain HTML); `stylesheets` the CSS
     texts it uses, in cascade order; `style` elements and attributes are read too. `judged`:
-    the browser's verdict on each required element (seen.py), in document order: one that is
-    not None hides that element, with its why."""
+    the browser's verdicts on the document (seen.Verdicts): an element Chromium does not show
+    is hidden, with its why, whatever the stylesheets say."""
     import cssselect2
 
     body = next((e for e in root.iter() if isinstance(e.tag, str) and _local(e.tag) == "body"), None)
@@ -351,7 +351,7 @@ def html_visible_text(root, stylesheets: list[str], page: int = 0, judged: list 
         if any(texts):
             generated[element.etree_element] = texts
     shown, unseen, marks = [], [], []
-    verdicts = dict(zip((e for e in root.iter() if isinstance(e.tag, str) and required(e)), judged or ()))
+    verdicts = _by_element(root, judged)
     _walk(body, (styles, generated, verdicts), {"color": None, "background": PAPER, "font-size": 1.0}, shown, unseen,
           page, marks)
     offsets, length = [], 0
@@ -360,6 +360,29 @@ def html_visible_text(root, stylesheets: list[str], page: int = 0, judged: list 
         length += len(piece)
     offsets.append(length)
     return "".join(shown), unseen, [(name, offsets[index]) for name, index in marks]
+
+
+def _by_element(root, judged) -> dict:
+    """The browser's verdicts (seen.Verdicts) on the elements of `root`, this reader's own parse
+    of the file: each found by its path and checked by its tag. Where the two parses differ the
+    proof fails; it never passes a verdict it cannot place."""
+    from .errors import OctavoError
+
+    if judged is None:
+        return {}
+    found = {}
+    for path, (tag, why) in judged.unseen.items():
+        element = root
+        for index in path:
+            children = [child for child in element if isinstance(child.tag, str)]
+            element = children[index] if index < len(children) else None
+            if element is None:
+                break
+        if element is None or _local(element.tag) != tag:
+            raise OctavoError(f"the proof cannot place Chromium's verdict on a <{tag}> ({why}): the browser "
+                              f"parsed the document otherwise than its reader at {'/'.join(map(str, path))}")
+        found[element] = why
+    return found
 
 
 def _walk(element, css, inherited, shown, unseen, page, marks) -> None:

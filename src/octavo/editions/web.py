@@ -29,8 +29,8 @@ from ..metadata import Record
 from ..reflow import table_regions
 from ..render import Rendering
 from ..verify import Reading, first_marks
-from ..seen import unseen_required
-from ..visible import holds_required_text, html_visible_text
+from ..seen import judged_in_chromium
+from ..visible import html_visible_text
 
 XHTML = "http://www.w3.org/1999/xhtml"
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -186,8 +186,8 @@ def read_web(path: Path, page=None, anchors: tuple[str, ...] = ()) -> Reading:
     """The page as a browser shows it: the body's text (no script, no style), where each of
     `anchors` (element ids: the sections) begins in it, and its metadata."""
     document = lxml_html.parse(str(path)).getroot()
-    # Each byline and disclaimer as Chromium draws it (seen.py), then the text as its CSS shows it.
-    judged = unseen_required([Path(path)])[Path(path)] if holds_required_text(document) else None
+    # Every text as Chromium draws it (seen.py), then as its CSS shows it.
+    judged = judged_in_chromium([Path(path)])[Path(path)]
     text, unseen, marks = html_visible_text(document, [], judged=judged)  # its own <style> is read with it
     metas = document.findall(".//head/meta")
     authors = tuple(m.get("content", "") for m in metas if m.get("name") == "citation_author")
