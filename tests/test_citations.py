@@ -528,6 +528,26 @@ def test_a_citation_after_a_note_citing_two_sources_is_no_ibid(tmp_path):
         "3": "Smith, *Swing Time*, 5."}
 
 
+def test_the_first_citation_of_a_section_is_no_ibid_of_the_section_before(tmp_path):
+    """A section that opens citing the source the section before ended on: a short note, not
+    "Ibid." pointing into another author's text (issue 22's third case)."""
+    folder = copy_content(tmp_path, SLUG, CONTENT)
+    edit(folder / "publication.yaml", "  - sections/03-evidence.md\n", "")
+    (folder / "sections" / "01-summary.md").write_text(
+        "---\ntitle: Summary\nrole: summary\nauthors: [amara-okafor]\n---\n"
+        "The novel opens in London.[@smith-swing-time, 3]\n", encoding="utf-8")
+    (folder / "sections" / "02-cooperation.md").write_text(
+        "---\ntitle: Cooperation\nrole: chapter\nauthors: [amara-okafor]\n---\n"
+        "It returns to London at the end.[@smith-swing-time, 4]\n\nAnd once more.[@smith-swing-time, 5]\n",
+        encoding="utf-8")
+    built = _outputs(build_publication(folder, tmp_path / "build", editions=("screen", "epub")))
+    expected = {"1": "Zadie Smith, *Swing Time* (Penguin Press, 2016), 3.", "2": "Smith, *Swing Time*, 4.",
+                "3": "Ibid., 5."}
+    assert epub_notes(built["epub"]) == expected
+    text = skeleton(read_edition(built["screen"]).text)
+    assert skeleton("2. Smith, Swing Time, 4.") in text and skeleton("3. Ibid., 5.") in text
+
+
 def _one_section_paper(tmp_path: Path, body: str, editions: tuple[str, ...]) -> dict[str, Path]:
     """The fixture's house and sources with one section of `body`, built: its editions by name."""
     folder = copy_content(tmp_path, SLUG, CONTENT)

@@ -314,8 +314,14 @@ def _run_pandoc(ordered, references: References, csl: str, language: str, note_s
     """pandoc's citeproc over a document of the citations alone, in reading order: in a note
     style each citation of the text is a paragraph of its own (pandoc makes it a note), and
     those inside one author's note share an inline note, as they share that note."""
-    paragraphs, groups = [], {}
+    paragraphs, groups, section = [], {}, None
     for section_id, index, citation, in_note in ordered:
+        if note_style and section is not None and section_id != section:
+            # A new section: no "Ibid." reaches back into the one before (another author's text,
+            # which a reader may not have read). A note between them that cites nothing says so.
+            _flush(paragraphs, groups)
+            paragraphs.append("x^[A section begins.]")
+        section = section_id
         if citation is None:  # an author's note that cites nothing: a note of its own, between the others
             _flush(paragraphs, groups)
             paragraphs.append("x^[An author's note.]")

@@ -305,10 +305,6 @@ def required(element) -> bool:
     return "doc-credits" in (element.get("role") or "").split() or element.get("data-disclaimer") is not None
 
 
-def holds_required_text(root) -> bool:
-    """Whether an (X)HTML tree holds a byline or a disclaimer."""
-    return any(isinstance(e.tag, str) and required(e) for e in root.iter())
-
 
 def html_visible_text(root, stylesheets: list[str], page: int = 0, judged: list | None = None
                       ) -> tuple[str, list[Unseen], list[tuple[str, int]]]:
