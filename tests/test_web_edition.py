@@ -162,3 +162,24 @@ def test_at_200_percent_text_on_a_phone_tables_scroll_in_a_labelled_region(featu
     wrap = table.getparent()
     assert (wrap.get("class"), wrap.get("role"), wrap.get("tabindex"), wrap.get("aria-label")) == \
         ("table-wrap", "region", "0", "Table: Corridor, Capacity (MW), Longest outage (days)")  # its first row
+
+
+def test_the_pdf_s_address_is_absolute_where_the_paper_s_address_is_known():
+    """Scholar and Zotero take the tags out of the page: citation_pdf_url (and the JSON-LD's
+    contentUrl) name the PDF beside the paper's own address (identifiers: url:), else beside
+    the page (issue 22)."""
+    import json
+
+    from octavo.editions.web import citation_tags, json_ld
+    from octavo.model import load_publication
+    from octavo.render import Rendering
+
+    from conftest import DISTRIBUTION, DISTRIBUTION_SLUG
+
+    record = Rendering(load_publication(DISTRIBUTION / DISTRIBUTION_SLUG)).record
+    url = record.identifiers["url"]
+    expected = url.rsplit("/", 1)[0] + f"/{DISTRIBUTION_SLUG}.pdf"
+    assert dict(citation_tags(record, DISTRIBUTION_SLUG))["citation_pdf_url"] == expected
+    assert json.loads(json_ld(record, DISTRIBUTION_SLUG))["encoding"][0]["contentUrl"] == expected
+    seed = Rendering(load_publication(CONTENT / SEED_SLUG)).record
+    assert "url" not in seed.identifiers and dict(citation_tags(seed, SEED_SLUG))["citation_pdf_url"] == f"{SEED_SLUG}.pdf"

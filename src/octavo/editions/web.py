@@ -59,6 +59,16 @@ def write_web(rendering: Rendering, target: Path) -> None:
 
 # ------------------------------------------------------------- metadata
 
+def pdf_address(record: Record, slug: str) -> str:
+    """Where the screen PDF stands: beside the page, at the paper's own address where
+    publication.yaml gives one (identifiers: url:), so that Scholar and Zotero, which take
+    the tags out of the page, fetch it from anywhere; else relative to the page."""
+    from urllib.parse import urljoin
+
+    url = record.identifiers.get("url")
+    return urljoin(url, f"{slug}.pdf") if url else f"{slug}.pdf"
+
+
 def citation_tags(record: Record, slug: str) -> list[tuple[str, str]]:
     """The Highwire Press tags Google Scholar's inclusion guidelines ask for, in their order:
     each author followed by their institutions, the date as YYYY/MM/DD, the PDF beside the page."""
@@ -72,7 +82,7 @@ def citation_tags(record: Record, slug: str) -> list[tuple[str, str]]:
              ("citation_technical_report_institution", record.publisher),
              ("citation_publisher", record.publisher),
              ("citation_language", record.language),
-             ("citation_pdf_url", f"{slug}.pdf")]
+             ("citation_pdf_url", pdf_address(record, slug))]
     if record.series_name:
         tags.append(("citation_series_title", record.series_name))
     if record.series_number:
@@ -104,7 +114,7 @@ def json_ld(record: Record, slug: str) -> str:
                           **({"url": record.website} if record.website else {})},
             "copyrightHolder": {"@type": "Organization", "name": record.rights_holder},
             "copyrightNotice": record.rights_statement,
-            "encoding": [{"@type": "MediaObject", "contentUrl": f"{slug}.pdf", "encodingFormat": "application/pdf"}]}
+            "encoding": [{"@type": "MediaObject", "contentUrl": pdf_address(record, slug), "encodingFormat": "application/pdf"}]}
     if record.subtitle:
         data["alternativeHeadline"] = record.subtitle
     if record.editors:
