@@ -211,3 +211,33 @@ def test_qpdf_finds_the_sample_clean(edition, sample):
 
     run = qpdf_check(sample[edition])
     assert run.returncode == 0 and "WARNING" not in run.stdout + run.stderr, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("edition", ["print", "screen"])
+def test_no_running_head_stands_on_a_page_a_section_opens(seed_pdf_editions, edition):
+    """A section's opening page carries no running head (issue 22's print preflight, CMOS 1.10);
+    the pages it runs on carry one. Read with PDFium in the top margin of each page, the
+    sections found by their named destinations."""
+    import pypdfium2
+
+    from octavo.model import load_publication
+    from octavo.render import Rendering
+    from octavo.verify import BACK_MATTER_ID
+    from octavo.visible import named_destinations
+
+    from conftest import SEED_SLUG
+
+    document = Rendering(load_publication(CONTENT / SEED_SLUG)).document
+    pdf = pypdfium2.PdfDocument(str(seed_pdf_editions[edition]))
+    try:
+        opening = set(named_destinations(pdf, tuple(s.id for s in document.sections) + (BACK_MATTER_ID,)))
+        first_text = min(opening)
+        heads = {}
+        for index, page in enumerate(pdf):
+            left, _, right, top = page.get_trimbox()
+            heads[index] = " ".join(page.get_textpage().get_text_bounded(left, top - 18 * 72 / 25.4, right, top).split())
+    finally:
+        pdf.close()
+    assert opening and all(heads[i] == "" for i in opening), {i: heads[i] for i in opening}
+    running = [i for i in heads if i > first_text and i not in opening]
+    assert running and all(heads[i] for i in running), {i: heads[i] for i in running}
