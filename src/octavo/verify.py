@@ -518,6 +518,16 @@ def check_edition(document: Document, edition: Reading, drawn: Path | None = Non
     return findings
 
 
+def check_print(reading: Reading, drawn: Path, strangers: bool = False) -> list[Finding]:
+    """What a print shop's preflight refuses (preflight.py): an image printed under MIN_DPI."""
+    from .preflight import MIN_DPI, low_resolution
+
+    found = run_guarded(low_resolution, drawn, MIN_DPI) if strangers else low_resolution(drawn, MIN_DPI)
+    return [Finding(reading, "image", f"on page {image.page}", False, f"at least {MIN_DPI} dpi at its printed size",
+                    count=0, problem=f"under {MIN_DPI} dpi, which a print shop sends back", seen=str(image))
+            for image in found]
+
+
 def check_title(document: Document, sections: Sections) -> list[Finding]:
     """The title where a reader meets it: before the first section (the title page, the web
     page's header). Its metadata is checked apart (check_metadata)."""
@@ -912,6 +922,8 @@ def verify(document: Document, paths: list[Path] | dict[Path, Path], strangers: 
         # An edition that does not carry the text (the cover) says what its proof is.
         report.findings.extend(edition.prove(document, reading) if edition and edition.prover
                                else check_edition(document, reading, Path(path), strangers))
+        if edition and edition.name == "print":
+            report.findings.extend(check_print(reading, Path(path), strangers))
     return report
 
 

@@ -100,9 +100,24 @@ def write_pdf(rendering: Rendering, target: Path, edition: PdfEdition) -> None:
     if shares_the_painting(rendering, edition.name):
         pdfpaint.write(rendering.shared[("painted", edition.setup)], target, finisher,
                        pdfpaint.pdf_options(**edition.options(rendering)))
+        _warn_of_low_resolution(rendering, target, edition)
         return
     document = _document_to_write(rendering, edition)
     document.write_pdf(str(target), finisher=finisher, **edition.options(rendering))
+    _warn_of_low_resolution(rendering, target, edition)
+
+
+def _warn_of_low_resolution(rendering: Rendering, target: Path, edition: PdfEdition) -> None:
+    """The print edition's images under the resolution a print shop asks for: a warning of the
+    build (under preflight.MIN_DPI the proof refuses the edition: verify.check_print)."""
+    from ..preflight import MIN_DPI, WARN_DPI, low_resolution
+
+    if edition is not PRINT:
+        return
+    for image in low_resolution(target, WARN_DPI):
+        if image.dpi >= MIN_DPI - 0.5:
+            rendering.notices.append(f"{rendering.publication.slug}.print.pdf: {image}, under the {WARN_DPI} dpi "
+                                     "a print shop asks for: give the figure a larger image")
 
 
 def _document_to_write(rendering: Rendering, edition: PdfEdition):
