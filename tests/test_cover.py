@@ -530,3 +530,18 @@ def test_octavo_check_proves_a_spread_and_fails_it_for_a_lost_name_a_lost_isbn_o
         writer.write(handle)
     report = verify(document, [wrong])
     assert [(f.subject, f.problem) for f in report.failures] == [("sheet", "wrong boxes")], report.summary()
+
+
+def test_the_series_number_never_stands_alone_on_a_line(tmp_path):
+    """"Energy Transition Papers Policy Brief No. 7" broke as "… POLICY BRIEF / NO. 7" on the
+    front (issue 22): the number keeps its label and the word before it, front and back."""
+    from conftest import copy_content
+
+    folder = copy_content(tmp_path, SLUG, FIXTURES / "epub-content")
+    edit(folder / "publication.yaml", "name: Energy Papers", "name: Energy Transition Papers")
+    result = build_publication(folder, tmp_path / "out", editions=("print",))
+    spread = next(p for p in result.outputs if p.name.endswith(".cover.pdf"))
+    for panel in ("front", "back"):
+        lines = [" ".join(line.split()) for line in panel_text(spread, panel).splitlines()]
+        at = next(i for i, line in enumerate(lines) if line.upper().endswith("NO. 7"))
+        assert len(lines[at].split()) >= 3, (panel, lines[max(0, at - 1):at + 1])

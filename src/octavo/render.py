@@ -49,6 +49,15 @@ def keep_whole(text: str) -> str:
     return text.replace(" ", "\u00a0").replace("-", "-\u2060")
 
 
+def keep_tail(text: str, words: int = 3) -> str:
+    """`text` with its last `words` words on one line: a series line never leaves "No. 7" alone
+    on the cover's last line ("Policy Brief / No. 7" breaks as "Policy / Brief No. 7")."""
+    parts = text.split(" ")
+    if len(parts) <= words:
+        return text
+    return " ".join(parts[:-words]) + " " + "\u00a0".join(parts[-words:])
+
+
 def environment(folders: Path | list[Path] | None = None) -> jinja2.Environment:
     folders = folders if isinstance(folders, list) else [Path(folders or DEFAULT_TEMPLATES)]
     env = jinja2.Environment(
@@ -64,6 +73,7 @@ def environment(folders: Path | list[Path] | None = None) -> jinja2.Environment:
     # A name kept on one line where no element can carry `white-space: nowrap` (a running head
     # is a string in a page's margin box): no-break spaces, and a word joiner after each hyphen.
     env.filters["unbreakable"] = keep_whole
+    env.filters["tail_kept"] = keep_tail
     env.globals["octavo_folders"] = [str(f) for f in folders]
     return env
 
