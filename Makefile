@@ -17,13 +17,15 @@ BUILD_DIR := build
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-kor tesseract-ocr-jpn tesseract-ocr-chi-sim tesseract-ocr-ara tesseract-ocr-heb tesseract-ocr-rus tesseract-ocr-ell tesseract-ocr-hin tesseract-ocr-tha
 SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless chromium libgs-common qpdf zbar-tools $(OCR_PACKAGES)
 
-.PHONY: all build test bench conformance retail conformance-packages webcheck-packages system-packages clean help
+.PHONY: all build test test-fast durations bench conformance retail conformance-packages webcheck-packages system-packages clean help
 
 all: build
 
 help:
 	@echo "make          set up .venv and build every publication in content/ into $(BUILD_DIR)/"
 	@echo "make test     run the test suite (EPUBCheck included)"
+	@echo "make test-fast  the tests measured under a second (tests/durations.json): about two minutes"
+	@echo "make durations  measure every test again into tests/durations.json"
 	@echo "make bench    time Octavo against pandoc and WeasyPrint; prints its targets, met or not (about 15 minutes)"
 	@echo "make conformance  DAISY Ace, calibre, pandoc and the retailer check on every EPUB (installs them; minutes)"
 	@echo "make retail   octavo check --retail on every EPUB in $(BUILD_DIR)/: Kindle, Kobo, Apple Books"
@@ -75,6 +77,17 @@ webcheck-packages:
 test: $(STAMP) $(AXE_CORE)
 	$(COMPILE)
 	$(BIN)/pytest
+
+# The tests measured under a second, with no slow fixture (tests/conftest.py, "test tiers"):
+# the loop to run after each change. `make test` (what CI runs) runs them all.
+test-fast: $(STAMP) $(AXE_CORE)
+	$(COMPILE)
+	$(BIN)/pytest --tier fast -q
+
+# Measures every test and fixture again into tests/durations.json, which test-fast reads.
+durations: $(STAMP) $(AXE_CORE)
+	$(COMPILE)
+	$(BIN)/pytest --record-durations -q
 
 # Not a test: prints the targets (each beside its measured figure, met or not)
 # and a table of timings on this machine (bench/bench.py says what each figure

@@ -4,7 +4,9 @@ and templates for negative tests, and EPUBCheck run once per built EPUB."""
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,59 @@ SEED_SLUG = "breaking-deadlock"
 # A verbatim copy of ../shared/seed/, kept in the repo so the word-for-word
 # tests run in any clone.
 SEED_TEXT = FIXTURES / "seed" / "breaking-deadlock-four-perspectives.txt"
+
+
+# ---------------------------------------------------------------- test tiers
+# `make test-fast` (pytest --tier fast) runs the tests that take under FAST_SECONDS and need
+# no fixture that does (a build of the seed, EPUBCheck's JVM): the loop a developer runs after
+# each change, in about two minutes. What is slow is measured, not guessed: `make durations`
+# (pytest --record-durations) runs the whole suite and writes each test's and each fixture's
+# time to tests/durations.json. A test not measured yet counts as fast until the next record.
+DURATIONS = Path(__file__).resolve().parent / "durations.json"
+FAST_SECONDS = 1.0
+_measured: dict[str, dict[str, float]] = {"tests": {}, "fixtures": {}}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--tier", choices=("all", "fast"), default="all",
+                     help="fast: only the tests tests/durations.json measured under "
+                          f"{FAST_SECONDS:g} s, with no fixture that takes longer")
+    parser.addoption("--record-durations", action="store_true",
+                     help="write each test's and fixture's time to tests/durations.json")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--tier") != "fast":
+        return
+    known = json.loads(DURATIONS.read_text(encoding="utf-8")) if DURATIONS.is_file() else {}
+    tests, fixtures = known.get("tests", {}), known.get("fixtures", {})
+    slow_fixtures = {name for name, seconds in fixtures.items() if seconds >= FAST_SECONDS}
+    slow = [item for item in items if tests.get(item.nodeid, 0) >= FAST_SECONDS
+            or slow_fixtures & set(getattr(item, "fixturenames", ()))]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if item not in set(slow)]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    started = time.monotonic()
+    yield
+    name = fixturedef.argname
+    _measured["fixtures"][name] = max(_measured["fixtures"].get(name, 0.0), time.monotonic() - started)
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        _measured["tests"][report.nodeid] = round(report.duration, 2)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not session.config.getoption("--record-durations"):
+        return
+    data = {"tests": dict(sorted(_measured["tests"].items())),
+            "fixtures": {k: round(v, 2) for k, v in sorted(_measured["fixtures"].items())}}
+    DURATIONS.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
