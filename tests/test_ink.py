@@ -166,7 +166,8 @@ def test_without_tesseract_the_proof_fails_and_says_why(tmp_path, monkeypatch):
 
     from octavo import ink
 
-    monkeypatch.setattr(ink, "_READ", {})  # nothing read before in this process
+    monkeypatch.setattr(ink, "_READ", {})  # nothing read before, in this process or its cache
+    monkeypatch.setenv("OCTAVO_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "tesseract" else "/usr/bin/" + name)
     with pytest.raises(OctavoError, match="no `tesseract` on PATH: install Debian's tesseract-ocr"):
         build_publication(copy_content(tmp_path), tmp_path / "out", editions=("screen",))
@@ -215,3 +216,28 @@ def test_a_text_broken_across_two_pages_is_judged_in_its_two_parts(seed_pdf, mon
     monkeypatch.setattr(ink, "ink_between", lambda drawn, without: same(drawn, drawn))  # no ink anywhere
     refused = ink.unread(seed_pdf, places, 20 * 72 / 25.4, 20 * 72 / 25.4)
     assert [u.page for u in refused] == [page + 1, page + 2] and all("leave no ink" in u.why for u in refused)
+
+
+def test_a_reading_is_kept_and_not_taken_again(tmp_path, monkeypatch):
+    """The same ink is read once: from this process, then from the cache folder; an image that
+    differs is read again."""
+    from PIL import Image, ImageDraw
+
+    from octavo import ink
+
+    monkeypatch.setenv("OCTAVO_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(ink, "_READ", {})
+    image = Image.new("L", (600, 80), 255)
+    ImageDraw.Draw(image).text((10, 10), "Disclaimer words", fill=0, font_size=40)
+    region = type("Region", (), {"ink": image, "required": ink.Required("disclaimer", "0", "Disclaimer words")})()
+    calls = []
+    real = ink._tesseract
+    monkeypatch.setattr(ink, "_tesseract", lambda sheet, languages: calls.append(1) or real(sheet, languages))
+    first = ink.read_back([region])
+    assert calls == [1] and "Disclaimer" in first[0]
+    assert list((tmp_path / "cache" / "ocr").glob("*.txt"))
+    monkeypatch.setattr(ink, "_READ", {})  # a new process: the folder remembers
+    assert ink.read_back([region]) == first and calls == [1]
+    ImageDraw.Draw(image).text((10, 50), "more", fill=0, font_size=20)
+    ink.read_back([region])
+    assert calls == [1, 1]

@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 from .errors import OctavoError
 from .visible import MIN_CONTRAST
@@ -264,22 +265,64 @@ def letters_read(letters: str, read: str) -> float:
     return sum(block.size for block in matcher.get_matching_blocks()) / len(letters)
 
 
-# What Tesseract read in each ink image this process has seen, by the image's digest: the same
-# words drawn alike (the screen and archive PDFs lay out the same pages; a byline that recurs
-# in each section) are read once.
-_READ: dict[bytes, str] = {}
+# What Tesseract read in each ink image, by the image's digest (with Tesseract's version and the
+# languages read): the same words drawn alike (the screen and archive PDFs lay out the same pages;
+# a byline that recurs in each section; a paper built again) are read once. Kept in this process
+# and in the user's cache folder (OCTAVO_CACHE, else $XDG_CACHE_HOME/octavo, else ~/.cache/octavo),
+# one small file an image: a reading depends on nothing but the image and the engine, and a
+# folder a user cannot write to is simply not used.
+_READ: dict[str, str] = {}
 _READ_LIMIT = 4096
 
 
-def read_back(regions: list[_Region]) -> list[str]:
-    """What Tesseract reads in each region's ink. The regions not read before go in one image,
-    one under the other, read at once; each word goes to the region its line stands in."""
+def cache_folder() -> Path | None:
+    base = os.environ.get("OCTAVO_CACHE") or (Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "octavo")
+    return Path(base) / "ocr" if base else None
+
+
+def _remembered(key: str) -> str | None:
+    if key in _READ:
+        return _READ[key]
+    folder = cache_folder()
+    try:
+        return (folder / f"{key}.txt").read_text(encoding="utf-8") if folder else None
+    except OSError:
+        return None
+
+
+def _remember(key: str, read: str) -> None:
+    if len(_READ) >= _READ_LIMIT:
+        _READ.clear()
+    _READ[key] = read
+    folder = cache_folder()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f".{key}.{os.getpid()}.tmp"
+        temporary.write_text(read, encoding="utf-8")
+        os.replace(temporary, folder / f"{key}.txt")
+    except OSError:
+        pass
+
+
+def read_back(regions: list) -> list[str]:
+    """What Tesseract reads in each region's ink (`.ink`, a PIL image; `.required.text`, what it
+    should say, for the languages to read). The regions not read before go in one image, one
+    under the other, read at once; each word goes to the region its line stands in."""
     import hashlib
 
     from PIL import Image
 
-    keys = [hashlib.blake2b(r.ink.tobytes() + repr(r.ink.size).encode(), digest_size=16).digest() for r in regions]
-    fresh = list({key: region for key, region in zip(keys, regions) if key not in _READ}.items())
+    engine = _version()
+    keys = []
+    for region in regions:
+        languages = "+".join(_languages(region.required.text))
+        digest = hashlib.blake2b(region.ink.tobytes() + repr(region.ink.size).encode(), digest_size=16)
+        digest.update(f"{engine}|{languages}".encode())
+        keys.append(digest.hexdigest())
+    known = {key: _remembered(key) for key in dict.fromkeys(keys)}
+    fresh = [(key, region) for key, region in {k: r for k, r in zip(keys, regions)}.items() if known[key] is None]
     if fresh:
         width = max(r.ink.width for _, r in fresh) + 2 * GAP_PX
         height = sum(r.ink.height + GAP_PX for _, r in fresh) + GAP_PX
@@ -297,11 +340,19 @@ def read_back(regions: list[_Region]) -> list[str]:
                 if low - GAP_PX / 2 <= middle < high + GAP_PX / 2:
                     words[index].append(text)
                     break
-        if len(_READ) + len(fresh) > _READ_LIMIT:
-            _READ.clear()
         for (key, _), read in zip(fresh, words):
-            _READ[key] = " ".join(read)
-    return [_READ[key] for key in keys]
+            known[key] = " ".join(read)
+            _remember(key, known[key])
+    return [known[key] for key in keys]
+
+
+@functools.lru_cache(maxsize=1)
+def _version() -> str:
+    program = shutil.which("tesseract")
+    if program is None:
+        return "none"
+    done = subprocess.run([program, "--version"], capture_output=True, text=True)
+    return (done.stdout or done.stderr).split("\n", 1)[0].strip()
 
 
 def _languages(text: str) -> list[str]:
