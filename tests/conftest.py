@@ -145,6 +145,25 @@ def copy_templates(tmp_path: Path) -> Path:
     return target
 
 
+def print_ready_images(folder: Path, width: int = 2400) -> list[Path]:
+    """Each image of a publication's folder as an author would replace it for print: the same
+    picture with `width` pixels (a Word document's picture is often a screen's 96 dpi, which the
+    print edition's preflight refuses under 150: preflight.py). Returns the images changed."""
+    from PIL import Image
+
+    changed = []
+    for path in sorted((folder / "images").glob("*")) if (folder / "images").is_dir() else []:
+        if path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+            continue
+        with Image.open(path) as image:
+            if image.width >= width:
+                continue
+            larger = image.resize((width, max(1, round(image.height * width / image.width))), Image.NEAREST)
+            larger.save(path)
+        changed.append(path)
+    return changed
+
+
 def edit(path: Path, old: str, new: str) -> None:
     """Replace text in a copied file, failing loudly if the text is not there."""
     text = path.read_text(encoding="utf-8")

@@ -32,7 +32,7 @@ from octavo.importer import import_docx
 from octavo.importer.markdown import _squeeze, escape, line_start, words_of
 from octavo.model import load_publication
 
-from conftest import CONTENT, FIXTURES
+from conftest import CONTENT, FIXTURES, print_ready_images
 
 DOCX = FIXTURES / "docx"
 LIBREOFFICE_DOCX = DOCX / "libreoffice-paper.docx"
@@ -121,6 +121,10 @@ def test_the_libreoffice_document_imports_and_builds_once_the_affiliations_are_f
     code, out, err = _run(capsys, "validate", SLUG, "--content", content, "--strict")
     assert code == 0, out + err
     out_dir = tmp_path / "build"
+    # The document's picture is a screen's: the print edition's preflight refuses it, saying where.
+    code, out, err = _run(capsys, "build", folder, "--out", out_dir, "--edition", "print")
+    assert code != 0 and "image on page" in err and "is under 150 dpi, which a print shop sends back" in err, out + err
+    assert print_ready_images(folder)  # the author gives the original picture
     code, out, err = _run(capsys, "build", folder, "--out", out_dir)
     assert code == 0, out + err
     assert "proven in each of 5 editions" in out

@@ -19,7 +19,7 @@ from octavo.importer import ImportLosses, import_docx
 from octavo.importer.proof import Loss, Paragraph, compare, words
 from octavo.validate import validate
 
-from conftest import FIXTURES
+from conftest import FIXTURES, print_ready_images
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MAMMOTH = FIXTURES / "docx" / "mammoth"
@@ -290,6 +290,7 @@ def test_the_cases_written_by_python_docx_and_by_libreoffice_import_whole_and_pr
         assert "Drop caps open the chapter on the locks.[^1]" in text, source
         assert "| First | Survey the canals; Line the worst sections |" in text, source
         assert "\n\n[^1]\n\n" in text and result.notes == 2, source
+        print_ready_images(result.folder)
         built = build_publication(result.folder, tmp_path / "build" / source.stem,
                                   editions=("print", "screen", "epub", "web"))
         assert built.report.ok
@@ -326,6 +327,7 @@ def test_every_corpus_document_imports_with_no_word_lost_and_is_proven(tmp_path,
         with pytest.raises(ContentError, match=REFUSED[source.name]):
             build_publication(result.folder, tmp_path / "build", editions=("screen", "epub"))
         return
+    print_ready_images(result.folder)  # a Word picture at a screen's 96 dpi: preflight.py
     built = build_publication(result.folder, tmp_path / "build", editions=("print", "screen", "epub", "web"))
     assert built.report.ok
 

@@ -108,7 +108,8 @@ def sample(tmp_path_factory) -> dict[str, Path]:
     (folder / "publication.yaml").write_text(PUBLICATION, encoding="utf-8")
     (folder / "sections" / "01-chapter.md").write_text(textwrap.dedent(SECTION), encoding="utf-8")
     (folder / "sections" / "02-closing.md").write_text(CLOSING, encoding="utf-8")
-    Image.new("RGB", (600, 300), (22, 50, 79)).save(folder / "images" / "chart.png")
+    # 2400 pixels over the text's width: over 300 dpi, as a print shop asks (preflight.py).
+    Image.new("RGB", (2400, 1200), (22, 50, 79)).save(folder / "images" / "chart.png")
     result = build_publication(folder, content.parent / "build")
     assert result.report.ok  # the proof, bylines included, on every edition
     assert ("zoe-muller", "Closing Remarks") in {(f.subject, f.where) for f in result.report.findings
@@ -213,11 +214,28 @@ def test_qpdf_finds_the_sample_clean(edition, sample):
     assert run.returncode == 0 and "WARNING" not in run.stdout + run.stderr, run.stdout + run.stderr
 
 
+@pytest.fixture(scope="module")
+def long_introduction(tmp_path_factory):
+    """The seed with its introduction six times as long: pages no section opens, verso and recto."""
+    from conftest import SEED_SLUG, copy_content
+
+    tmp = tmp_path_factory.mktemp("long-introduction")
+    folder = copy_content(tmp)
+    section = folder / "sections" / "02-introduction.md"
+    text = section.read_text(encoding="utf-8")
+    head, body = text.split("\n---\n", 1)
+    plain = "\n\n".join(p for p in body.strip().split("\n\n") if "{{disclaimer:" not in p)  # placed once only
+    section.write_text(head + "\n---\n" + body.strip() + "\n\n" + "\n\n".join([plain] * 12) + "\n", encoding="utf-8")
+    result = build_publication(folder, tmp / "out", editions=("print", "screen"))
+    return folder, {p.name.split(".")[-2] if p.name.count(".") > 1 else "screen": p for p in result.outputs}
+
+
 @pytest.mark.parametrize("edition", ["print", "screen"])
-def test_no_running_head_stands_on_a_page_a_section_opens(seed_pdf_editions, edition):
+def test_no_running_head_stands_on_a_page_a_section_opens(long_introduction, edition):
     """A section's opening page carries no running head (issue 22's print preflight, CMOS 1.10);
-    the pages it runs on carry one. Read with PDFium in the top margin of each page, the
-    sections found by their named destinations."""
+    the pages it runs on carry one: the publication's title on the verso, the section and its
+    author on the recto. Read with PDFium in the top margin of each page, the sections found by
+    their named destinations."""
     import pypdfium2
 
     from octavo.model import load_publication
@@ -225,10 +243,9 @@ def test_no_running_head_stands_on_a_page_a_section_opens(seed_pdf_editions, edi
     from octavo.verify import BACK_MATTER_ID
     from octavo.visible import named_destinations
 
-    from conftest import SEED_SLUG
-
-    document = Rendering(load_publication(CONTENT / SEED_SLUG)).document
-    pdf = pypdfium2.PdfDocument(str(seed_pdf_editions[edition]))
+    folder, outputs = long_introduction
+    document = Rendering(load_publication(folder)).document
+    pdf = pypdfium2.PdfDocument(str(outputs[edition]))
     try:
         opening = set(named_destinations(pdf, tuple(s.id for s in document.sections) + (BACK_MATTER_ID,)))
         first_text = min(opening)
@@ -241,3 +258,6 @@ def test_no_running_head_stands_on_a_page_a_section_opens(seed_pdf_editions, edi
     assert opening and all(heads[i] == "" for i in opening), {i: heads[i] for i in opening}
     running = [i for i in heads if i > first_text and i not in opening]
     assert running and all(heads[i] for i in running), {i: heads[i] for i in running}
+    # Page index 1 is page 2, a verso: the publication's title; an even index, a recto: the section.
+    assert {heads[i] for i in running if i % 2 == 1} == {document.publication.title}
+    assert all(heads[i].startswith("Introduction · ") for i in running if i % 2 == 0), heads

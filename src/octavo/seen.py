@@ -149,10 +149,46 @@ _JUDGE = """(async () => {
   };
   // The required elements: each verdict, and where it stands on the page (CSS px) and its text, for its ink.
   const required = [...document.querySelectorAll(@SELECTOR@)];
+  // What its ink depends on: the solid colour behind it, where nothing else can stand between
+  // (no background image up to that colour, no other element stacked at its first line, no
+  // positioned ::before or ::after around it); and the look of it and what it holds.
+  const inkOf = el => {
+    let solid = null, plain = true;
+    for (let e = el; e; e = e.parentElement) {
+      const s = getComputedStyle(e);
+      // Blending anywhere up the tree draws the backdrop otherwise than its colour says.
+      if (parseFloat(s.opacity) < 1 || s.filter !== 'none' || s.mixBlendMode !== 'normal') plain = false;
+      if (solid) continue;
+      if (s.backgroundImage !== 'none') plain = false;
+      for (const pseudo of ['::before', '::after']) {
+        const p = getComputedStyle(e, pseudo);
+        if (p.content !== 'none' && p.content !== 'normal' && p.position !== 'static') plain = false;
+      }
+      const b = rgba(s.backgroundColor);
+      if (b[3] >= 1) solid = b.slice(0, 3);
+      else if (b[3] > 0) plain = false;  // a translucent colour over what lies behind
+    }
+    const r = el.getClientRects()[0];
+    if (r) {
+      const x = Math.min(Math.max(r.left + 4, 0), innerWidth - 1), y = Math.min(Math.max(r.top + r.height / 2, 0), innerHeight - 1);
+      for (const hit of document.elementsFromPoint(x, y)) {
+        if (hit === el || el.contains(hit)) continue;
+        if (!hit.contains(el)) { plain = false; break; }
+      }
+    }
+    const looks = [el, ...el.querySelectorAll('*')].map(e => {
+      const s = getComputedStyle(e);
+      return [s.fontFamily, s.fontSize, s.fontWeight, s.fontStyle, s.fontVariant, s.letterSpacing, s.textTransform,
+              s.color, s.webkitTextFillColor, s.textShadow, s.opacity, s.filter, s.transform, s.mixBlendMode,
+              s.backgroundColor, s.backgroundImage];
+    });
+    return {solid: plain && solid ? solid : (plain ? [255, 255, 255] : null),
+            look: JSON.stringify([el.innerText, looks, plain, solid])};
+  };
   const judgedRequired = required.map(el => {
     const why = judge(el), r = el.getBoundingClientRect();
     return {why: why, box: [r.left + scrollX, r.top + scrollY, r.width, r.height], text: el.innerText,
-            path: pathOf(el), tag: el.localName};
+            path: pathOf(el), tag: el.localName, ...inkOf(el)};
   });
   // Every other text a reader is to read (the blocks): its element's path and tag where it is not seen. The
   // styles of each text are judged; the hit test is made once for each block (the nearest element that
@@ -276,22 +312,40 @@ class _Shot:
 
 
 def _judged(browser, session: str, script: str, path: Path) -> dict:
-    """The layout's verdict on each required element; for each it passes, its ink."""
+    """The layout's verdict on each required element; for each it passes, its ink.
+
+    A screenshot takes some 40 ms (a frame of the compositor), so no more are taken than the
+    verdict needs: where nothing but a solid colour can stand behind the text (inkOf), its ink
+    is what differs from that colour, from one shot; elsewhere (a background image, another
+    element stacked with it) from two, with and without its text. And at a second width, an
+    element whose look is the same as at the first (the same words, fonts, colours, what stands
+    behind them) draws the same ink: it is not shot again."""
+    from PIL import Image
+
     judged = json.loads(evaluate(browser, session, script, path))
+    looks = browser.__dict__.setdefault("octavo_looks", {})
     for index, item in enumerate(judged["required"]):
         x, y, width, height = item["box"]
-        if item["why"] is None and width >= 1 and height >= 1:
-            # Shot where a reader sees it: scrolled to the middle of the window, as the hit test
-            # is made (a sticky title band covers the top of the window, not the byline).
-            box, beyond = json.loads(evaluate(browser, session, _CENTRED.replace("@SELECTOR@", json.dumps(REQUIRED))
-                                              .replace("@INDEX@", str(index)), path))
-            drawn = _shot(browser, session, box, beyond)
+        if item["why"] is not None or width < 1 or height < 1:
+            continue
+        seen_look = looks.get((str(path), index))
+        looks[str(path), index] = item["look"]
+        if seen_look == item["look"]:
+            continue  # shot at the first width, looking as it does here
+        # Shot where a reader sees it: scrolled to the middle of the window, as the hit test
+        # is made (a sticky title band covers the top of the window, not the byline).
+        box, beyond = json.loads(evaluate(browser, session, _CENTRED.replace("@SELECTOR@", json.dumps(REQUIRED))
+                                          .replace("@INDEX@", str(index)), path))
+        drawn = _shot(browser, session, box, beyond)
+        if item["solid"] is not None:
+            without = Image.new("RGB", drawn.size, tuple(int(c) for c in item["solid"]))
+        else:
             evaluate(browser, session, _WITHOUT.replace("@SELECTOR@", json.dumps(REQUIRED))
                      .replace("@INDEX@", str(index)).replace("@ON@", "true"), path)
             without = _shot(browser, session, box, beyond)
             evaluate(browser, session, _WITHOUT.replace("@SELECTOR@", json.dumps(REQUIRED))
                      .replace("@INDEX@", str(index)).replace("@ON@", "false"), path)
-            item["ink"] = ink_between(drawn, without)
+        item["ink"] = ink_between(drawn, without)
     return judged
 
 
