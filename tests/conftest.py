@@ -56,12 +56,21 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if item not in set(slow)]
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_fixture_setup(fixturedef, request):
-    started = time.monotonic()
-    yield
-    name = fixturedef.argname
-    _measured["fixtures"][name] = max(_measured["fixtures"].get(name, 0.0), time.monotonic() - started)
+class _FixtureClock:
+    """Times each fixture's setup. Registered as a plugin of its own (pytest_configure): a
+    conftest's hook would not see the session's fixtures (the seed's build), which are set up
+    on the session, outside this folder."""
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(self, fixturedef, request):
+        started = time.monotonic()
+        yield
+        name = fixturedef.argname
+        _measured["fixtures"][name] = max(_measured["fixtures"].get(name, 0.0), time.monotonic() - started)
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_FixtureClock(), "octavo-fixture-clock")
 
 
 def pytest_runtest_logreport(report):
