@@ -9,13 +9,15 @@ cannot say what a reader sees where
   ("Qvfpynvzre" where the layer reads "Disclaimer");
 - a pattern is laid over the text.
 
-So, for every place in the page's text block where a required text stands (a page at a time,
+So, at each place where the proof found a required text (verify.check_ink: a page at a time,
 a text broken across pages in its parts), PDFium renders that region twice: as it is, and
 with the text's own objects made invisible (rendering mode 3). A pixel is the text's ink when
 the two renderings differ there by at least WCAG AA's 4.5:1 contrast (visible.MIN_CONTRAST):
-whatever the colours, the background, the opacity of any group around it. The ink, black on
-white, is read by Tesseract; the text is seen when OCR reads at least MIN_LETTERS_READ of its
-letters, in order. Nothing else is OCR'd: blocks are judged by the text layer alone.
+whatever the colours, the background, the opacity of any group around it. At least
+MIN_LETTERS_INKED of its letters must leave ink. The ink, black on white, is read by
+Tesseract; the text is seen when OCR reads at least MIN_LETTERS_READ of its letters, in order.
+The same words drawn with the same look are read once a file, and a reading is kept by its
+image's digest (read_back). Nothing else is OCR'd: blocks are judged by the text layer alone.
 """
 
 from __future__ import annotations
