@@ -185,3 +185,21 @@ def test_every_edition_reader_and_writer_takes_what_docs_extending_says():
         for kind, spec in (("writer", edition.writer), ("reader", edition.reader)):
             parameters = list(inspect.signature(_function(spec)).parameters)
             assert parameters == wanted[kind], f"{edition.name}'s {kind} {spec} takes {parameters}"
+
+
+def test_the_fast_tier_leaves_out_what_was_measured_slow():
+    """`make test-fast` (pytest --tier fast) collects a file's quick tests and not the one that
+    builds the editions, as tests/durations.json measured them (issue 23's test tiers)."""
+    import json
+    import subprocess
+    import sys
+
+    durations = json.loads((REPO / "tests" / "durations.json").read_text(encoding="utf-8"))
+    target = "tests/test_attribution_words.py"
+    measured = {k: v for k, v in durations["tests"].items() if k.startswith(target)}
+    slow = {k for k, v in measured.items() if v >= 1.0}
+    assert slow and len(slow) < len(measured), measured
+    done = subprocess.run([sys.executable, "-m", "pytest", "--tier", "fast", "--collect-only", "-q",
+                           "-p", "no:cacheprovider", target], capture_output=True, text=True, cwd=REPO)
+    collected = {line for line in done.stdout.splitlines() if line.startswith(target)}
+    assert collected == set(measured) - slow, done.stdout
