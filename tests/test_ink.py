@@ -79,16 +79,17 @@ def failures(report):
 
 
 @pytest.mark.parametrize("css, why", [
-    (f"{DISCLAIMER} {{ color: rgba(0, 0, 0, 0.03); }}",
-     "hidden (105 of its 105 letters leave no ink at 4.5:1 against what is behind them, page 2)"),
+    # Caught first by the text layer, which blends the fill by its alpha (visible._shown).
+    (f"{DISCLAIMER} {{ color: rgba(0, 0, 0, 0.03); }}", "hidden (contrast 1.1:1 against the paper, page 2)"),
     (f"{DISCLAIMER} {{ opacity: 0.02; }}",
      "hidden (105 of its 105 letters leave no ink at 4.5:1 against what is behind them, page 2)"),
     (f"{DISCLAIMER} {{ color: #767676; opacity: 0.6; }}",
      "hidden (105 of its 105 letters leave no ink at 4.5:1 against what is behind them, page 2)"),
 ], ids=["ghost-colour", "transparency-group", "faded-grey"])
 def test_a_disclaimer_drawn_without_ink_is_hidden(tmp_path, css, why):
-    """A colour of alpha 0.03 and a transparency group of opacity 0.02 both pass the text
-    layer's checks (a fill colour, not transparent); the ink says what a reader sees."""
+    """A colour of alpha 0.03 is all but the paper once blended; a transparency group of
+    opacity 0.02 and a grey faded by it pass the text layer's checks (its opacity is the
+    group's): the ink says what a reader sees."""
     report = build_expecting_proof_failure(styled(tmp_path, css), tmp_path / "out", editions=("screen",))
     assert failures(report) == {("PDF", "disclaimer", HOUSE): why}
 

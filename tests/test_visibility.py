@@ -6,6 +6,8 @@ PDFs, the EPUB and the web page are real builds, read back by the proof's own re
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from octavo.build import build_publication
@@ -161,3 +163,13 @@ def test_an_epub_whose_file_names_are_percent_encoded_is_read_as_a_reader_sees_i
     report = verify(Rendering(load_publication(CONTENT / SEED_SLUG)).document, [crafted])
     assert {(k, w, s) for k, w, s, _ in problems(report)} == {("EPUB", "disclaimer", HOUSE)}, report.summary()
     assert next(iter(problems(report)))[3].startswith("hidden (display: none")
+
+
+def test_a_block_in_a_ghost_colour_is_hidden_in_the_pdf(tmp_path):
+    """rgba(0, 0, 0, 0.05): a fill colour that is not transparent, yet all but the paper's own
+    colour once blended by its alpha (issue 20's ghost text, in the body as in the imprint)."""
+    folder = house_style(tmp_path, "print/house.css", ".section .body p { color: rgba(0, 0, 0, 0.05); }")
+    report = build_expecting_proof_failure(folder, tmp_path / "out", editions=("screen",))
+    blocks = [f for f in report.failures if f.what == "block"]
+    assert blocks and all(re.match(r"hidden \(contrast 1\.\d:1 against (the paper|its background), page \d+\)", f.problem)
+                          for f in blocks), [f.problem for f in blocks][:3]

@@ -132,8 +132,8 @@ def _page_text(page, number: int, above_pt: float, below_pt: float, cuts=()
             verdicts[_address(obj.raw)] = why
         elif any(_overlap(obj.get_bounds(), bounds) for bounds in others):
             to_measure.append(obj)
-        elif _contrast(_fill(obj), PAPER) < MIN_CONTRAST:
-            verdicts[_address(obj.raw)] = f"contrast {_contrast(_fill(obj), PAPER):.1f}:1 against the paper"
+        elif _contrast(_shown(obj, PAPER), PAPER) < MIN_CONTRAST:
+            verdicts[_address(obj.raw)] = f"contrast {_contrast(_shown(obj, PAPER), PAPER):.1f}:1 against the paper"
     if to_measure:
         verdicts.update(_measure(page, to_measure))
     left, bottom, right, top = trim
@@ -219,6 +219,15 @@ def _fill(obj, alpha: bool = False) -> tuple[int, ...]:
     return values if alpha else values[:3]
 
 
+def _shown(obj, behind) -> tuple[int, int, int]:
+    """The colour a text object's fill shows over `behind`: its colour blended by its alpha
+    (rgba(0,0,0,0.03) is all but the paper's own colour). A transparency group's opacity around
+    it is not known here: ink.py measures the required text's by rendering."""
+    red, green, blue, alpha = _fill(obj, alpha=True)
+    a = alpha / 255
+    return tuple(round(c * a + b * (1 - a)) for c, b in zip((red, green, blue), behind[:3]))
+
+
 def _measure(page, objects) -> dict[int, str]:
     """Render the page and compare each text's colour with the colour most of its box shows."""
     image = page.render(scale=RENDER_SCALE, may_draw_forms=False).to_pil().convert("RGB")
@@ -234,7 +243,7 @@ def _measure(page, objects) -> dict[int, str]:
         region = image.crop(box)
         colours = region.getcolors(region.width * region.height)
         background = max(colours)[1]
-        fill = _fill(obj)
+        fill = _shown(obj, background)
         if _contrast(fill, background) < MIN_CONTRAST:
             verdicts[_address(obj.raw)] = f"contrast {_contrast(fill, background):.1f}:1 against its background"
         elif not any(_contrast(colour, background) >= MIN_INK_CONTRAST for _, colour in colours):
