@@ -6,8 +6,9 @@ counted, when
   the page on screen; the proof also fails the edition for it);
 - its font is smaller than 6 pt;
 - it is drawn invisibly (text rendering mode 3 or 7) or fully transparent;
-- its colour has less than WCAG AA's 4.5:1 contrast against what is rendered
-  behind it (white text on white paper);
+- its colour, blended by its alpha (rgba(0,0,0,0.03) is all but the paper), has less
+  than WCAG AA's 4.5:1 contrast against what is rendered behind it (white text on white
+  paper); a transparency group's opacity around it is ink.py's to measure;
 - something is drawn over it (no pixel of its box differs from what covers it).
 
 The background is the paper where no other object touches the text's box; only
