@@ -200,7 +200,7 @@ def test_a_text_broken_across_two_pages_is_judged_in_its_two_parts(seed_pdf, mon
     from octavo import ink
     from octavo.model import load_publication
     from octavo.render import Rendering
-    from octavo.verify import Sections, _places, anchors_of, read_edition
+    from octavo.verify import Sections, _places, anchors_of, furniture_margins, read_edition
 
     from conftest import CONTENT, SEED_SLUG
 
@@ -214,11 +214,12 @@ def test_a_text_broken_across_two_pages_is_judged_in_its_two_parts(seed_pdf, mon
     places = _places(sections, ink.Required("disclaimer", "0", "(a text across a page break)"), span)
     assert [p.page for p in places] == [page, page + 1]
     assert "".join(p.letters for p in places) == sections.text[span[0]:span[1]]
-    assert ink.unread(seed_pdf, places, 20 * 72 / 25.4, 20 * 72 / 25.4) == []
+    margins = furniture_margins(document.page)
+    assert ink.unread(seed_pdf, places, *margins) == []
 
     same = ink.ink_between
     monkeypatch.setattr(ink, "ink_between", lambda drawn, without: same(drawn, drawn))  # no ink anywhere
-    refused = ink.unread(seed_pdf, places, 20 * 72 / 25.4, 20 * 72 / 25.4)
+    refused = ink.unread(seed_pdf, places, *margins)
     assert [u.page for u in refused] == [page + 1, page + 2] and all("leave no ink" in u.why for u in refused)
 
 

@@ -140,10 +140,26 @@ def page_geometry(folders: list[Path]) -> PageGeometry:
 def labels(folders: list[Path], language: str) -> dict[str, str]:
     """The words a reader sees that are not content ("Contents", "Introduced by"), in the
     publication's language: labels/<language>.yaml, then its primary language, then English,
-    each from Octavo's templates and then from the house style, which may change any one word."""
-    tags = list(dict.fromkeys([DEFAULT_LANGUAGE, language.split("-")[0], language]))
+    each from Octavo's templates and then from the house style, which may change any one word
+    (a byline's role only into a wording of that role: role_wording_problem)."""
+    words = _merged_labels(folders, _label_tags(language))
+    if not words:
+        raise RenderError(f"no labels file (labels/{DEFAULT_LANGUAGE}.yaml) in {', '.join(map(str, folders))}")
+    wrong = role_wording_problem(folders, language, words)
+    if wrong:
+        raise RenderError(f"{wrong[0]}: {wrong[1]}")
+    return words
+
+
+def _label_tags(language: str) -> list[str]:
+    return list(dict.fromkeys([DEFAULT_LANGUAGE, language.split("-")[0], language]))
+
+
+def _merged_labels(folders: list[Path], tags: list[str]) -> dict[str, str]:
+    """The labels files of `folders` for `tags`, merged: the publication's own language wins over
+    English, whoever gives the English; within a language, the first folder (the house) wins."""
     words: dict[str, str] = {}
-    for tag in tags:  # the publication's own language wins over English, whoever gives the English
+    for tag in tags:
         for folder in reversed(folders):
             path = folder / "labels" / f"{tag}.yaml"
             if not path.is_file():
@@ -152,11 +168,6 @@ def labels(folders: list[Path], language: str) -> dict[str, str]:
             if not isinstance(data, dict):
                 raise RenderError(f"{path}: a labels file must be a mapping of label: words")
             words.update({str(k): str(v) for k, v in data.items()})
-    if not words:
-        raise RenderError(f"no labels file (labels/{DEFAULT_LANGUAGE}.yaml) in {', '.join(map(str, folders))}")
-    wrong = role_wording_problem(folders, language, words)
-    if wrong:
-        raise RenderError(f"{wrong[0]}: {wrong[1]}")
     return words
 
 
@@ -172,21 +183,10 @@ def role_wording_problem(folders: list[Path], language: str, words: dict[str, st
     `octavo validate` asks it too, so that it gives the verdict the build does."""
     if len(folders) < 2:
         return None  # no house style: the templates' own words
-    tags = list(dict.fromkeys([DEFAULT_LANGUAGE, language.split("-")[0], language]))
-    if words is None:
-        words = labels(folders[-1:], language)
-        for tag in tags:
-            for folder in folders[:-1]:
-                path = folder / "labels" / f"{tag}.yaml"
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-                words.update({str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {})
+    tags = _label_tags(language)
+    words = _merged_labels(folders, tags) if words is None else words
     base = folders[-1]
-    own: dict[str, str] = {}
-    for tag in tags:
-        path = base / "labels" / f"{tag}.yaml"
-        if path.is_file():
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            own.update({str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {})
+    own = _merged_labels([base], tags)
     roles_path = base / "labels" / "roles.yaml"
     roles = yaml.safe_load(roles_path.read_text(encoding="utf-8")) if roles_path.is_file() else {}
     for key in ROLE_LABELS:

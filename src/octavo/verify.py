@@ -249,12 +249,19 @@ def pdf_text_blocks(path: Path, page=None, anchors: tuple[str, ...] = ()) -> tup
     took about 0.1 s a page, three quarters of a long paper's build
     (`make bench`); PDFium takes about 4 ms.
     """
-    from .render import DEFAULT_TEMPLATES, page_geometry
     from .visible import pdf_visible_text
 
+    return pdf_visible_text(path, *furniture_margins(page), anchors)
+
+
+def furniture_margins(page=None) -> tuple[float, float]:
+    """What the proof leaves out at the top and the foot of each page, in pt: the margins where
+    the running heads and folios stand, less MARGIN_SLACK_MM (`page`: render.PageGeometry,
+    default Octavo's own)."""
+    from .render import DEFAULT_TEMPLATES, page_geometry
+
     geometry = page or page_geometry([DEFAULT_TEMPLATES])
-    return pdf_visible_text(path, (geometry.top - MARGIN_SLACK_MM) * PT_PER_MM,
-                            (geometry.bottom - MARGIN_SLACK_MM) * PT_PER_MM, anchors)
+    return (geometry.top - MARGIN_SLACK_MM) * PT_PER_MM, (geometry.bottom - MARGIN_SLACK_MM) * PT_PER_MM
 
 
 # An EPUB's zip may not unpack to more than this, nor any entry grow more than this many times:
@@ -546,7 +553,6 @@ def check_ink(document: Document, sections: Sections, findings: list[Finding], d
     byline where the proof found it, as the page draws them (ink.py): a text the page draws in
     no ink a reader can read, or in glyphs that read otherwise, is hidden."""
     from .ink import Required, unread
-    from .render import DEFAULT_TEMPLATES, page_geometry
 
     # A disclaimer found out of its place is judged too: drawn where no reader can see it
     # (a transparency group the page paints last), "hidden" is what a reader would say.
@@ -554,8 +560,7 @@ def check_ink(document: Document, sections: Sections, findings: list[Finding], d
     wanted = [(Required(f.what, str(index), f.expected), f.found_at) for index, f in enumerate(findings)
               if f.found_at and f.what in ("title", "disclaimer", "attribution")]
     places = [place for required, span in wanted for place in _places(sections, required, span)]
-    geometry = document.page or page_geometry([DEFAULT_TEMPLATES])
-    margins = ((geometry.top - MARGIN_SLACK_MM) * PT_PER_MM, (geometry.bottom - MARGIN_SLACK_MM) * PT_PER_MM)
+    margins = furniture_margins(document.page)
     verdicts = (run_guarded(unread, drawn, places, *margins) if strangers else unread(drawn, places, *margins))
     failed: dict[int, str] = {}
     for verdict in verdicts:
