@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import ctypes
 import dataclasses
+import functools
 import re
 import unicodedata
 import zipfile
@@ -32,6 +33,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from . import browser
 from .document import Document
 from .editions import EDITIONS, edition_for_file
 from .errors import OctavoError
@@ -50,8 +52,9 @@ MARGIN_SLACK_MM = 2
 
 
 def skeleton(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(ch for ch in text if ch.isalnum())
+    """The letters and digits of `text`, compatibility-normalised and case-folded: what the
+    proof compares (a line's break, a ligature, a small-caps heading change nothing)."""
+    return "".join(filter(str.isalnum, unicodedata.normalize("NFKC", text).casefold()))
 
 
 def expected_words(block, edition: Reading, as_shown: bool = True) -> str:
@@ -66,12 +69,19 @@ def expected_words(block, edition: Reading, as_shown: bool = True) -> str:
 def find(text: str, words: str, start: int = 0) -> tuple[int, int] | None:
     """Where `words` stand in the skeleton `text` from `start` on, as (start, end): a page
     number (xref.PAGE) may be any number, which a test checks is the right one."""
-    parts = [skeleton(part) for part in words.split(PAGE)]
+    parts = _skeleton_parts(words)
     if len(parts) == 1:
         at = text.find(parts[0], start)
         return (at, at + len(parts[0])) if at >= 0 else None
     match = re.compile(r"\d+".join(map(re.escape, parts))).search(text, start)
     return match.span() if match else None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _skeleton_parts(words: str) -> tuple[str, ...]:
+    """`words`' skeleton, cut at each page number: the same blocks are looked for in every
+    edition a process proves, some of them more than once."""
+    return tuple(skeleton(part) for part in words.split(PAGE))
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,7 @@ class Reading:
     # file's own structure (a PDF's named destinations, an element's id): (id, offset), in text order.
     anchors: tuple[tuple[str, int], ...] = ()
     documents: tuple[tuple[str, int], ...] = ()  # an edition of several documents (EPUB): (name, where it begins)
+    images: tuple = ()  # preflight.Placed: each image a PDF's pages draw, found as its text is read
 
 
 @dataclass(frozen=True)
@@ -185,7 +196,8 @@ def read_pdf(path: Path, page=None, anchors: tuple[str, ...] = ()) -> Reading:
     import pypdfium2
     import pypdfium2.raw as pdfium_c
 
-    blocks, unseen, found = pdf_text_blocks(path, page, anchors)
+    images = []
+    blocks, unseen, found = pdf_text_blocks(path, page, anchors, images)
     pages = tuple(blocks)
     page_starts = [0]
     for text in pages:
@@ -205,7 +217,7 @@ def read_pdf(path: Path, page=None, anchors: tuple[str, ...] = ()) -> Reading:
     authors = tuple(xmp_creators(Path(path))) or tuple(
         a.strip() for a in str(info.get("Author", "")).split(",") if a.strip())
     return Reading("PDF", path, "\n".join(pages), authors, title=str(info.get("Title", "")), language=language,
-                   pages=pages, unseen=tuple(unseen), anchors=marks)
+                   pages=pages, unseen=tuple(unseen), anchors=marks, images=tuple(images))
 
 
 XMP_STREAM_RE = re.compile(rb"<<(?:(?!>>).)*?/Type\s*/Metadata\b(?:(?!stream).)*?>>\s*stream\r?\n", re.S)
@@ -239,7 +251,8 @@ def xmp_creators(path: Path) -> list[str]:
 XMP_NS = {"dc": "http://purl.org/dc/elements/1.1/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
 
 
-def pdf_text_blocks(path: Path, page=None, anchors: tuple[str, ...] = ()) -> tuple[list[str], list, list]:
+def pdf_text_blocks(path: Path, page=None, anchors: tuple[str, ...] = (), images: list | None = None
+                    ) -> tuple[list[str], list, list]:
     """Each page's visible text block (page furniture left out; visible.py says what is seen),
     read with PDFium (the PDF engine of Chromium), the text a reader cannot see, and where each
     of `anchors` begins: (id, page index, offset in the page's text).
@@ -251,7 +264,7 @@ def pdf_text_blocks(path: Path, page=None, anchors: tuple[str, ...] = ()) -> tup
     """
     from .visible import pdf_visible_text
 
-    return pdf_visible_text(path, *furniture_margins(page), anchors)
+    return pdf_visible_text(path, *furniture_margins(page), anchors, images)
 
 
 def furniture_margins(page=None) -> tuple[float, float]:
@@ -450,6 +463,11 @@ class Sections:
             sections.note_ends[section_id] = end if reading.pages is None else sections.part_end(end)
         return sections
 
+    def pages(self) -> list[str]:
+        """Each page's skeleton (a paged edition's parts are its pages)."""
+        starts = [at for at, _ in self.parts] + [len(self.text)]
+        return [self.text[start:end] for start, end in zip(starts, starts[1:])]
+
     def part_of(self, at: int) -> tuple[int, str]:
         return self.parts[max(0, bisect.bisect_right([p for p, _ in self.parts], at) - 1)]
 
@@ -525,11 +543,12 @@ def check_edition(document: Document, edition: Reading, drawn: Path | None = Non
     return findings
 
 
-def check_print(reading: Reading, drawn: Path, strangers: bool = False) -> list[Finding]:
-    """What a print shop's preflight refuses (preflight.py): an image printed under MIN_DPI."""
+def check_print(reading: Reading) -> list[Finding]:
+    """What a print shop's preflight refuses (preflight.py): an image printed under MIN_DPI,
+    among those the PDF's reading found on its pages (read_pdf)."""
     from .preflight import MIN_DPI, low_resolution
 
-    found = run_guarded(low_resolution, drawn, MIN_DPI) if strangers else low_resolution(drawn, MIN_DPI)
+    found = low_resolution(reading.path, MIN_DPI, list(reading.images))
     return [Finding(reading, "image", f"on page {image.page}", False, f"at least {MIN_DPI} dpi at its printed size",
                     count=0, problem=f"under {MIN_DPI} dpi, which a print shop sends back", seen=str(image))
             for image in found]
@@ -698,7 +717,7 @@ def _prove_sections(document: Document, sections: Sections) -> _Proven:
             if len(skeleton(words)) >= DUPLICATE_MIN_CHARS and find(between, words):
                 blocks.append(_block_problem(edition, section, block, "duplicated"))
     if edition.pages is not None:
-        blocks += _notes_off_their_page(edition, body, notes)
+        blocks += _notes_off_their_page(sections, body, notes)
     unproven = sum(len(s.blocks) for s in document.sections if s.id in unplaced)
     proven = len(located) - len(blocks) - unproven
     return _Proven([Finding(edition, "blocks", f"{proven} of {len(located)}", True, "", count=proven)] + blocks,
@@ -803,10 +822,11 @@ def _byline(section, span: Cut, head_end: int, edition: Reading, sections: Secti
     return cursor, findings, altered
 
 
-def _notes_off_their_page(edition: Reading, body, notes) -> list[Finding]:
+def _notes_off_their_page(sections: Sections, body, notes) -> list[Finding]:
     """In a paged edition, each footnote on the page of its call (CSS GCPM 3: never before it;
     Octavo: never after it either, footnote-policy: line moves the call's line instead)."""
-    pages = [skeleton(page) for page in edition.pages]
+    edition = sections.reading
+    pages = sections.pages()
     note_page = {}
     start = 0
     for _, block in notes:
@@ -920,15 +940,16 @@ def verify(document: Document, paths: list[Path] | dict[Path, Path], strangers: 
     made to stall the reader is refused instead of taking the machine with it."""
     names = paths if isinstance(paths, dict) else {p: p for p in paths}
     report = Report()
-    for path, shown_as in names.items():
-        read = read_guarded if strangers else read_edition
-        reading = read(path, shown_as, document.page, anchors_of(document))
-        edition = edition_for_file(shown_as)
-        # An edition that does not carry the text (the cover) says what its proof is.
-        report.findings.extend(edition.prove(document, reading) if edition and edition.prover
-                               else check_edition(document, reading, Path(path), strangers))
-        if edition and edition.name == "print":
-            report.findings.extend(check_print(reading, Path(path), strangers))
+    with browser.kept():  # an EPUB and a web page judged in one Chromium
+        for path, shown_as in names.items():
+            read = read_guarded if strangers else read_edition
+            reading = read(path, shown_as, document.page, anchors_of(document))
+            edition = edition_for_file(shown_as)
+            # An edition that does not carry the text (the cover) says what its proof is.
+            report.findings.extend(edition.prove(document, reading) if edition and edition.prover
+                                   else check_edition(document, reading, Path(path), strangers))
+            if edition and edition.name == "print":
+                report.findings.extend(check_print(reading))
     return report
 
 
