@@ -46,18 +46,29 @@ def placed_images(path: Path) -> list[Placed]:
     try:
         for number, page in enumerate(document, start=1):
             for obj in page.get_objects(filter=(pdfium.FPDF_PAGEOBJ_IMAGE,), max_depth=8):
-                width, height = ctypes.c_uint(), ctypes.c_uint()
-                if not pdfium.FPDFImageObj_GetImagePixelSize(obj.raw, width, height):
-                    continue
-                left, bottom, right, top = obj.get_bounds()
-                inches = ((right - left) / 72, (top - bottom) / 72)
-                if min(inches) <= 0 or not width.value or not height.value:
-                    continue
-                found.append(Placed(number, (width.value, height.value), inches))
+                image = placed(number, obj)
+                if image is not None:
+                    found.append(image)
     finally:
         document.close()
     return found
 
 
-def low_resolution(path: Path, below: float) -> list[Placed]:
-    return [image for image in placed_images(path) if image.dpi < below - 0.5]
+def placed(number: int, obj) -> Placed | None:
+    """An image object of page `number` with its pixels and printed size, or None where it has
+    no pixels or no extent (the proof's reading of a PDF finds them too: verify.read_pdf)."""
+    import pypdfium2.raw as pdfium
+
+    width, height = ctypes.c_uint(), ctypes.c_uint()
+    if not pdfium.FPDFImageObj_GetImagePixelSize(obj.raw, width, height):
+        return None
+    left, bottom, right, top = obj.get_bounds()
+    inches = ((right - left) / 72, (top - bottom) / 72)
+    if min(inches) <= 0 or not width.value or not height.value:
+        return None
+    return Placed(number, (width.value, height.value), inches)
+
+
+def low_resolution(path: Path, below: float, images: list[Placed] | None = None) -> list[Placed]:
+    """The images printed under `below` dpi: of the PDF at `path`, or of `images` already read from it."""
+    return [image for image in (placed_images(path) if images is None else images) if image.dpi < below - 0.5]

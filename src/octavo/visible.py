@@ -64,13 +64,14 @@ class Unseen:
 
 # ------------------------------------------------------------------- PDF
 
-def pdf_visible_text(path, above_pt: float, below_pt: float, anchors: tuple[str, ...] = ()
-                     ) -> tuple[list[str], list[Unseen], list[tuple[str, int, int]]]:
+def pdf_visible_text(path, above_pt: float, below_pt: float, anchors: tuple[str, ...] = (),
+                     images: list | None = None) -> tuple[list[str], list[Unseen], list[tuple[str, int, int]]]:
     """Each page's visible text within its text block (the trim box less `above_pt` at the
     top and `below_pt` at the foot, where the furniture stands), what is not visible, and
     where each of `anchors` (element ids, which WeasyPrint writes as named destinations) begins:
     (id, page index, offset in that page's text). An anchor the file has no destination for
-    is left out.
+    is left out. `images`, where given, gets each image the pages draw (preflight.Placed), found
+    on the way: the print preflight (verify.check_print) does not load every page again.
 
     A page where an anchor stands is read in bands cut at each anchor's height, top to
     bottom, so that what an element holds follows its anchor in the text: PDFium reads a
@@ -83,7 +84,7 @@ def pdf_visible_text(path, above_pt: float, below_pt: float, anchors: tuple[str,
     try:
         cuts = named_destinations(document, anchors)
         for number, page in enumerate(document, start=1):
-            bands, hidden = _page_text(page, number, above_pt, below_pt, cuts.get(number - 1, []))
+            bands, hidden = _page_text(page, number, above_pt, below_pt, cuts.get(number - 1, []), images)
             text = ""
             for name, band in bands:
                 text += "\n" if text else ""  # two bands are two lines: their words stay apart
@@ -119,19 +120,19 @@ def named_destinations(document, names: tuple[str, ...]) -> dict[int, list[tuple
     return found
 
 
-def _page_text(page, number: int, above_pt: float, below_pt: float, cuts=()
+def _page_text(page, number: int, above_pt: float, below_pt: float, cuts=(), images: list | None = None
                ) -> tuple[list[tuple[str | None, str]], list[Unseen]]:
     """The page's text block in bands, [(the anchor it begins at or None, its text)], and what is unseen."""
     trim = page.get_trimbox()
     textpage = page.get_textpage()
-    texts, others = _objects(page)
+    texts, others = _objects(page, number, images)
     verdicts: dict[int, str] = {}  # raw object address -> why it is not seen
     to_measure = []
     for obj in texts:
         why = _text_object_problem(obj, trim)
         if why:
             verdicts[_address(obj.raw)] = why
-        elif any(_overlap(obj.get_bounds(), bounds) for bounds in others):
+        elif _overlaps_any(obj.get_bounds(), others):
             to_measure.append(obj)
         elif _contrast(_shown(obj, PAPER), PAPER) < MIN_CONTRAST:
             verdicts[_address(obj.raw)] = f"contrast {_contrast(_shown(obj, PAPER), PAPER):.1f}:1 against the paper"
@@ -160,11 +161,14 @@ def _page_text(page, number: int, above_pt: float, below_pt: float, cuts=()
     return texts, unseen
 
 
-def _objects(page) -> tuple[list, list[tuple[float, float, float, float]]]:
+def _objects(page, number: int = 0, images: list | None = None) -> tuple[list, list[tuple[float, float, float, float]]]:
     """The page's text objects (WeasyPrint draws text on the page itself), and the page-space
     bounds of everything else that is drawn: paths, images, shadings, and what forms hold
-    (a form's own box is only its extent; its drawings are placed by its matrix)."""
+    (a form's own box is only its extent; its drawings are placed by its matrix). Each image
+    is added to `images`, where given (preflight.placed)."""
     import pypdfium2.raw as pdfium
+
+    from .preflight import placed
 
     texts, others, forms = [], [], {}
     for obj in page.get_objects(max_depth=8):
@@ -173,10 +177,15 @@ def _objects(page) -> tuple[list, list[tuple[float, float, float, float]]]:
             forms[obj.level] = obj.get_matrix()
             for deeper in [level for level in forms if level > obj.level]:
                 del forms[deeper]
-        elif obj.type == pdfium.FPDF_PAGEOBJ_TEXT and obj.level == 0:
+            continue
+        if obj.type == pdfium.FPDF_PAGEOBJ_TEXT and obj.level == 0:
             texts.append(obj)
-        else:
-            others.append(_placed(obj.get_bounds(), reversed(matrices)))
+            continue
+        if obj.type == pdfium.FPDF_PAGEOBJ_IMAGE and images is not None:
+            image = placed(number, obj)
+            if image is not None:
+                images.append(image)
+        others.append(_placed(obj.get_bounds(), reversed(matrices)))
     return texts, others
 
 
@@ -230,15 +239,24 @@ def _shown(obj, behind) -> tuple[int, int, int]:
 
 
 def _measure(page, objects) -> dict[int, str]:
-    """Render the page and compare each text's colour with the colour most of its box shows."""
-    image = page.render(scale=RENDER_SCALE, may_draw_forms=False).to_pil().convert("RGB")
-    crop_left, _, _, crop_top = page.get_cropbox()
+    """Render the page and compare each text's colour with the colour most of its box shows.
+
+    Only the part of the page that holds the texts is rendered (a heading's band, a table):
+    the pixels of the rest are never looked at."""
+    crop_left, crop_bottom, crop_right, crop_top = page.get_cropbox()
+    bounds = [obj.get_bounds() for obj in objects]
+    cut = (max(0.0, min(b[0] for b in bounds) - 1 - crop_left), max(0.0, min(b[1] for b in bounds) - 1 - crop_bottom),
+           max(0.0, crop_right - max(b[2] for b in bounds) - 1), max(0.0, crop_top - max(b[3] for b in bounds) - 1))
+    if cut[0] + cut[2] >= crop_right - crop_left or cut[1] + cut[3] >= crop_top - crop_bottom:
+        return {}  # the texts lie off the page: nothing of them is drawn to measure
+    image = page.render(scale=RENDER_SCALE, may_draw_forms=False, crop=cut, rev_byteorder=True).to_pil()
+    image = image if image.mode == "RGB" else image.convert("RGB")
+    origin_x, origin_y = crop_left + cut[0], crop_top - cut[3]
     verdicts = {}
-    for obj in objects:
-        left, bottom, right, top = obj.get_bounds()
-        box = (max(0, int((left - crop_left) * RENDER_SCALE)), max(0, int((crop_top - top) * RENDER_SCALE)),
-               min(image.width, int((right - crop_left) * RENDER_SCALE) + 1),
-               min(image.height, int((crop_top - bottom) * RENDER_SCALE) + 1))
+    for obj, (left, bottom, right, top) in zip(objects, bounds):
+        box = (max(0, int((left - origin_x) * RENDER_SCALE)), max(0, int((origin_y - top) * RENDER_SCALE)),
+               min(image.width, int((right - origin_x) * RENDER_SCALE) + 1),
+               min(image.height, int((origin_y - bottom) * RENDER_SCALE) + 1))
         if box[2] <= box[0] or box[3] <= box[1]:
             continue
         region = image.crop(box)
@@ -283,8 +301,9 @@ def _address(handle) -> int:
     return ctypes.cast(handle, ctypes.c_void_p).value or 0
 
 
-def _overlap(a, b) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+def _overlaps_any(box, others) -> bool:
+    left, bottom, right, top = box
+    return any(left < o[2] and o[0] < right and bottom < o[3] and o[1] < top for o in others)
 
 
 def _contrast(one, other) -> float:
@@ -458,18 +477,25 @@ def _hiding(element, declared, pseudo: bool = False) -> str | None:
 
 
 def _rules(sheets: list[str]):
+    for sheet in sheets:
+        yield from _sheet_rules(sheet)
+
+
+@functools.lru_cache(maxsize=64)  # an EPUB's documents share their stylesheets: each is parsed once
+def _sheet_rules(sheet: str) -> tuple:
     import cssselect2
     import tinycss2
 
-    for sheet in sheets:
-        for rule in tinycss2.parse_stylesheet(sheet, skip_whitespace=True, skip_comments=True):
-            if rule.type != "qualified-rule":
-                continue  # @media, @font-face, @page: not what a reading system's page shows by default
-            try:
-                selectors = cssselect2.compile_selector_list(rule.prelude)
-            except cssselect2.SelectorError:
-                continue
-            yield selectors, _declarations(rule.content)
+    rules = []
+    for rule in tinycss2.parse_stylesheet(sheet, skip_whitespace=True, skip_comments=True):
+        if rule.type != "qualified-rule":
+            continue  # @media, @font-face, @page: not what a reading system's page shows by default
+        try:
+            selectors = cssselect2.compile_selector_list(rule.prelude)
+        except cssselect2.SelectorError:
+            continue
+        rules.append((selectors, _declarations(rule.content)))
+    return tuple(rules)
 
 
 def _declarations(content) -> dict:
