@@ -180,3 +180,41 @@ def test_a_layout_that_keeps_the_byline_at_the_head_of_its_text_proves(tmp_path,
     result = build_publication(paper(tmp_path, DISPUTE * 8), tmp_path / "build", house(tmp_path, css),
                                editions=("epub", "web"))
     assert result.report.ok
+
+
+def _chromium_of(files):
+    """The process id of the Chromium that measures `files`, and its folder (browser.at_widths)."""
+    from octavo import browser
+
+    seen = []
+    browser.at_widths(files, (390,), None, 60, 1.0, lambda b, session, url, path: seen.append((b.process.pid, b.folder)))
+    return seen[0]
+
+
+def test_one_chromium_is_kept_for_the_files_a_build_judges_and_closed_after(tmp_path):
+    """Inside browser.kept() (a build, a `verify` of several editions) the EPUB and the web
+    page are judged in one Chromium, started once; it is closed, its folder removed, at the
+    end. Outside it, each measurement has its own. A process forked inside starts its own."""
+    import os
+
+    from octavo import browser
+
+    page = tmp_path / "p.html"
+    page.write_text("<!DOCTYPE html><html lang='en'><title>t</title><p>Words.</p></html>", encoding="utf-8")
+    with browser.kept():
+        first, second = _chromium_of([page]), _chromium_of([page])
+        assert first == second
+        reader, writer = os.pipe()
+        child = os.fork()
+        if child == 0:  # the child's measurement: its own browser, closed after
+            pid, folder = _chromium_of([page])
+            os.write(writer, b"1" if pid != first[0] and not folder.exists() else b"0")
+            os._exit(0)
+        os.waitpid(child, 0)
+        assert os.read(reader, 1) == b"1"
+        assert first[1].exists()
+    assert not first[1].exists()
+    with pytest.raises(ProcessLookupError):
+        os.kill(first[0], 0)
+    one, other = _chromium_of([page]), _chromium_of([page])
+    assert one[0] != other[0] and not one[1].exists() and not other[1].exists()

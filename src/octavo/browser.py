@@ -9,6 +9,7 @@ caller's script alone. Chromium that cannot be found or started is an error, nev
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -58,8 +59,10 @@ class DevTools:
     """Chromium's DevTools protocol on --remote-debugging-pipe: JSON messages,
     each ended by a NUL byte, written to the browser's fd 3 and read from its fd 4."""
 
-    def __init__(self, chromium: str, profile: Path, width: int, height: int, deadline: float):
+    def __init__(self, chromium: str, width: int, height: int, deadline: float):
         self.deadline = deadline
+        self.folder = Path(tempfile.mkdtemp(prefix="octavo-browser-"))  # its profile and log, removed by close()
+        profile = self.folder / "profile"
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
         # The browser's ends moved to fds >= 10, clear of the 3 and 4 they go to.
@@ -70,7 +73,7 @@ class DevTools:
                  "--hide-scrollbars", "--mute-audio", "--disable-dev-shm-usage",
                  f"--user-data-dir={profile}", f"--window-size={width},{height}",
                  "--remote-debugging-pipe", "about:blank"]
-        self.log = profile.parent / "chromium.log"
+        self.log = self.folder / "chromium.log"
         # Chromium wants the pipe on fds 3 and 4; bash moves it there (bash, not
         # sh: the pipe's own fds may have two digits).
         script = f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w} {to_browser_r}<&- {from_browser_w}>&-'
@@ -132,6 +135,8 @@ class DevTools:
             return ""
 
     def close(self) -> None:
+        if self._to_browser is None:
+            return  # closed already
         try:
             if self.process.poll() is None:
                 try:
@@ -146,6 +151,8 @@ class DevTools:
         finally:
             os.close(self._to_browser)
             os.close(self._from_browser)
+            self._to_browser = self._from_browser = None
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def evaluate(browser, session: str, expression: str, path: Path) -> str:
@@ -182,39 +189,86 @@ def at_widths(paths, widths, height: int | None, timeout: float, text_scale: flo
     for path in paths:
         if not path.is_file():
             raise FileNotFoundError(path)
-    chromium = chromium_binary()
     results = {}
-    with tempfile.TemporaryDirectory(prefix="octavo-browser-") as tmp:
-        first = widths[0]
-        browser = DevTools(chromium, Path(tmp) / "profile", first, height or _height(first),
-                           time.monotonic() + timeout)
-        try:
-            target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-            session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-            browser.send("Page.enable", session=session)
-            browser.send("Page.setBypassCSP", {"enabled": True}, session=session)
-            if not scripts:
-                browser.send("Emulation.setScriptExecutionDisabled", {"value": True}, session=session)
-            if text_scale != 1.0:
-                browser.send("Page.setFontSizes", {"fontSizes": {"standard": round(16 * text_scale),
-                                                                 "fixed": round(13 * text_scale)}},
-                             session=session)
-            for path in paths:
-                # Laid out at the first width, loaded; then laid out again at each other width (a
-                # window resized), without loading it again.
-                browser.send("Emulation.setDeviceMetricsOverride", _metrics(first, height), session=session)
-                url = path.resolve().as_uri()
-                navigated = browser.send("Page.navigate", {"url": url}, session=session)
-                if navigated.get("errorText"):
-                    raise BrowserFailed(f"Chromium could not open {path}: {navigated['errorText']}")
-                browser.wait_for("Page.loadEventFired", session)
-                for width in widths:
-                    if width != first:
-                        browser.send("Emulation.setDeviceMetricsOverride", _metrics(width, height), session=session)
-                    results[path, width] = run(browser, session, url, path)
-            return results
-        finally:
+    first = widths[0]
+    with _browser(first, height or _height(first), time.monotonic() + timeout) as browser:
+        # One tab: a screenshot waits for its tab's next frame, which a tab behind another may never draw.
+        target, session = _tab(browser, scripts, text_scale)
+        for path in paths:
+            # Laid out at the first width, loaded; then laid out again at each other width (a
+            # window resized), without loading it again.
+            browser.send("Emulation.setDeviceMetricsOverride", _metrics(first, height), session=session)
+            url = path.resolve().as_uri()
+            navigated = browser.send("Page.navigate", {"url": url}, session=session)
+            if navigated.get("errorText"):
+                raise BrowserFailed(f"Chromium could not open {path}: {navigated['errorText']}")
+            browser.wait_for("Page.loadEventFired", session)
+            for width in widths:
+                if width != first:
+                    browser.send("Emulation.setDeviceMetricsOverride", _metrics(width, height), session=session)
+                results[path, width] = run(browser, session, url, path)
+        browser.send("Target.closeTarget", {"targetId": target})  # a kept browser is left as it was found
+    return results
+
+
+# The browser kept() keeps, and the process it belongs to (a forked child starts its own).
+_kept: dict = {}
+
+
+@contextlib.contextmanager
+def kept():
+    """One Chromium for every file measured inside (a build proves its EPUB and its web page
+    with one, not two: starting one takes a quarter of a second), closed at the end. In a
+    process forked inside, each measurement starts and closes its own, as outside."""
+    if _kept.get("owner") == os.getpid():
+        yield  # already kept, by a caller further up
+        return
+    _kept.clear()
+    _kept["owner"] = os.getpid()
+    try:
+        yield
+    finally:
+        browser = _kept.pop("browser", None)
+        _kept.clear()
+        if browser is not None:
             browser.close()
+
+
+@contextlib.contextmanager
+def _browser(width: int, height: int, deadline: float):
+    """A Chromium to measure with until `deadline`: the one kept() keeps, else a new one,
+    closed after. One that failed (a crash, a time-out, a script's error) is never used again."""
+    keeping = _kept.get("owner") == os.getpid()
+    browser = _kept.pop("browser", None) if keeping else None
+    if browser is not None and browser.process.poll() is not None:
+        browser.close()  # it died since: a new one
+        browser = None
+    if browser is None:
+        browser = DevTools(chromium_binary(), width, height, deadline)
+    browser.deadline = deadline
+    try:
+        yield browser
+    except BaseException:
+        browser.close()
+        raise
+    if keeping:
+        _kept["browser"] = browser
+    else:
+        browser.close()
+
+
+def _tab(browser: DevTools, scripts: bool, text_scale: float) -> tuple[str, str]:
+    """A new tab, and its DevTools session set up to load and measure files."""
+    target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+    session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+    browser.send("Page.enable", session=session)
+    browser.send("Page.setBypassCSP", {"enabled": True}, session=session)
+    if not scripts:
+        browser.send("Emulation.setScriptExecutionDisabled", {"value": True}, session=session)
+    if text_scale != 1.0:
+        browser.send("Page.setFontSizes", {"fontSizes": {"standard": round(16 * text_scale),
+                                                         "fixed": round(13 * text_scale)}}, session=session)
+    return target, session
 
 
 def _metrics(width: int, height: int | None) -> dict:

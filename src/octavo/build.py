@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import parallel
+from . import browser, parallel
 from .document import Document
 from .editions import ALIASES, EDITIONS, with_followers
 from .errors import OctavoError, VerificationError
@@ -125,6 +125,7 @@ def build_publication(folder: Path, out_dir: Path, templates: Path | None = None
     jobs = min(jobs, len(editions)) if parallel.can_fork() else 1
     with contextlib.ExitStack() as stack:
         temporaries = {name: stack.enter_context(temporary_beside(finals[name])) for name in editions}
+        stack.enter_context(browser.kept())  # the proofs done here judge the EPUB and the web page in one Chromium
         work = _Work(rendering, temporaries, finals)
         made, timings = (work.in_parallel(jobs) if jobs > 1 else work.here())
         report = Report([finding for m in made for finding in m.report.findings])

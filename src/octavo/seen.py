@@ -63,21 +63,33 @@ _JUDGE = """(async () => {
   };
   const name = el => el ? el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
                           + (el.classList.length ? '.' + [...el.classList].join('.') : '') : 'nothing';
+  // What an element's ancestors (and it) do to its text, worked out once for each element from
+  // its parent's: the product of their opacities, the first background colour behind it (and
+  // whether an image may stand behind it instead), the boxes around it a reader can scroll.
+  const arounds = new Map();
+  const around = el => {
+    let found = arounds.get(el);
+    if (found) return found;
+    const parent = el.parentElement ? around(el.parentElement) : {alpha: 1, backdrop: null, unknown: false, scrollers: []};
+    const s = getComputedStyle(el);
+    let alpha = parent.alpha * parseFloat(s.opacity);
+    const f = /opacity\\(([\\d.]+)(%?)\\)/.exec(s.filter);
+    if (f) alpha *= f[2] ? f[1] / 100 : Number(f[1]);
+    // The nearest background decides: an element's own comes before its parents'.
+    const b = rgba(s.backgroundColor);
+    const own = {backdrop: b[3] > 0 ? b : null, unknown: s.backgroundImage !== 'none'};
+    const scrolls = el !== document.body && el !== document.documentElement && /auto|scroll/.test(s.overflowX + s.overflowY);
+    found = {alpha: alpha,
+             backdrop: own.backdrop || parent.backdrop,
+             unknown: own.unknown || (!own.backdrop && parent.unknown),
+             scrollers: scrolls ? [el, ...parent.scrollers] : parent.scrollers};
+    arounds.set(el, found);
+    return found;
+  };
   const judgeText = (node, hitTest = true) => {
     const el = node.parentElement, css = getComputedStyle(el);
     if (css.visibility !== 'visible') return 'visibility: ' + css.visibility;
-    let alpha = 1, backdrop = null, unknown = false;
-    for (let e = el; e; e = e.parentElement) {
-      const s = getComputedStyle(e);
-      alpha *= parseFloat(s.opacity);
-      const f = /opacity\\(([\\d.]+)(%?)\\)/.exec(s.filter);
-      if (f) alpha *= f[2] ? f[1] / 100 : Number(f[1]);
-      if (!backdrop) {
-        if (s.backgroundImage !== 'none') unknown = true;
-        const b = rgba(s.backgroundColor);
-        if (b[3] > 0) backdrop = b;
-      }
-    }
+    const {alpha, backdrop, unknown} = around(el);
     if (alpha < @ALPHA@) return 'opacity ' + alpha.toFixed(2);
     const range = document.createRange();
     range.selectNodeContents(node);
@@ -88,7 +100,7 @@ _JUDGE = """(async () => {
     // Into view as a reader scrolls it: each box around it a reader can scroll (overflow auto or
     // scroll: a wide table on a phone) is scrolled to show its first line; one that only clips
     // (overflow hidden, which a reader cannot scroll) is left as it is.
-    for (let a = el; a && a !== document.body && a !== document.documentElement; a = a.parentElement) {
+    for (const a of around(el).scrollers) {
       const s = getComputedStyle(a), first = range.getClientRects()[0], outer = a.getBoundingClientRect();
       if (!first) break;
       if (/auto|scroll/.test(s.overflowX)) {
@@ -105,8 +117,10 @@ _JUDGE = """(async () => {
     for (const r of boxes) {
       if (r.right + scrollX <= 0 || r.bottom + scrollY <= 0) return 'outside the page (at ' + Math.round(r.left + scrollX) + ', ' + Math.round(r.top + scrollY) + ' px)';
     }
-    if (hitTest) {
-      // The window puts its first line in the middle (a sticky band at the top covers nothing there).
+    const middle = boxes[0].top + boxes[0].height / 2;
+    if (hitTest && (middle < innerHeight * 0.4 || middle > innerHeight * 0.6)) {
+      // The window puts its first line in the middle (a sticky band at the top covers nothing
+      // there); a line already in the middle fifth, as the next blocks often are, stays.
       window.scrollTo(scrollX, Math.max(0, scrollY + boxes[0].top - innerHeight / 2));
       boxes = [...range.getClientRects()].filter(r => r.width > 0.5 && r.height > 0.5);
     }
