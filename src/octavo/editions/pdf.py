@@ -95,6 +95,7 @@ def write_pdf(rendering: Rendering, target: Path, edition: PdfEdition) -> None:
     _page_references_once()
     if edition.tagged:
         _tag_element_languages()
+        _tag_furniture_notes_and_links()
     record = rendering.record
     finisher = lambda _, pdf: finish_pdf(pdf, record, edition)  # noqa: E731
     if shares_the_painting(rendering, edition.name):
@@ -150,6 +151,7 @@ def paint_ahead(rendering: Rendering, names: list[str]) -> bool:
     first = editions[0]
     _page_references_once()
     _tag_element_languages()
+    _tag_furniture_notes_and_links()
     rendering.shared[("painted", first.setup)] = pdfpaint.paint(
         _document_to_write(rendering, first), pdfpaint.pdf_options(**first.options(rendering)))
     return True
@@ -210,6 +212,135 @@ def _tag_element_languages() -> None:
 
     tags._build_box_tree = build_with_languages  # the recursion looks the name up in the module
     tags._octavo_languages = True
+
+
+def _tag_furniture_notes_and_links() -> None:
+    """What WeasyPrint 70 tags otherwise than PDF/UA-1 and the Matterhorn Protocol ask (issue 22):
+
+    - the page's furniture (running heads, folios: what its margin boxes hold) is drawn as
+      pagination artifacts (`/Artifact <</Type /Pagination /Subtype /Header>> BDC`, ISO 32000-1
+      14.8.2.2; Matterhorn 18-001), not as content whose structure hangs outside the tree;
+    - a footnote is a `Note` with a unique `/ID` (Matterhorn 19-003, 19-004), its number a
+      `Lbl`, and the call in the text a `Reference` (ISO 32000-1, 14.8.4.4);
+    - a link's `/Contents` is its own words ("Summary" in the contents, an address), not the
+      id it points to, which a screen reader would read aloud (Matterhorn 28-011); a link
+      whose words are all generated (a cross-reference's "Table 1") says what it leads to, in
+      the target's words (its caption, its heading), as its `/Contents` and its `/Alt`.
+
+    Wrapped once, for the pinned version, as _tag_element_languages is."""
+    import contextlib
+
+    import pydyf
+    import weasyprint
+    from weasyprint import document as painted
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.pdf import tags
+    from weasyprint.pdf.stream import Stream
+
+    if weasyprint.__version__ != "70.0" or getattr(tags, "_octavo_furniture", False):
+        return
+    furniture: dict = {}  # each box the page being drawn holds in a margin box -> "Header" or "Footer"
+    draw_page = painted.draw_page
+
+    def draw_page_with_furniture(page, stream):
+        furniture.clear()
+        for margin in (child for child in page.children if isinstance(child, boxes.MarginBox)):
+            place = "Header" if margin.at_keyword.startswith("@top") else (
+                "Footer" if margin.at_keyword.startswith("@bottom") else None)
+            for box in margin.descendants():
+                furniture[box] = place
+        try:
+            draw_page(page, stream)
+        finally:
+            furniture.clear()
+
+    marked = Stream.marked
+
+    def marked_or_artifact(self, box, tag):
+        if self._tags is None or box not in furniture:
+            return marked(self, box, tag)
+        return _pagination_artifact(self, furniture[box])
+
+    @contextlib.contextmanager
+    def _pagination_artifact(stream, place):
+        properties = pydyf.Dictionary({"Type": "/Pagination"})
+        if place:
+            properties["Subtype"] = f"/{place}"
+        stream.begin_marked_content("Artifact", properties)
+        try:
+            yield
+        finally:
+            stream.end_marked_content()
+
+    build_box_tree = tags._build_box_tree
+    note_ids: dict = {}  # the PDF being tagged -> the note ids given in it
+    by_id: dict = {}  # the PDF being tagged -> its document's elements by id (a link's target)
+    notes: set = set()  # the boxes a footnote area holds: one a note
+
+    def build_without_furniture(box, parent, pdf, *args):
+        own = getattr(box, "_box", box)
+        if isinstance(own, boxes.MarginBox):
+            return  # drawn as artifacts: nothing of it is in the structure
+        if isinstance(own, boxes.PageBox) and id(pdf) not in by_id:
+            root = next((c.element for c in own.children if c.element_tag == "html"), None)
+            by_id[id(pdf)] = {e.get("id"): e for e in root.iter() if e.get("id")} if root is not None else {}
+        element_tag = getattr(own, "element_tag", None) or ""
+        if isinstance(own, boxes.FootnoteAreaBox):
+            notes.update(own.children)
+        for structure in build_box_tree(box, parent, pdf, *args):
+            if element_tag.endswith("::footnote-call"):
+                structure["S"] = "/Reference"
+            elif element_tag.endswith("::footnote-marker"):
+                structure["S"] = "/Lbl"
+            elif element_tag in ("a::before", "a::after") and structure.get("S") == "/Link":
+                structure["S"] = "/Span"  # a link's generated words ("(p. 6)") are in its Link, not a Link of their own
+            elif own in notes:
+                notes.discard(own)
+                structure["S"] = "/Note"
+                given = note_ids.setdefault(id(pdf), set())
+                name = own.element.get("id") or f"note-{len(given) + 1}"
+                while name in given:  # a note split over two pages: two elements, two ids
+                    name += "-continued"
+                given.add(name)
+                structure["ID"] = pydyf.String(name)
+            if getattr(own, "link_annotation", None) is not None:
+                _describe_link(own, structure, by_id.get(id(pdf), {}))
+            yield structure
+
+    def _describe_link(box, structure, elements):
+        words = " ".join("".join(box.element.itertext()).split()) if box.element is not None else ""
+        if words:
+            box.link_annotation["Contents"] = pydyf.String(words)
+            return
+        target = _link_target_words(box, elements)
+        box.link_annotation["Contents"] = pydyf.String(target)
+        structure["Alt"] = pydyf.String(target)
+
+    Stream.marked = marked_or_artifact
+    painted.draw_page = draw_page_with_furniture
+    tags._build_box_tree = build_without_furniture  # the recursion looks the name up in the module
+    tags._octavo_furniture = True
+
+
+CAPTIONS = {"caption", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6"}
+
+
+def _local_name(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _link_target_words(box, elements: dict) -> str:
+    """What an internal link leads to, in words: its target's text (a table's caption, a
+    section's heading), or the address an external one opens."""
+    href = (box.element.get("href") or "") if box.element is not None else ""
+    if not href.startswith("#"):
+        return href or "link"
+    target = elements.get(href[1:])
+    if target is None:
+        return "link"
+    caption = next((e for e in target.iter() if _local_name(e.tag) in CAPTIONS), target)
+    words = " ".join("".join(caption.itertext()).split())
+    return (words[:117] + "…") if len(words) > 120 else (words or "link")
 
 
 # ------------------------------------------------------------ attachments
