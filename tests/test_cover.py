@@ -320,9 +320,30 @@ def test_the_epub_with_the_new_cover_passes_epubcheck(built, epubcheck):
 
 # ------------------------------------------------------------ the spread
 
+def _pages(spread: Path) -> int:
+    """The interior's page count, read from the print edition beside the spread."""
+    import pypdfium2
+
+    return len(pypdfium2.PdfDocument(str(spread.with_name(f"{SLUG}.print.pdf"))))
+
+
+def test_an_interior_long_enough_to_bind_gives_no_binding_warning(rendering):
+    from octavo.editions.cover import PERFECT_BOUND_MIN_PAGES, spread_pdf
+
+    before = len(rendering.notices)
+    spread_pdf(rendering, PERFECT_BOUND_MIN_PAGES)
+    assert not any("perfect-bound" in n for n in rendering.notices[before:])
+    spread_pdf(rendering, PERFECT_BOUND_MIN_PAGES - 1)
+    assert any(f"has {PERFECT_BOUND_MIN_PAGES - 1} pages, under the {PERFECT_BOUND_MIN_PAGES}" in n
+               for n in rendering.notices[before:])
+
+
 def test_the_print_edition_brings_its_cover_spread_and_the_proof_checks_it(built, spread):
     assert [p.name for p in built.outputs] == [f"{SLUG}.print.pdf", f"{SLUG}.cover.pdf", f"{SLUG}.epub"]
-    assert built.report.ok and built.notices == ()
+    assert built.report.ok
+    assert built.notices == (f"{SLUG}.cover.pdf: the print edition has {_pages(spread)} pages, under the 24 a "
+                             "perfect-bound book with a spine needs (Amazon KDP's minimum for a paperback): have it "
+                             "saddle-stitched, without this spread's spine, or add pages",)
     findings = [f for f in built.report.findings if f.edition.path == spread]
     assert {f.subject for f in findings} >= {"title", "name maja-lindqvist", "name li-wei", "ISBN", "sheet"}
     assert all(f.ok for f in findings) and not any(f.what == "blocks" for f in findings)
@@ -480,7 +501,9 @@ def test_a_description_too_long_for_the_back_is_cut_at_a_sentence_with_a_warning
 def test_the_seed_has_no_isbn_its_spread_builds_without_a_barcode_and_the_build_warns(seed_build, tmp_path):
     cover = next(p for p in seed_build.outputs if p.name == f"{SEED_SLUG}.cover.pdf")
     assert seed_build.report.ok
-    assert f"{SEED_SLUG}.cover.pdf: no barcode: publication.yaml gives no print ISBN" in seed_build.notices[0]
+    assert any(f"{SEED_SLUG}.cover.pdf: no barcode: publication.yaml gives no print ISBN" in n for n in seed_build.notices)
+    # An 8-page paper is stapled, not bound: the build says so, with the minimum.
+    assert any(f"{SEED_SLUG}.cover.pdf: the print edition has 8 pages, under the 24" in n for n in seed_build.notices)
     back = back_png(cover)
     assert decode_barcode(back, tmp_path) is None
     # The box is there, white and empty: KDP's 2 x 1.2 in, 0.25 in from the spine and the foot.

@@ -17,7 +17,8 @@ intent (editions/pdf.py finishes both files the same way).
   with SPINE_CLEARANCE_MM clear on either side (see spine_text_pt). On white
   paper that is 116 pages, on cream 104. Amazon KDP allows spine text from 79
   pages, but its 4.5 mm spine leaves room only for type too small to read
-  once its 1.6 mm clearances are kept.
+  once its 1.6 mm clearances are kept. An interior under PERFECT_BOUND_MIN_PAGES
+  pages cannot be perfect-bound at all: the build warns, naming the minimum.
 - Back: the series, the title, the description (cut at a sentence when it is
   longer than the back can hold, with a warning), the publisher, and the print
   ISBN as an EAN-13 barcode with its digits (python-barcode's SVG), in the box
@@ -55,6 +56,10 @@ SPINE_CLEARANCE_MM = 1.6  # clear of each fold (KDP: 0.0625 in)
 SPINE_FONT_PT = (8.0, 12.0)  # the spine's type: no smaller (else no spine text), no larger
 SPINE_LINE = 1.2  # the line's height, in font sizes: the text's height across the spine
 SPINE_END_MM = 15  # clear of the head and the foot along the spine
+# The fewest pages a perfect-bound paperback may have: Amazon KDP's (whose paper table,
+# render.PAPER_MM_PER_PAGE, sets the spine); IngramSpark's is 18, Lulu's 32. Fewer, and the
+# build warns: a print shop staples such a paper (saddle stitch) and has no spine to print.
+PERFECT_BOUND_MIN_PAGES = 24
 
 # EAN-13 at its nominal module (0.33 mm, 100 %), bars 18 mm tall (truncated from 22.85 mm, as
 # book covers print them), quiet zones of 11 and 7 modules (GS1 General Specifications, 5.2.3).
@@ -111,6 +116,10 @@ def write_cover(rendering: Rendering, target: Path) -> None:
 def spread_pdf(rendering: Rendering, pages: int) -> bytes:
     """The spread for an interior of `pages` pages, as PDF/X-4 bytes."""
     record = rendering.record
+    if pages < PERFECT_BOUND_MIN_PAGES:
+        _notice(rendering, f"the print edition has {pages} pages, under the {PERFECT_BOUND_MIN_PAGES} a "
+                           "perfect-bound book with a spine needs (Amazon KDP's minimum for a paperback): "
+                           "have it saddle-stitched, without this spread's spine, or add pages")
     isbn = print_isbn(record.identifiers)
     if isbn is None:
         _notice(rendering, "no barcode: publication.yaml gives no print ISBN (identifiers: print_isbn:); "
