@@ -154,6 +154,60 @@ def test_each_link_says_in_words_where_it_leads(fish, edition):
     assert "/Link" in {e["S"] for e in elements}
 
 
+def annotations_outside_links(path: Path) -> list[str]:
+    """Each link annotation the structure tree does not hold in a Link element (Matterhorn
+    28-011): its object reference (OBJR) under another element, or under none."""
+    reader = PdfReader(str(path))
+    held = {}
+
+    def walk(node, tag=None):
+        node = node.get_object()
+        if isinstance(node, list):
+            for kid in node:
+                walk(kid, tag)
+            return
+        if not hasattr(node, "get"):
+            return
+        if node.get("/Type") == "/OBJR":
+            held[node.raw_get("/Obj").idnum] = tag
+            return
+        if "/K" in node:
+            walk(node["/K"], str(node.get("/S", tag)))
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    problems = []
+    for number, page in enumerate(reader.pages, start=1):
+        for reference in page.get("/Annots", []) or []:
+            annotation = reference.get_object()
+            if annotation.get("/Subtype") == "/Link" and held.get(reference.idnum) != "/Link":
+                problems.append(f"page {number}: the link '{annotation.get('/Contents', '')}' is held by "
+                                f"{held.get(reference.idnum) or 'no structure element'}")
+    return problems
+
+
+@pytest.mark.parametrize("edition", ["screen", "archive"])
+def test_each_link_annotation_is_held_by_a_link_element(fish, seed_pdf_editions, edition):
+    assert annotations_outside_links(fish[edition]) == []
+    assert annotations_outside_links(seed_pdf_editions[edition]) == []
+
+
+def test_the_link_check_names_an_annotation_under_a_span(fish, tmp_path):
+    """The check can fail: the same file with one Link element renamed Span."""
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject
+
+    writer = PdfWriter(clone_from=str(fish["screen"]))
+    for number in range(1, len(writer._objects) + 1):
+        node = writer.get_object(number)
+        if hasattr(node, "get") and node.get("/S") == "/Link":
+            node[NameObject("/S")] = NameObject("/Span")
+            break
+    broken = tmp_path / "broken.pdf"
+    writer.write(str(broken))
+    problems = annotations_outside_links(broken)
+    assert problems and all("is held by /Span" in p for p in problems), problems
+
+
 def test_weasyprint_alone_fails_these_checks_naming_the_furniture_and_the_ids(tmp_path):
     """The checks can fail: the same kind of page written by WeasyPrint 70 alone (a fresh
     interpreter, none of Octavo's tagging) tags its folio outside the tree and describes its
@@ -177,3 +231,47 @@ def test_weasyprint_alone_fails_these_checks_naming_the_furniture_and_the_ids(tm
     assert "/Note" not in {e["S"] for e in elements}
     annotation = PdfReader(str(pdf)).pages[0]["/Annots"][0].get_object()
     assert str(annotation["/Contents"]) == "tbl"  # what Octavo's tagging replaces with words
+
+
+# -------------------------------------------- an independent checker: page-validation
+
+def checker_failures(path: Path, profile: str) -> list[str]:
+    """The rules `page-validation` (PyPI; a Rust implementation of veraPDF's PDF/UA-1 and
+    PDF/A rule sets, run offline) finds broken in the file: "RULE-ID: message"."""
+    import page
+
+    report = page.validate_pdf(str(path), profile=profile)
+    return [f"{failure.rule_id}: {failure.message}" for failure in report.failures]
+
+
+@pytest.mark.parametrize("edition, profile", [("screen", "ua1"), ("archive", "3u")])
+def test_an_independent_checker_passes_the_screen_edition_as_pdf_ua_and_the_archive_as_pdf_a(
+        fish, seed_pdf_editions, edition, profile):
+    """The screen edition claims PDF/UA-1, the archive PDF/A-3u: page-validation finds no rule
+    broken on the seed's nor on the fixture's (notes, tables, a figure, links)."""
+    assert checker_failures(fish[edition], profile) == []
+    assert checker_failures(seed_pdf_editions[edition], profile) == []
+
+
+def test_the_independent_checker_fails_a_link_outside_its_element_and_an_interpolated_image(fish, tmp_path):
+    from pypdf import PdfWriter
+    from pypdf.generic import BooleanObject, NameObject
+
+    writer = PdfWriter(clone_from=str(fish["screen"]))
+    for number in range(1, len(writer._objects) + 1):
+        node = writer.get_object(number)
+        if hasattr(node, "get") and node.get("/S") == "/Link":
+            node[NameObject("/S")] = NameObject("/Span")
+            break
+    broken = tmp_path / "link.pdf"
+    writer.write(str(broken))
+    assert any(f.startswith("PDFUA1-LINK-LINK-TAG-001") for f in checker_failures(broken, "ua1"))
+
+    writer = PdfWriter(clone_from=str(fish["archive"]))
+    for number in range(1, len(writer._objects) + 1):
+        node = writer.get_object(number)
+        if hasattr(node, "get") and node.get("/Subtype") == "/Image":
+            node[NameObject("/Interpolate")] = BooleanObject(True)
+    smoothed = tmp_path / "image.pdf"
+    writer.write(str(smoothed))
+    assert any(f.startswith("PDFA3U-IMAGE-INTERPOLATE-001") for f in checker_failures(smoothed, "3u"))

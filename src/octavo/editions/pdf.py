@@ -223,7 +223,7 @@ def _tag_furniture_notes_and_links() -> None:
     - a footnote is a `Note` with a unique `/ID` (Matterhorn 19-003, 19-004), its number a
       `Lbl`, and the call in the text a `Reference` (ISO 32000-1, 14.8.4.4);
     - a link's `/Contents` is its own words ("Summary" in the contents, an address), not the
-      id it points to, which a screen reader would read aloud (Matterhorn 28-011); a link
+      id it points to, which a screen reader would read aloud (Matterhorn 28-012); a link
       whose words are all generated (a cross-reference's "Table 1") says what it leads to, in
       the target's words (its caption, its heading), as its `/Contents` and its `/Alt`.
 
@@ -292,8 +292,9 @@ def _tag_furniture_notes_and_links() -> None:
                 structure["S"] = "/Reference"
             elif element_tag.endswith("::footnote-marker"):
                 structure["S"] = "/Lbl"
-            elif element_tag in ("a::before", "a::after") and structure.get("S") == "/Link":
-                structure["S"] = "/Span"  # a link's generated words ("(p. 6)") are in its Link, not a Link of their own
+            elif element_tag in ("a::before", "a::after") and structure.get("S") == "/Link" \
+                    and getattr(own, "link_annotation", None) is None:
+                structure["S"] = "/Span"  # a link's generated words with no annotation of their own: no Link of their own
             elif own in notes:
                 notes.discard(own)
                 structure["S"] = "/Note"
@@ -392,6 +393,7 @@ def finish_pdf(pdf, record: Record, edition: PdfEdition) -> None:
             left, bottom, right, top = (float(v) for v in page["TrimBox"])
             b = BLEED_MM * PT_PER_MM
             page["BleedBox"] = type(page["TrimBox"])([left - b, bottom - b, right + b, top + b])
+    _images_not_interpolated(pdf)
     if edition.setup.sheet:
         _black_marks_in_cmyk(pdf)
         _images_in_srgb(pdf)
@@ -410,6 +412,21 @@ def finish_pdf(pdf, record: Record, edition: PdfEdition) -> None:
     number = reference.decode() if isinstance(reference, bytes) else str(reference)  # pydyf: b"12 0 R"
     stream = pdf.objects[int(number.split()[0])]
     stream.stream = [complete_xmp(b"".join(stream.stream), record, edition)]
+    # Uncompressed, as XMP (ISO 16684-1, 7.3) asks, so that a tool that scans the bytes finds
+    # the packet; PDF/A-1 requires it, and a PDF/A-3 checker (page-validation) refused the filter.
+    stream.compress = False
+
+
+def _images_not_interpolated(pdf) -> None:
+    """Every image with /Interpolate false: WeasyPrint asks viewers to smooth an image
+    (`image-rendering: auto`), which PDF/A forbids (ISO 19005-2 and -3, 6.2.8: an archive
+    must look the same in every viewer), so every paper with a figure had an archive edition
+    that was not PDF/A (issue 24). The other editions are painted alike; their images are at
+    print resolution, where smoothing changes nothing a reader sees."""
+    for obj in pdf.objects:
+        extra = getattr(obj, "extra", None)
+        if isinstance(extra, dict) and extra.get("Subtype") == "/Image" and "Interpolate" in extra:
+            extra["Interpolate"] = "false"
 
 
 # WeasyPrint draws its crop marks as an SVG in plain RGB black; under a CMYK
