@@ -32,8 +32,8 @@ from octavo.model import load_publication
 from octavo.verify import skeleton
 
 from conftest import FIXTURES, copy_templates, edit
-from webcheck import (DESKTOP_WIDTH, PHONE_WIDTH, axe_violations, describe, nu_errors, pages_overflow, split_names,
-                      target_sizes)
+from webcheck import (DESKTOP_WIDTH, PHONE_WIDTH, axe_violations, describe, note_calls, nu_errors, pages_overflow,
+                      split_names, target_sizes)
 
 SMALL = FIXTURES / "epub-content" / "small-screens"
 LAYOUTS = [(PHONE_WIDTH, 1.0), (PHONE_WIDTH, 2.0), (DESKTOP_WIDTH, 1.0), (DESKTOP_WIDTH, 2.0)]
@@ -234,6 +234,46 @@ def test_the_target_check_names_small_footnote_links(small, tmp_path):
     problems = target_problems([broken["xhtml"] / "sec-02-tables.xhtml", broken["web"]], PHONE_WIDTH)
     assert any(p.startswith("sec-02-tables.xhtml at 390 px: doc-noteref #fn-sec-02-tables-1 is") for p in problems)
     assert any(p.startswith("small-screens.html at 390 px: doc-backlink") for p in problems), problems
+
+
+MAX_CALL_GAP = 1.0  # CSS px between a word's last letter and its note's number: the font's own side bearings
+
+
+def call_problems(paths, width: int, text_scale: float = 1.0) -> list[str]:
+    """Each footnote call that comes loose from the words it follows: on another line (a number
+    that starts a line alone), or with space between (a tap target that widens the line)."""
+    problems = []
+    for path, calls in note_calls(paths, width=width, text_scale=text_scale).items():
+        if not calls:
+            problems.append(f"{path.name}: no footnote calls found")
+        for call in calls:
+            if not call["before"] or call["before"][-1].isspace():
+                continue  # a call the author set after a space
+            where = f"{path.name} at {width} px{'' if text_scale == 1 else f', text {text_scale:.0%}'}: {call['href']}"
+            if not call["sameLine"]:
+                problems.append(f"{where} starts a line apart from '{call['before']}'")
+            elif abs(call["gap"]) > MAX_CALL_GAP:
+                problems.append(f"{where} stands {call['gap']:.1f} px from '{call['before']}'")
+    return problems
+
+
+@pytest.mark.parametrize("width, text_scale", LAYOUTS)
+def test_note_calls_stay_with_their_words(small, width, text_scale):
+    """Issue 22: the tap target made the call an inline block, with gaps on both sides of its
+    number and a break opportunity before it (at 390 px a number started a line alone)."""
+    assert call_problems([small["xhtml"] / "sec-02-tables.xhtml", small["web"]], width, text_scale) == []
+
+
+def test_the_call_check_names_a_call_set_apart(small, tmp_path):
+    broken = broken_copy(small, tmp_path)
+    for path in (broken["css"], broken["web"]):
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace(".footnote-ref { line-height: 0; }",
+                                     ".footnote-ref { line-height: 0; } sup.footnote-ref a { display: inline-block; "
+                                     "min-width: 24px; margin: 0; padding: 0; text-align: center; }"), encoding="utf-8")
+    problems = call_problems([broken["xhtml"] / "sec-02-tables.xhtml", broken["web"]], PHONE_WIDTH)
+    assert any(p.startswith("sec-02-tables.xhtml at 390 px: #fn-sec-02-tables-1 stands") for p in problems), problems
+    assert any(p.startswith("small-screens.html at 390 px:") for p in problems), problems
 
 
 # ------------------------------------------------------------- bare URLs are links

@@ -138,9 +138,12 @@ def test_page_overflow_names_what_sticks_out_and_not_what_scrolls_in_its_own_box
     page = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>t</title>"
             "<style>.scroll { display: block; overflow-x: auto; max-width: 100%; }</style></head><body><main>"
             f"<div class='scroll'>{wide}</div><div id='fixed' style='width: 800px'>wide</div>"
-            f"<p id='word'>{'x' * 300}</p></main></body></html>")
+            f"<p id='word'>{'x' * 300}</p><div style='width: 100px'><p id='spill'>{'y' * 30}</p>"
+            "<p id='padded'>a long line ending in a call<a href='#word' style='padding: 12px 9px; margin: 0 -9px'>1</a></p></div>"
+            "</main></body></html>")
     path = tmp_path / "page.html"
     path.write_text(page, encoding="utf-8")
     found = page_overflow(path, width=390)
     assert found["viewport"] == 390 and found["scrollWidth"] > 390
-    assert found["outside"] == ["div#fixed", "p#word"]  # the table scrolls inside its box: not named
+    # The table scrolls inside its box, and a tap target's padding is not text: neither is named.
+    assert found["outside"] == ["div#fixed", "p#word", "p#spill"]

@@ -183,10 +183,22 @@ _OVERFLOW = """(async () => {
   const outside = [];
   for (const el of document.body.querySelectorAll('*')) {
     const box = el.getBoundingClientRect();
-    // Outside the viewport itself, or holding text that runs out of its own box (a long word).
+    // Outside the viewport itself, or holding text that runs out of its own box (a long word):
+    // the text's own boxes, not the element's scrollWidth, which a note call's invisible tap
+    // target (padding taken back by negative margins) widens at the end of a line.
     const hasText = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
-    const spills = hasText && el.scrollWidth > el.clientWidth + 1 && !scrolls(el)
-                   && getComputedStyle(el).display !== 'inline';
+    const textSpills = () => {
+      const edge = el.getBoundingClientRect().left + el.clientLeft + el.clientWidth + 1;
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        if (!n.textContent.trim()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(n);
+        if ([...range.getClientRects()].some(r => r.right > edge)) return true;
+      }
+      return false;
+    };
+    const spills = hasText && !scrolls(el) && getComputedStyle(el).display !== 'inline' && textSpills();
     if (box.width === 0 || (box.right <= viewport + 0.5 && box.left >= -0.5 && !spills)) continue;
     let parent = el.parentElement, inScroller = false;
     for (; parent && parent !== document.body; parent = parent.parentElement) {
@@ -290,6 +302,41 @@ def target_sizes(paths, width: int = PHONE_WIDTH, text_scale: float = 1.0, selec
     """The size of each link `selector` finds (by default footnote calls and back-links), as
     getBoundingClientRect gives it: {path: [{"href", "role", "width", "height"} (CSS px)]}."""
     return in_pages(paths, _TARGET_SIZES % (_READY, json.dumps(selector)), width, None, timeout, text_scale)
+
+
+_CALLS_KEPT = """(async () => {%s
+  // The last character a reader reads before each note call, and the call's own number.
+  const lastBefore = sup => {
+    for (let node = sup; node; ) {
+      let prev = node.previousSibling;
+      while (!prev && node.parentElement && node.parentElement !== document.body) { node = node.parentElement; prev = node.previousSibling; }
+      if (!prev) return null;
+      node = prev;
+      const walker = document.createTreeWalker(prev, NodeFilter.SHOW_TEXT);
+      let last = prev.nodeType === 3 ? prev : null;
+      for (let t = walker.nextNode(); t; t = walker.nextNode()) last = t;
+      if (last && last.textContent.length) return last;
+    }
+    return null;
+  };
+  return JSON.stringify([...document.querySelectorAll("a[role='doc-noteref']")].map(a => {
+    const sup = a.closest('sup') || a, text = lastBefore(sup);
+    if (!text) return {href: a.getAttribute('href'), before: ''};
+    const end = text.textContent.length, before = document.createRange(), call = document.createRange();
+    before.setStart(text, end - 1); before.setEnd(text, end);
+    call.selectNodeContents(a);
+    const b = [...before.getClientRects()].pop(), c = [...call.getClientRects()][0];
+    return {href: a.getAttribute('href'), before: text.textContent.slice(-12),
+            gap: c.left - b.right, sameLine: c.top < b.bottom && b.top < c.bottom};
+  }));
+})()"""
+
+
+def note_calls(paths, width: int = PHONE_WIDTH, text_scale: float = 1.0, timeout: float = 120) -> dict[Path, list[dict]]:
+    """Where each footnote call stands against the words it follows, in each file laid out
+    `width` CSS px wide: {path: [{"href", "before" (the words' end), "gap" (px from the last
+    character's box to the number's), "sameLine"}]}."""
+    return in_pages(paths, _CALLS_KEPT % _READY, width, None, timeout, text_scale)
 
 
 def describe(violations: list[dict]) -> str:
