@@ -83,6 +83,14 @@ def test_the_dublin_core_record(seed_bag):
     assert sorted(values("format")) == sorted({e.media_type for e in EDITIONS.values()})  # each media type once
 
 
+def test_the_bag_declares_rfc_8493s_bagit_1_0(seed_bag):
+    import bagit
+
+    assert (seed_bag / "bagit.txt").read_text(encoding="utf-8") == "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    bag = bagit.Bag(str(seed_bag))
+    assert bag.version_info == (1, 0) and bag.is_valid()
+
+
 def test_a_fresh_bag_verifies(seed_bag):
     run = verify_cli(seed_bag)
     assert run.returncode == 0, run.stderr

@@ -89,6 +89,7 @@ def write_bag(folder: Path, out_dir: Path, templates: Path | None = None,
                 (staging / "metadata" / made.format.bag_name).write_bytes(made.content)
         logging.getLogger("bagit").setLevel(logging.WARNING)
         bagit.make_bag(str(staging), bag_info=_bag_info(record, publication.slug), checksums=CHECKSUMS)
+        _declare_rfc_8493(staging)
         os.chmod(staging, 0o755)  # mkdtemp makes 0700; a bag is an ordinary folder
         final = bag_path(out_dir, publication.slug)
         _replace_dir(staging, final)
@@ -241,3 +242,17 @@ def verify_bag(path: Path) -> str:
         raise BagError(f"{path}: the bag cannot be read: {exc}") from None
     files = len(list(bag.payload_files()))
     return f"{path}: valid bag, {files} payload files, every SHA-256 checksum matches"
+
+
+BAGIT_DECLARATION = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+
+
+def _declare_rfc_8493(bag: Path) -> None:
+    """The bag declared as RFC 8493's BagIt 1.0. The bagit library (1.8) writes the draft's
+    0.97, whose bags are laid out the same; an archive's checker reads the version first. The
+    tag manifests are made again, since they hold bagit.txt's checksum."""
+    import bagit
+
+    (bag / "bagit.txt").write_text(BAGIT_DECLARATION, encoding="utf-8")
+    for algorithm in CHECKSUMS:
+        bagit._make_tagmanifest_file(algorithm, str(bag))
