@@ -556,3 +556,32 @@ def _one_section_paper(tmp_path: Path, body: str, editions: tuple[str, ...]) -> 
     (folder / "sections" / "01-summary.md").write_text(
         "---\ntitle: Summary\nrole: summary\nauthors: [amara-okafor]\n---\n" + body, encoding="utf-8")
     return _outputs(build_publication(folder, tmp_path / "build", editions=editions))
+
+
+def test_the_archive_attaches_a_bibliography_with_its_media_type(tmp_path):
+    """Issue 24: the bibliography went into the archive PDF as application/octet-stream, which
+    tells an archivist nothing. BibTeX is text/x-bibtex (freedesktop.org; IANA has no type),
+    CSL-JSON application/vnd.citationstyles.csl+json (IANA)."""
+    from pypdf import PdfReader
+
+    from octavo.build import build_publication
+
+    def media_types(folder: Path) -> dict[str, str]:
+        archive = build_publication(folder, folder.parent / "out", editions=("archive",)).outputs[0]
+        root = PdfReader(str(archive)).trailer["/Root"]
+        return {str(spec.get_object()["/UF"]): str(spec.get_object()["/EF"]["/F"].get_object()["/Subtype"])
+                for spec in root["/AF"]}
+
+    json_paper = copy_content(tmp_path / "json", SLUG, CONTENT)
+    found = media_types(json_paper)
+    assert found[f"{SLUG}/references.json"] == "/application/vnd.citationstyles.csl+json", found
+    assert "/application/octet-stream" not in found.values(), found
+
+    bib_paper = copy_content(tmp_path / "bib", SLUG, CONTENT)
+    (bib_paper / "references.json").unlink()
+    (bib_paper / "references.bib").write_text(BIBTEX, encoding="utf-8")
+    for section in ("02-cooperation.md", "03-evidence.md"):
+        (bib_paper / "sections" / section).unlink()
+    edit(bib_paper / "publication.yaml", "  - sections/02-cooperation.md\n  - sections/03-evidence.md\n", "")
+    found = media_types(bib_paper)
+    assert found[f"{SLUG}/references.bib"] == "/text/x-bibtex", found

@@ -348,7 +348,11 @@ def _link_target_words(box, elements: dict) -> str:
 
 MEDIA_TYPES = {".yaml": "application/yaml", ".yml": "application/yaml", ".md": "text/markdown",
                ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml",
-               ".gif": "image/gif", ".webp": "image/webp"}
+               ".gif": "image/gif", ".webp": "image/webp",
+               # A bibliography and a citation style: freedesktop.org's type for BibTeX (IANA has
+               # none), IANA's for CSL (vnd.citationstyles); "octet-stream" tells an archivist nothing.
+               ".bib": "text/x-bibtex", ".csl": "application/vnd.citationstyles.style+xml",
+               ".json": "application/vnd.citationstyles.csl+json"}
 
 
 def source_attachments(rendering: Rendering) -> list:
