@@ -309,6 +309,30 @@ def test_the_marc_records_read_back_with_pymarc(record):
     assert _sub(ebook, "856", "u") == [f"https://doi.org/{DOI}", PAPER_URL] and ebook["856"].indicators[1] == "0"
 
 
+@pytest.mark.parametrize("ids", [{}, {"doi": DOI}], ids=["no identifier", "a DOI only"])
+def test_the_print_and_ebook_records_never_share_a_control_number(fixture_folder, ids):
+    """Issue 24: without ISBNs both records took the publication's one URI as their 001, and a
+    catalogue merges two records with one control number. Each gets a UUID of its own, the
+    same every build; with ISBNs each keeps its ISBN (above)."""
+    record = record_with(fixture_folder, ids)
+    printed, ebook = _marc_records(marc_collection(record, PRINT_PAGES))
+    assert printed["001"].data != ebook["001"].data
+    assert all(m["001"].data.startswith("urn:uuid:") for m in (printed, ebook))
+    again = _marc_records(marc_collection(record_with(fixture_folder, ids), PRINT_PAGES))
+    assert [m["001"].data for m in again] == [printed["001"].data, ebook["001"].data]
+
+
+def test_the_dublin_core_record_gives_each_identifier_once(fixture_folder):
+    """Issue 24: the DOI, which is also the publication's identifier, was written twice."""
+    from octavo.archive import dublin_core
+
+    root = etree.fromstring(dublin_core(record_with(fixture_folder, ALL), []))
+    identifiers = [e.text for e in root.iterfind("{http://purl.org/dc/elements/1.1/}identifier")]
+    assert len(identifiers) == len(set(identifiers)) and f"https://doi.org/{DOI}" in identifiers, identifiers
+    assert f"urn:isbn:{PRINT_ISBN.replace('-', '')}" in identifiers or any(PRINT_ISBN.replace("-", "") in i
+                                                                           for i in identifiers), identifiers
+
+
 def test_a_corporate_body_and_a_title_with_an_article(marcxml_schema):
     """The seed's editor is a corporate body (710); a title starting 'The ' is filed without it."""
     record = Rendering(load_publication(CONTENT / SEED_SLUG)).record

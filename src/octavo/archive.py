@@ -189,9 +189,10 @@ def dublin_core(record: Record, editions: list[Path]) -> bytes:
     add("language", record.language)
     add("rights", record.rights_statement, lang=True)
     add("description", record.description, lang=True)
-    add("identifier", record.identifier)
-    for scheme, value in sorted(record.identifiers.items()):
-        add("identifier", identifier_uri(scheme, value))
+    # The publication's identifier is often one of its identifiers (the DOI's URI): each once.
+    identifiers = [record.identifier] + [identifier_uri(s, v) for s, v in sorted(record.identifiers.items())]
+    for identifier in dict.fromkeys(identifiers):
+        add("identifier", identifier)
     if record.series:
         add("relation", f"Series: {record.series}")  # name, kind and number: "Energy Papers Policy Brief No. 7"
     add("type", "Text")

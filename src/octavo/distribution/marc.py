@@ -110,8 +110,14 @@ def marc_record(record: Record, m: Manifestation, print_pages: int | None):
 
 
 def edition_uri(record: Record, kind: str) -> str:
-    """The URI the edition is known by (Record.identifier_for), as the control number."""
-    return record.identifier_for("print" if kind == "print" else "epub")
+    """The URI the edition is known by (Record.identifier_for), as the control number. Where
+    the print book and the e-book share one (neither has an ISBN of its own: both are known by
+    the publication's DOI or UUID), each gets a UUID of its own, derived from that URI and the
+    kind: two records with one 001 are one record to a catalogue, which merges them (issue 24)."""
+    own = record.identifier_for("print" if kind == "print" else "epub")
+    if own != record.identifier_for("epub" if kind == "print" else "print"):
+        return own
+    return f"urn:uuid:{record.stable_uuid('marc-001', 'print' if kind == 'print' else 'ebook')}"
 
 
 def fixed_field(record: Record, language: str, electronic: bool) -> str:
