@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import math
 import re
 from dataclasses import dataclass
 
@@ -245,8 +246,11 @@ def _measure(page, objects) -> dict[int, str]:
     the pixels of the rest are never looked at."""
     crop_left, crop_bottom, crop_right, crop_top = page.get_cropbox()
     bounds = [obj.get_bounds() for obj in objects]
-    cut = (max(0.0, min(b[0] for b in bounds) - 1 - crop_left), max(0.0, min(b[1] for b in bounds) - 1 - crop_bottom),
-           max(0.0, crop_right - max(b[2] for b in bounds) - 1), max(0.0, crop_top - max(b[3] for b in bounds) - 1))
+    # Whole pixels cut from each side: PDFium rounds a fractional cut up, which would move the
+    # image against the boxes measured on it by a pixel, the height of a small letter's stroke.
+    cut = tuple(math.floor(max(0.0, amount) * RENDER_SCALE) / RENDER_SCALE for amount in (
+        min(b[0] for b in bounds) - 1 - crop_left, min(b[1] for b in bounds) - 1 - crop_bottom,
+        crop_right - max(b[2] for b in bounds) - 1, crop_top - max(b[3] for b in bounds) - 1))
     if cut[0] + cut[2] >= crop_right - crop_left or cut[1] + cut[3] >= crop_top - crop_bottom:
         return {}  # the texts lie off the page: nothing of them is drawn to measure
     image = page.render(scale=RENDER_SCALE, may_draw_forms=False, crop=cut, rev_byteorder=True).to_pil()
