@@ -218,3 +218,21 @@ def test_one_chromium_is_kept_for_the_files_a_build_judges_and_closed_after(tmp_
         os.kill(first[0], 0)
     one, other = _chromium_of([page]), _chromium_of([page])
     assert one[0] != other[0] and not one[1].exists() and not other[1].exists()
+
+
+def test_a_kept_chromium_that_failed_is_never_used_again(tmp_path):
+    from octavo import browser
+
+    page = tmp_path / "p.html"
+    page.write_text("<!DOCTYPE html><html lang='en'><title>t</title><p>Words.</p></html>", encoding="utf-8")
+
+    def fails(*_):
+        raise RuntimeError("a measurement that failed")
+
+    with browser.kept():
+        first = _chromium_of([page])
+        with pytest.raises(RuntimeError):
+            browser.at_widths([page], (390,), None, 60, 1.0, fails)
+        assert not first[1].exists()  # closed, its folder removed
+        second = _chromium_of([page])
+        assert second[0] != first[0]
