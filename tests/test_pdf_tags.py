@@ -191,20 +191,25 @@ def test_each_link_annotation_is_held_by_a_link_element(fish, seed_pdf_editions,
     assert annotations_outside_links(seed_pdf_editions[edition]) == []
 
 
-def test_the_link_check_names_an_annotation_under_a_span(fish, tmp_path):
-    """The check can fail: the same file with one Link element renamed Span."""
+def with_a_link_as_span(pdf: Path, out: Path) -> Path:
+    """A copy of `pdf` whose first Link structure element is renamed Span: its annotation is
+    then held by a Span."""
     from pypdf import PdfWriter
     from pypdf.generic import NameObject
 
-    writer = PdfWriter(clone_from=str(fish["screen"]))
+    writer = PdfWriter(clone_from=str(pdf))
     for number in range(1, len(writer._objects) + 1):
         node = writer.get_object(number)
         if hasattr(node, "get") and node.get("/S") == "/Link":
             node[NameObject("/S")] = NameObject("/Span")
             break
-    broken = tmp_path / "broken.pdf"
-    writer.write(str(broken))
-    problems = annotations_outside_links(broken)
+    writer.write(str(out))
+    return out
+
+
+def test_the_link_check_names_an_annotation_under_a_span(fish, tmp_path):
+    """The check can fail: the same file with one Link element renamed Span."""
+    problems = annotations_outside_links(with_a_link_as_span(fish["screen"], tmp_path / "broken.pdf"))
     assert problems and all("is held by /Span" in p for p in problems), problems
 
 
@@ -257,14 +262,7 @@ def test_the_independent_checker_fails_a_link_outside_its_element_and_an_interpo
     from pypdf import PdfWriter
     from pypdf.generic import BooleanObject, NameObject
 
-    writer = PdfWriter(clone_from=str(fish["screen"]))
-    for number in range(1, len(writer._objects) + 1):
-        node = writer.get_object(number)
-        if hasattr(node, "get") and node.get("/S") == "/Link":
-            node[NameObject("/S")] = NameObject("/Span")
-            break
-    broken = tmp_path / "link.pdf"
-    writer.write(str(broken))
+    broken = with_a_link_as_span(fish["screen"], tmp_path / "link.pdf")
     assert any(f.startswith("PDFUA1-LINK-LINK-TAG-001") for f in checker_failures(broken, "ua1"))
 
     writer = PdfWriter(clone_from=str(fish["archive"]))
