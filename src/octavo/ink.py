@@ -132,15 +132,20 @@ def _regions(page, number: int, places: list[Place], above_pt: float, below_pt: 
     textpage = page.get_textpage()
     _, bottom, _, top = page.get_trimbox()
     low, high = bottom + below_pt, top - above_pt
-    chars = []
+    count = textpage.count_chars()
+    # The page's characters in one call; one by one where that is not one a character index
+    # (a character outside the Basic Multilingual Plane is two UTF-16 units).
+    text = textpage.get_text_range(0, count)
+    if len(text) != count:
+        text = "".join(chr(pdfium.FPDFText_GetUnicode(textpage.raw, index)) for index in range(count))
+    chars = list(text)
     box = [ctypes.c_double() for _ in range(4)]  # one buffer for every character: a page has thousands
     pointers = [ctypes.byref(b) for b in box]
-    for index in range(textpage.count_chars()):
+    for index in range(count):
         pdfium.FPDFText_GetCharBox(textpage.raw, index, *pointers)
-        char_bottom, char_top = box[2].value, box[3].value
         # What the reading left out (a running head) is no place of the text's.
-        inside = char_top >= low and char_bottom <= high
-        chars.append(chr(pdfium.FPDFText_GetUnicode(textpage.raw, index)) if inside else " ")
+        if box[3].value < low or box[2].value > high:
+            chars[index] = " "
     letters, where = skeleton_map("".join(chars))
     regions = []
     for place in places:
