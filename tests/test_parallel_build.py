@@ -17,6 +17,7 @@ import pytest
 
 import octavo.build
 import octavo.layout
+import octavo.errors
 import octavo.parallel
 from octavo.build import build_publication
 from octavo.cli import main
@@ -643,3 +644,41 @@ def test_streams_deflated_at_zlibs_default_level_hold_what_pydyf_s_own_hold(tmp_
     assert contents(six) == contents(nine)
     assert nine.stat().st_size < six.stat().st_size <= nine.stat().st_size * 1.05
     assert DEFLATE_LEVEL == 6 and zlib.Z_DEFAULT_COMPRESSION == -1  # -1 is 6 in zlib
+
+
+# ------------------------------------------------------------ memory
+
+def test_each_worker_runs_under_the_memory_limit(monkeypatch):
+    """Issue 22: every worker process runs under a memory limit (its address space), by default
+    parallel.WORKER_MEMORY_BYTES, else OCTAVO_WORKER_MEMORY."""
+    import resource
+
+    def limit():
+        return resource.getrlimit(resource.RLIMIT_AS)[0]
+
+    with octavo.parallel.Workers() as workers:
+        workers.start("reading its limit", limit)
+        assert workers.results() == [octavo.parallel.WORKER_MEMORY_BYTES]
+    monkeypatch.setenv("OCTAVO_WORKER_MEMORY", "3G")
+    with octavo.parallel.Workers() as workers:
+        workers.start("reading its limit", limit)
+        assert workers.results() == [3 * 1024 ** 3]
+    assert resource.getrlimit(resource.RLIMIT_AS)[0] != 3 * 1024 ** 3  # the build's own process is not limited
+
+
+def test_a_publication_over_the_memory_limit_fails_with_what_to_set_and_publishes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("OCTAVO_WORKER_MEMORY", "64M")
+    folder = copy_content(tmp_path)
+    out = tmp_path / "out"
+    code = main(["build", str(folder), "--out", str(out), "--jobs", "2"])
+    printed = capsys.readouterr()
+    assert code == 3, printed
+    assert "OCTAVO_WORKER_MEMORY" in printed.out + printed.err and "64 MB" in printed.out + printed.err
+    assert "Traceback" not in printed.out + printed.err
+    assert not out.exists() or not [p for p in out.iterdir() if SEED_SLUG in p.name and "rejected" not in p.name]
+
+
+def test_a_memory_limit_that_is_not_a_size_is_refused(monkeypatch):
+    monkeypatch.setenv("OCTAVO_WORKER_MEMORY", "lots")
+    with pytest.raises(octavo.errors.OctavoError, match="OCTAVO_WORKER_MEMORY='lots': give the memory"):
+        octavo.parallel.worker_memory()

@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__
+from . import __version__, parallel
 from .errors import (EXIT_CONTENT, EXIT_MIXED, EXIT_PROOF, EXIT_RENDER, ContentError, Location, OctavoError, Problem,
                      os_error_message)
 from .resources import STYLES, default_templates
@@ -275,9 +275,15 @@ def build_one(folder: str, out_dir: str, templates: str | None = None,
     except OSError as exc:  # the disk failed under the build: the editions in place are untouched
         return Outcome(slug, folder, "write error", EXIT_RENDER, message=os_error_message(exc),
                        seconds=time.perf_counter() - started)
-    except Exception:  # a bug in Octavo: reported with its traceback, and the other publications go on
-        return Outcome(slug, folder, "crashed", 1, message="Octavo crashed (a bug):\n" + traceback.format_exc(),
-                       seconds=time.perf_counter() - started)
+    except Exception as exc:  # noqa: BLE001 - sorted below: over the worker's memory limit, or a bug
+        if not parallel.out_of_memory(exc):
+            return Outcome(slug, folder, "crashed", 1, message="Octavo crashed (a bug):\n" + traceback.format_exc(),
+                           seconds=time.perf_counter() - started)
+        # Over the worker's limit (parallel.worker_memory): a large publication, not a bug.
+        return Outcome(slug, folder, "render error", EXIT_RENDER, seconds=time.perf_counter() - started,
+                       message=f"ran out of memory: each worker may use "
+                               f"{parallel.memory_words(parallel.worker_memory())} ({parallel.WORKER_MEMORY_ENV}); "
+                               "set it higher (8G, 16G) for a publication this large")
     outputs = [str(p) for p in result.outputs]
     from .editions import with_followers  # the pipeline is loaded in this worker already
 
@@ -415,7 +421,7 @@ def _run(pending, out_dir, templates, editions, jobs, progress, strict=False):
     # Spawned, not forked: each worker starts its own WeasyPrint, fontconfig and
     # Pango state instead of inheriting copies of the parent's.
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_die_with_parent, initargs=(os.getpid(),))
+                               initializer=_start_worker, initargs=(os.getpid(), parallel.worker_memory()))
     try:
         # Titles side by side share the cores (or --jobs): each gets its share for its editions,
         # one job on two cores with two workers, so that the machine is never oversubscribed.
@@ -444,6 +450,13 @@ def _run(pending, out_dir, templates, editions, jobs, progress, strict=False):
 
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _start_worker(parent: int, memory: int) -> None:
+    """Each worker of the pool: it dies with the parent, and runs under the memory limit every
+    worker of a build keeps (parallel.worker_memory)."""
+    _die_with_parent(parent)
+    parallel.limit_memory(memory)
 
 
 def _die_with_parent(parent: int) -> None:

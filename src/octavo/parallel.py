@@ -17,7 +17,10 @@ The rules every child keeps:
   are removed, so that no child writes after the build has stopped;
 - its exception comes back as itself (a RenderError with its message and
   exit code, an OSError, a bug with the child's traceback attached), or, for
-  one that cannot be pickled, as an error with the same message and code.
+  one that cannot be pickled, as an error with the same message and code;
+- it runs under a memory limit (its address space: OCTAVO_WORKER_MEMORY,
+  default WORKER_MEMORY_BYTES): a publication that needs more fails with an
+  error that says so and what to set, instead of taking the machine.
 
 Job tokens bound how many processes of one build work at once (--jobs); no
 process ever waits for a token, so the tree cannot deadlock. A group's
@@ -39,7 +42,7 @@ import sys
 import traceback
 from collections.abc import Callable
 
-from .errors import OctavoError
+from .errors import EXIT_RENDER, OctavoError
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _held: Tokens | None = None  # in a child: the pool its job token came from, until the token is given back
@@ -117,8 +120,43 @@ class _Local:
         return contextlib.nullcontext()
 
 
-class ChildDied(Exception):
+# Each worker's address space. A 994-page generated book was laid out and written in 786 MB of
+# memory (`make bench`), in some 2 GB of address space; the limit leaves room for four times that.
+WORKER_MEMORY_BYTES = 8 * 1024 ** 3
+WORKER_MEMORY_ENV = "OCTAVO_WORKER_MEMORY"
+
+
+def worker_memory() -> int:
+    """The address space each worker may use: OCTAVO_WORKER_MEMORY in bytes, or with a unit
+    (512M, 8G), else WORKER_MEMORY_BYTES."""
+    text = os.environ.get(WORKER_MEMORY_ENV, "").strip()
+    if not text:
+        return WORKER_MEMORY_BYTES
+    units = {"K": 1024, "M": 1024 ** 2, "G": 1024 ** 3}
+    try:
+        value = int(float(text[:-1]) * units[text[-1].upper()]) if text[-1].upper() in units else int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise OctavoError(f"{WORKER_MEMORY_ENV}={text!r}: give the memory each worker process may use, "
+                          "in bytes or with a unit (512M, 8G)")
+    return value
+
+
+def memory_words(limit: int) -> str:
+    return f"{limit / 1024 ** 3:.3g} GB" if limit >= 1024 ** 3 else f"{limit / 1024 ** 2:.0f} MB"
+
+
+class OutOfMemory(OctavoError):
+    """A worker needed more memory than its limit (OCTAVO_WORKER_MEMORY)."""
+
+    exit_code = EXIT_RENDER
+
+
+class ChildDied(OctavoError):
     """A child ended without a result: killed by a signal (out of memory), or crashed in a C library."""
+
+    exit_code = EXIT_RENDER
 
 
 class ForwardedError(OctavoError):
@@ -139,6 +177,7 @@ class Child:
         import multiprocessing
 
         self.what = what  # "making the print, cover editions", for a child that dies
+        self.memory = worker_memory()
         self.doing = multiprocessing.get_context("fork").Array("c", 200, lock=False)  # see now_doing
         for stream in (sys.stdout, sys.stderr):
             stream.flush()  # nothing buffered before the fork is written twice
@@ -147,7 +186,7 @@ class Child:
         pid = os.fork()
         if pid == 0:  # the child: never returns
             os.close(read)
-            _run_child(write, parent, function, args, token, self.doing)
+            _run_child(write, parent, function, args, token, self.doing, self.memory)
         os.close(write)
         self.pid, self.fd, self.data = pid, read, bytearray()
         self.status: int | None = None
@@ -192,7 +231,9 @@ class Child:
         except Exception:
             code = os.waitstatus_to_exitcode(self.status) if self.status is not None else None
             how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-            return "error", ChildDied(f"the worker process {doing} died ({how})")
+            return "error", ChildDied(f"the worker process {doing} died ({how}); if it ran out of the "
+                                      f"{memory_words(self.memory)} each worker may use, set {WORKER_MEMORY_ENV} "
+                                      "higher (8G, 16G)")
         self.data = bytearray()  # read once: a long paper's proof report is megabytes
         if kind == "error" and trace:
             value.add_note(f"in the worker process {doing}:\n{trace}")
@@ -260,7 +301,8 @@ def idle() -> None:
         _held = None
 
 
-def _run_child(pipe: int, parent: int, function: Callable, args: tuple, token: Tokens | None, doing) -> None:
+def _run_child(pipe: int, parent: int, function: Callable, args: tuple, token: Tokens | None, doing,
+               memory: int = WORKER_MEMORY_BYTES) -> None:
     global _held, _doing
     _held, _doing = token, doing
     code = 0
@@ -268,10 +310,18 @@ def _run_child(pipe: int, parent: int, function: Callable, args: tuple, token: T
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the build decides
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the command's handler, which raises in the build
         _die_with(parent)
+        limit_memory(memory)
         try:
             payload = ("ok", function(*args), "")
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the build
-            payload = ("error", _portable(exc), traceback.format_exc())
+            if out_of_memory(exc):
+                # What it was doing, and the limit: never a traceback for a publication that is only large.
+                payload = ("error", OutOfMemory(
+                    f"the worker process {(doing.value.decode() or 'building')} ran out of memory: each worker "
+                    f"may use {memory_words(memory)} ({WORKER_MEMORY_ENV}); set it higher (8G, 16G) for a "
+                    "publication this large"), "")
+            else:
+                payload = ("error", _portable(exc), traceback.format_exc())
         try:
             data = pickle.dumps(payload)
         except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled is a bug
@@ -284,6 +334,35 @@ def _run_child(pipe: int, parent: int, function: Callable, args: tuple, token: T
     finally:
         idle()
         os._exit(code)  # no atexit handler, no `finally` of the build's, no flush of its buffers
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether `exc` came of this process's memory limit (limit_memory): a MemoryError, or, in a
+    process that has a limit, any failure once it had come near it (a C library whose allocation
+    fails may say "error return without exception set", or anything else). Near: its peak
+    address space at three quarters of the limit."""
+    import resource
+
+    if isinstance(exc, MemoryError):
+        return True
+    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if limit == resource.RLIM_INFINITY:
+        return False
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            peak = next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmPeak:")), 0)
+    except (OSError, ValueError):
+        return False
+    return peak >= 0.75 * limit
+
+
+def limit_memory(limit: int) -> None:
+    """The soft limit of this process's address space (its hard limit is left: Chromium, which
+    reserves far more than it uses, lifts its own, browser.py)."""
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
 
 
 def _portable(exc: BaseException) -> BaseException:

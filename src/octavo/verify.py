@@ -987,7 +987,11 @@ def run_guarded(function, path: Path, *args, memory: int = STRANGER_MEMORY_BYTES
         raise OctavoError(f"{path}: not a regular file; check reads built editions only")
     if status.st_size > STRANGER_FILE_BYTES:
         raise OctavoError(f"{path}: {status.st_size:,} bytes, over the {STRANGER_FILE_BYTES:,}-byte limit for a file to check")
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_limit_memory,
+    from .parallel import limit_memory
+
+    # The soft limit only: the browser a reader starts (seen.py) lifts it for itself, which it
+    # must to start at all; the reading itself runs under it.
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=limit_memory,
                                initargs=(memory,))
     try:
         return pool.submit(function, path, *args).result(timeout=STRANGER_SECONDS)
@@ -1001,11 +1005,3 @@ def run_guarded(function, path: Path, *args, memory: int = STRANGER_MEMORY_BYTES
             process.kill()
         pool.shutdown(wait=True, cancel_futures=True)
 
-
-def _limit_memory(memory: int) -> None:
-    """The soft limit only: the browser a reader starts (seen.py) lifts it for itself, which it
-    must to start at all; the reading itself runs under it."""
-    import resource
-
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
