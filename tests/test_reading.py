@@ -27,6 +27,7 @@ from pypdf import PdfReader
 
 from octavo.build import build_publication
 from octavo.editions import edition_for_file
+from octavo.errors import VerificationError
 from octavo.markdown import check_body, refused_url, render_body
 from octavo.model import load_publication
 from octavo.verify import skeleton
@@ -437,3 +438,39 @@ def test_the_pdf_heading_check_names_a_skipped_level(tmp_path):
     edit(templates / "print" / "document.html", "{{ imprint(p) }}", "{{ imprint(p, level=3) }}")
     pdf = build_publication(SMALL, tmp_path / "out", templates, editions=("screen",)).outputs[0]
     assert pdf_heading_problems(pdf) == ["small-screens.pdf: H3 follows H1"]
+
+
+# ------------------------------------------------- link words that say nothing on paper
+
+HERE = "Read the full report [here](https://example.org/report) before the talks.\n"
+
+
+def test_a_link_whose_words_say_nothing_on_paper_prints_its_address_in_the_pdfs(tmp_path):
+    """Issue 22: "here" means nothing on a printed page. The paged editions print the address
+    after such a link's words, and the proof reads it there; the EPUB and the web page, where
+    the link works, show the words alone."""
+    from test_exact_proof import paper
+
+    result = build_publication(paper(tmp_path, HERE), tmp_path / "build", editions=("print", "screen", "epub", "web"))
+    assert result.report.ok
+    built = {edition_for_file(p).name: p for p in result.outputs}
+    for name in ("print", "screen"):
+        words = " ".join(" ".join(pdfium.PdfDocument(str(built[name]))[i].get_textpage().get_text_range()
+                                  for i in range(len(pdfium.PdfDocument(str(built[name]))))).split())
+        assert "report here (https://example.org/report) before" in words.replace("\r", ""), name
+    epub = zipfile.ZipFile(built["epub"])
+    chapter = next(n for n in epub.namelist() if n.endswith("dispute.xhtml"))
+    assert "(https://example.org/report)" not in "".join(etree.fromstring(epub.read(chapter)).itertext())
+    assert "address-on-paper" in epub.read(chapter).decode()  # marked, and shown as words only
+
+
+def test_the_proof_refuses_a_print_style_that_drops_the_address(tmp_path):
+    from test_exact_proof import paper
+
+    templates = copy_templates(tmp_path)
+    edit(templates / "print" / "print.css", 'a.address-on-paper::after { content: " (" attr(href) ")"; }', "")
+    with pytest.raises(VerificationError) as caught:
+        build_publication(paper(tmp_path, HERE), tmp_path / "build", templates, editions=("screen",))
+    failures = [f for f in caught.value.report.failures if f.what == "block"]
+    assert len(failures) == 1 and failures[0].expected.startswith("Read the full report here"), failures
+    assert "report here before the talks" in failures[0].seen  # what the page shows instead: no address

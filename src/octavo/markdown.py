@@ -528,6 +528,7 @@ def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str],
     md.core.ruler.push("octavo_block_ids", _block_ids)
     md.core.ruler.push("octavo_note_lines", note_lines)
     md.core.ruler.push("octavo_xrefs", xref.resolve)
+    md.core.ruler.push("octavo_addresses_on_paper", _addresses_on_paper)
     md.add_render_rule("octavo_xref", xref.render_reference)
     env = {"docId": doc_id, "backLabel": back_label, "notesBefore": notes_before,
            "octavoCitations": list(citations), "octavoNoteStyle": note_citations, "xrefs": xrefs}
@@ -574,6 +575,32 @@ def _image(self, tokens, idx, options, env):
     return html + (f"<figcaption>{escapeHtml(caption)}</figcaption>" if caption else "")
 
 
+# Link words that say nothing on paper (issue 22): a reader of a printed page cannot follow
+# "here". Such a link to the web is marked (class address-on-paper), and the paged editions
+# print its address after its words (print.css), where the proof reads it (Block.printed).
+PAPER_EMPTY_WORDS = frozenset({"here", "click here", "this link", "link", "this page", "read more", "more",
+                               "click", "this", "online", "website", "this website", "go", "see here"})
+ADDRESS_ON_PAPER = "address_on_paper"  # a link_open token's meta: the address the paged editions print
+
+
+def _addresses_on_paper(state) -> None:
+    for token in state.tokens:
+        children = (token.children or []) if token.type == "inline" else []
+        for index, child in enumerate(children):
+            href = (child.attrGet("href") or "") if child.type == "link_open" else ""
+            if not re.match(r"(?i)https?://", href):
+                continue
+            words = []
+            for inner in children[index + 1:]:
+                if inner.type == "link_close":
+                    break
+                if inner.type in ("text", "code_inline"):
+                    words.append(inner.content)
+            if " ".join("".join(words).lower().strip(" .,;:!?()[]").split()) in PAPER_EMPTY_WORDS:
+                child.attrJoin("class", "address-on-paper")
+                child.meta[ADDRESS_ON_PAPER] = href
+
+
 # What a block is called in a report, by the innermost container of its text.
 _CONTAINERS = {"list_item_open": "list item", "blockquote_open": "block quote", "footnote_open": "footnote"}
 
@@ -596,7 +623,7 @@ def _blocks(tokens, first_line: int, disclaimer_text: Callable[[str], str], note
             if not any(ch.isalnum() for ch in text):
                 continue
             calls: list[tuple[str, str]] = []  # for the paged editions: as they print the words (with pages)
-            paged = any(child.type == "octavo_xref" for child in token.children)
+            paged = any(child.type == "octavo_xref" or child.meta.get(ADDRESS_ON_PAPER) for child in token.children)
             shown = _inline_text(token, disclaimer_text, notes_before, None if paged else calls)
             printed = _inline_text(token, disclaimer_text, notes_before, calls, paged=True) if paged else ""
             kind = {"heading_open": "heading", "th_open": "table cell", "td_open": "table cell"}.get(opening.type)
@@ -617,8 +644,12 @@ def _inline_text(token, disclaimer_text: Callable[[str], str], notes_before: int
     each footnote call's number where the editions print it (and, into `calls`, each call's
     number with the 40 characters before it); with `paged`, a cross-reference as the PDFs
     print it, with its page."""
-    words = []
+    words, address = [], None
     for child in token.children or []:
+        if child.type == "link_open":
+            address = child.meta.get(ADDRESS_ON_PAPER)
+        elif child.type == "link_close" and address and paged:
+            words.append(f" ({address})")  # print.css: what a link whose words say nothing prints after them
         if child.type == "footnote_ref" and notes_before is not None:
             number = str(notes_before + child.meta["id"] + 1)
             if calls is not None:
