@@ -490,6 +490,60 @@ def bench_long_word(work: Path, runs: int) -> list[tuple[str, str]]:
              f"{word:.2f} s / {plain:.2f} s = {word / plain:.2f}× ({verdict} the ≤ {LONG_WORD_TARGET:g}× target)")]
 
 
+# The resource curves (issue 22): how the seed's screen PDF grows with each input the limits
+# bound (notes, sections, table rows, a word's length), up to near each limit. A curve that grows
+# at most linearly costs at most twice the time when its size doubles, beyond a fixed part.
+CURVE_SIZES = {"notes": (250, 500, 1000, 2000), "sections": (125, 250, 500, 1000),
+               "table rows": (250, 500, 1000, 2000), "word length": (2500, 5000, 10000, 20000)}
+
+
+def _curve_paper(root: Path, kind: str, size: int) -> Path:
+    """The seed with `size` of one input added to its last section (or `size` sections more)."""
+    content = root / f"{kind.replace(' ', '-')}-{size}"
+    shutil.copytree(SEED.parent, content)
+    folder = content / SEED.name
+    last = sorted((folder / "sections").glob("*.md"))[-1]
+    if kind == "notes":
+        body = " ".join(f"Claim {n}[^n{n}]." for n in range(size)) + "\n" + "".join(
+            f"\n[^n{n}]: Note {n} on the claim.\n" for n in range(size))
+    elif kind == "table rows":
+        body = "| n | what |\n|---|---|\n" + "".join(f"| {n} | row {n} of the table |\n" for n in range(size))
+    elif kind == "word length":
+        body = "See https://example.org/" + "a" * size + ".\n"
+    else:
+        body = ""
+        yaml_path = folder / "publication.yaml"
+        text = yaml_path.read_text(encoding="utf-8")
+        entries = "".join(f"  - sections/90-{n:04d}.md\n" for n in range(size))
+        if not text.rstrip().endswith(".md"):
+            sys.exit(f"bench: {yaml_path} no longer ends with its list of sections")
+        yaml_path.write_text(text.rstrip("\n") + "\n" + entries, encoding="utf-8")  # the list is the file's last
+        for n in range(size):
+            (folder / "sections" / f"90-{n:04d}.md").write_text(
+                f"---\ntitle: Part {n}\nauthors: [isdp]\n---\nThe text of part {n} of the paper.\n", encoding="utf-8")
+    if body:
+        last.write_text(last.read_text(encoding="utf-8") + "\n" + body, encoding="utf-8")
+    return folder
+
+
+def bench_curves(work: Path) -> list[tuple[str, str]]:
+    """The seed's screen PDF (layout, writing, proof) at each size of each curve: wall time and
+    the peak memory of every process (PSS)."""
+    root = work / "curves"
+    rows = []
+    for kind, sizes in CURVE_SIZES.items():
+        figures = []
+        for size in sizes:
+            folder = _curve_paper(root, kind, size)
+            m = measure([*OCTAVO, "build", str(folder), "--out", str(root / "out"), "--force", "--edition", "screen"])
+            figures.append((size, m))
+        (small, first), (large, last) = figures[0], figures[-1]
+        rows.append((f"curve: {kind} (seed's screen PDF): size: wall, peak memory",
+                     "; ".join(f"{size:,}: {m.wall:.1f} s, {m.peak / 1e6:.0f} MB" for size, m in figures)
+                     + f" ({large // small}× the size: {last.wall / first.wall:.1f}× the time)"))
+    return rows
+
+
 def bench_catalog(work: Path, count: int, runs: int) -> list[tuple[str, str]]:
     root = work / "catalog"
     content = make_catalog(root, count)
@@ -714,7 +768,7 @@ def main() -> int:
     return 0
 
 
-SECTIONS = ("seed", "overhead", "noop", "longword", "catalog", "dask", "long", "book")
+SECTIONS = ("seed", "overhead", "noop", "longword", "curves", "catalog", "dask", "long", "book")
 
 
 def measurements(work: Path, args: argparse.Namespace) -> dict:
@@ -730,6 +784,7 @@ def measurements(work: Path, args: argparse.Namespace) -> dict:
                                                else (bench_seed(work, args.runs)[1])),
             "noop": lambda: bench_noop(work, args.runs),
             "longword": lambda: bench_long_word(work, args.runs),
+            "curves": lambda: bench_curves(work),
             "catalog": lambda: bench_catalog(work, args.catalog, args.long_runs),
             "dask": lambda: bench_dask(work, args.catalog),
             "long": lambda: bench_long(work, args.pages, args.long_runs),

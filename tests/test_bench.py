@@ -61,3 +61,23 @@ def test_every_section_of_the_bench_has_its_measurement():
     bench = _bench()
     args = argparse.Namespace(runs=1, long_runs=1, catalog=2, pages=10, book_pages=10)
     assert list(bench.measurements(Path("/nonexistent"), args)) == list(bench.SECTIONS)
+
+
+def test_each_resource_curve_makes_a_paper_that_holds_what_it_measures(tmp_path):
+    """bench_curves' papers (issue 22): the seed with n notes, n sections more, a table of n rows,
+    a word of n letters; each a valid publication holding exactly that."""
+    from octavo.model import load_publication
+    from octavo.render import Rendering
+
+    bench = _bench()
+    for kind in bench.CURVE_SIZES:
+        document = Rendering(load_publication(bench._curve_paper(tmp_path, kind, 7))).document
+        blocks = [b for s in document.sections for b in s.blocks]
+        if kind == "notes":
+            assert sum(b.kind == "footnote" for b in blocks) == 7
+        elif kind == "sections":
+            assert sum(s.title.startswith("Part ") for s in document.sections) == 7
+        elif kind == "table rows":
+            assert any(b.kind == "table cell" and b.text == "row 6 of the table" for b in blocks)
+        else:
+            assert any("a" * 7 + "." in b.text for b in blocks)
