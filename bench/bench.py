@@ -493,8 +493,8 @@ def bench_long_word(work: Path, runs: int) -> list[tuple[str, str]]:
 # The resource curves (issue 22): how the seed's screen PDF grows with each input the limits
 # bound (notes, sections, table rows, a word's length), up to near each limit. A curve that grows
 # at most linearly costs at most twice the time when its size doubles, beyond a fixed part.
-CURVE_SIZES = {"notes": (250, 500, 1000, 2000), "sections": (125, 250, 500, 1000),
-               "table rows": (250, 500, 1000, 2000), "word length": (2500, 5000, 10000, 20000)}
+CURVE_SIZES = {"notes": (250, 500, 1000, 2000), "sections": (120, 240, 480, 960),
+               "table rows": (240, 480, 960, 1920), "word length": (2500, 5000, 10000, 20000)}
 
 
 def _curve_paper(root: Path, kind: str, size: int) -> Path:
