@@ -281,9 +281,8 @@ def build_one(folder: str, out_dir: str, templates: str | None = None,
                            seconds=time.perf_counter() - started)
         # Over the worker's limit (parallel.worker_memory): a large publication, not a bug.
         return Outcome(slug, folder, "render error", EXIT_RENDER, seconds=time.perf_counter() - started,
-                       message=f"ran out of memory: each worker may use "
-                               f"{parallel.memory_words(parallel.worker_memory())} ({parallel.WORKER_MEMORY_ENV}); "
-                               "set it higher (8G, 16G) for a publication this large")
+                       message=parallel.out_of_memory_message("the worker process building it",
+                                                              parallel.worker_memory()))
     outputs = [str(p) for p in result.outputs]
     from .editions import with_followers  # the pipeline is loaded in this worker already
 

@@ -147,6 +147,12 @@ def memory_words(limit: int) -> str:
     return f"{limit / 1024 ** 3:.3g} GB" if limit >= 1024 ** 3 else f"{limit / 1024 ** 2:.0f} MB"
 
 
+def out_of_memory_message(what: str, limit: int) -> str:
+    """What a build says of a worker that went over its limit, and what to set."""
+    return (f"{what} ran out of memory: each worker may use {memory_words(limit)} ({WORKER_MEMORY_ENV}); "
+            "set it higher (8G, 16G) for a publication this large")
+
+
 class OutOfMemory(OctavoError):
     """A worker needed more memory than its limit (OCTAVO_WORKER_MEMORY)."""
 
@@ -316,10 +322,8 @@ def _run_child(pipe: int, parent: int, function: Callable, args: tuple, token: T
         except BaseException as exc:  # noqa: BLE001 - every failure goes back to the build
             if out_of_memory(exc):
                 # What it was doing, and the limit: never a traceback for a publication that is only large.
-                payload = ("error", OutOfMemory(
-                    f"the worker process {(doing.value.decode() or 'building')} ran out of memory: each worker "
-                    f"may use {memory_words(memory)} ({WORKER_MEMORY_ENV}); set it higher (8G, 16G) for a "
-                    "publication this large"), "")
+                payload = ("error", OutOfMemory(out_of_memory_message(
+                    f"the worker process {doing.value.decode() or 'building'}", memory)), "")
             else:
                 payload = ("error", _portable(exc), traceback.format_exc())
         try:

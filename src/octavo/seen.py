@@ -276,8 +276,9 @@ def judged_in_chromium(paths: list[Path]) -> dict[Path, Verdicts]:
     script = (_JUDGE.replace("@ALPHA@", str(MIN_ALPHA)).replace("@PX@", str(MIN_PX))
               .replace("@CONTRAST@", str(MIN_CONTRAST)).replace("@SELECTOR@", json.dumps(REQUIRED)))
     verdicts: dict[Path, Verdicts] = {}
+    looks: dict = {}  # (document, element) -> its look where it was shot, in this judgment only
     found = at_widths(paths, WIDTHS, None, SECONDS, 1.0,
-                      lambda browser, session, url, path: _judged(browser, session, script, path), scripts=False)
+                      lambda browser, session, url, path: _judged(browser, session, script, path, looks), scripts=False)
     inked = []  # (path, index, width, text, ink)
     for (path, width), judged in sorted(found.items(), key=lambda item: WIDTHS.index(item[0][1])):
         mine = verdicts.setdefault(Path(path), Verdicts({}, []))
@@ -325,7 +326,7 @@ class _Shot:
     ink: object
 
 
-def _judged(browser, session: str, script: str, path: Path) -> dict:
+def _judged(browser, session: str, script: str, path: Path, looks: dict) -> dict:
     """The layout's verdict on each required element; for each it passes, its ink.
 
     A screenshot takes some 40 ms (a frame of the compositor), so no more are taken than the
@@ -333,11 +334,11 @@ def _judged(browser, session: str, script: str, path: Path) -> dict:
     is what differs from that colour, from one shot; elsewhere (a background image, another
     element stacked with it) from two, with and without its text. And at a second width, an
     element whose look is the same as at the first (the same words, fonts, colours, what stands
-    behind them) draws the same ink: it is not shot again."""
+    behind them) draws the same ink: it is not shot again (`looks`, this judgment's: a
+    browser kept for a build judges other files after it)."""
     from PIL import Image
 
     judged = json.loads(evaluate(browser, session, script, path))
-    looks = browser.__dict__.setdefault("octavo_looks", {})
     for index, item in enumerate(judged["required"]):
         x, y, width, height = item["box"]
         if item["why"] is not None or width < 1 or height < 1:

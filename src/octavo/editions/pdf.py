@@ -229,6 +229,7 @@ def _tag_furniture_notes_and_links() -> None:
 
     Wrapped once, for the pinned version, as _tag_element_languages is."""
     import contextlib
+    import weakref
 
     import pydyf
     import weasyprint
@@ -273,17 +274,18 @@ def _tag_furniture_notes_and_links() -> None:
             stream.end_marked_content()
 
     build_box_tree = tags._build_box_tree
-    note_ids: dict = {}  # the PDF being tagged -> the note ids given in it
-    by_id: dict = {}  # the PDF being tagged -> its document's elements by id (a link's target)
+    # Kept for each PDF being tagged while it lives (never by id(), which a later PDF may reuse):
+    note_ids = weakref.WeakKeyDictionary()  # the note ids given in it
+    by_id = weakref.WeakKeyDictionary()  # its document's elements by id (a link's target)
     notes: set = set()  # the boxes a footnote area holds: one a note
 
     def build_without_furniture(box, parent, pdf, *args):
         own = getattr(box, "_box", box)
         if isinstance(own, boxes.MarginBox):
             return  # drawn as artifacts: nothing of it is in the structure
-        if isinstance(own, boxes.PageBox) and id(pdf) not in by_id:
+        if isinstance(own, boxes.PageBox) and pdf not in by_id:
             root = next((c.element for c in own.children if c.element_tag == "html"), None)
-            by_id[id(pdf)] = {e.get("id"): e for e in root.iter() if e.get("id")} if root is not None else {}
+            by_id[pdf] = {e.get("id"): e for e in root.iter() if e.get("id")} if root is not None else {}
         element_tag = getattr(own, "element_tag", None) or ""
         if isinstance(own, boxes.FootnoteAreaBox):
             notes.update(own.children)
@@ -298,14 +300,14 @@ def _tag_furniture_notes_and_links() -> None:
             elif own in notes:
                 notes.discard(own)
                 structure["S"] = "/Note"
-                given = note_ids.setdefault(id(pdf), set())
+                given = note_ids.setdefault(pdf, set())
                 name = own.element.get("id") or f"note-{len(given) + 1}"
                 while name in given:  # a note split over two pages: two elements, two ids
                     name += "-continued"
                 given.add(name)
                 structure["ID"] = pydyf.String(name)
             if getattr(own, "link_annotation", None) is not None:
-                _describe_link(own, structure, by_id.get(id(pdf), {}))
+                _describe_link(own, structure, by_id.get(pdf, {}))
             yield structure
 
     def _describe_link(box, structure, elements):
