@@ -77,7 +77,7 @@ BROKEN = {
     "authors as text": ("sections/05-china.md", "authors: [isdp]", "authors: isdp", "section",
                         "authors: 'isdp' is not of type 'array'"),
     "empty disclaimer": ("../publisher.yaml", "    text: >-\n", "    text: ''\n    x: >-\n", "publisher",
-                         "disclaimers/0/text: '' should be non-empty"),
+                         "disclaimers/0/text: '' is not valid under any of the given schemas"),
 }
 
 

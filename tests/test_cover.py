@@ -288,11 +288,32 @@ def test_the_title_is_set_smaller_the_longer_it_is(tmp_path):
     sizes = {}
     yaml = folder / "publication.yaml"
     for length in (30, 31, 60, 61, 100, 101):
-        title = "Title " + "x" * (length - len("Title "))
+        title = ("Title " + "of six " * 20)[:length - 1].rstrip() + "x"  # words of at most 5 letters
+        title += "x" * (length - len(title))
         yaml.write_text(re.sub(r"^title: .*$", f"title: {title}", yaml.read_text(encoding="utf-8"), flags=re.M),
                         encoding="utf-8")
         sizes[length] = front_cover(Rendering(load_publication(folder)).record).title_size
     assert sizes == {30: "", 31: "long", 60: "long", 61: "longer", 100: "longer", 101: "longest"}
+
+
+def test_a_title_with_a_long_word_is_set_smaller_and_fits_the_front(tmp_path):
+    """A cover never breaks a word: a short German title whose compound does not fit the largest
+    size ("Zusammenarbeit") is set smaller, by its longest word, and the spread builds."""
+    folder = fixture_copy(tmp_path)
+    sizes = {}
+    yaml = folder / "publication.yaml"
+    for title in ("Grenzen der Zusammenarbeit", "Grenzen der Kooperation", "Sicherheitspolitische Zusammenarbeit",
+                  "Die Rindfleischetikettierungsaufgaben", "朝鮮半島における協力の限界"):
+        yaml.write_text(re.sub(r"^title: .*$", f"title: {title}", yaml.read_text(encoding="utf-8"), flags=re.M),
+                        encoding="utf-8")
+        sizes[title] = front_cover(Rendering(load_publication(folder)).record).title_size
+    assert sizes == {"Grenzen der Zusammenarbeit": "long", "Grenzen der Kooperation": "",
+                     "Sicherheitspolitische Zusammenarbeit": "longest", "Die Rindfleischetikettierungsaufgaben": "longest",
+                     "朝鮮半島における協力の限界": ""}  # Japanese breaks between any two characters
+    yaml.write_text(re.sub(r"^title: .*$", "title: Grenzen der Zusammenarbeit", yaml.read_text(encoding="utf-8"),
+                           flags=re.M), encoding="utf-8")
+    assert main(["build", "--content", str(folder.parent), "--out", str(tmp_path / "out"), "--edition", "cover",
+                 str(folder)]) == 0
 
 
 def test_a_cover_reads_nothing_outside_the_publication_and_the_templates(tmp_path):

@@ -22,11 +22,13 @@ front: same content, same bytes (a PNG written by Pillow carries no time).
 from __future__ import annotations
 
 import io
+import unicodedata
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
 from .errors import RenderError
+from .languages import joined
 from .metadata import Record
 from .model import Contributor
 
@@ -44,6 +46,10 @@ MANY_NAMES = 4  # from this many names on, the smaller size (cover.css: .names.m
 # cover.css (.title.long, .longer, .longest), each smaller, the last still legible in a thumbnail.
 TITLE_SIZES = ((30, ""), (60, "long"), (100, "longer"))
 TITLE_SMALLEST = "longest"
+# And by its longest word, which a cover never breaks: the most letters a line holds at each
+# size (Noto Serif Bold's letters average 0.6 em across the front's 82 rem). German titles
+# have words of 14 letters ("Zusammenarbeit", "Sicherheitspolitik") that the largest size cannot hold.
+WORD_SIZES = ((12, ""), (15, "long"), (18, "longer"))
 # A box may stand out of its panel by this much (rounding) before the panel counts as overflowing.
 OVERFLOW_TOLERANCE_PX = 0.5
 
@@ -61,9 +67,18 @@ class FrontCover:
 def front_cover(record: Record) -> FrontCover:
     authors = record.creators
     named = authors if len(authors) <= MAX_NAMED else authors[:MAX_NAMED - 1]
-    title_size = next((size for most, size in TITLE_SIZES if len(record.title) <= most), TITLE_SMALLEST)
+    by_length = next((size for most, size in TITLE_SIZES if len(record.title) <= most), TITLE_SMALLEST)
+    by_word = next((size for most, size in WORD_SIZES if _longest_word(record.title) <= most), TITLE_SMALLEST)
+    title_size = max(by_length, by_word, key=[*(size for _, size in TITLE_SIZES), TITLE_SMALLEST].index)
     return FrontCover(tuple(named), len(authors) - len(named), title_size,
                       "many" if len(named) + (1 if len(named) < len(authors) else 0) >= MANY_NAMES else "")
+
+
+def _longest_word(text: str) -> int:
+    """The letters of the title's longest word that breaks only at spaces: Chinese and Japanese
+    break between any two characters, so a word of theirs is never too long."""
+    words = [w for w in text.split() if not any(unicodedata.east_asian_width(c) in "WF" for c in w)]
+    return max(map(len, words), default=0)
 
 
 def stylesheet(rendering) -> Markup:
@@ -74,8 +89,10 @@ def stylesheet(rendering) -> Markup:
 def lay_out_cover(rendering, html: str, subject: str, variant: str | None = None, extra_roots=()):
     """WeasyPrint's layout of a cover document, with the guard every layout has (no fetch
     outside the publication and the templates, no WeasyPrint warning)."""
-    from .layout import PUBLICATION_URL, weasyprint_guard
+    from .layout import PUBLICATION_URL, import_weasyprint, keep_words_whole, weasyprint_guard
 
+    import_weasyprint()
+    keep_words_whole()  # a Korean title breaks between words (cover.css)
     with weasyprint_guard(subject, rendering.roots + list(extra_roots), folder=rendering.publication.folder) as fetcher:
         from weasyprint import HTML
 
@@ -149,8 +166,7 @@ def cover_alt(record: Record, words: dict[str, str]) -> str:
         parts.append(record.series)
     if record.creators:
         names = [c.name for c in record.creators]
-        joined = ", ".join(names[:-1]) + f" {words['and']} " + names[-1] if len(names) > 1 else names[0]
-        parts.append(f"{words['by']} {joined}")
+        parts.append(f"{words['by']} {joined(names, record.language)}")
     parts.append(record.publisher)
     return ". ".join(parts[:1] + [", ".join(parts[1:])]) + "."
 

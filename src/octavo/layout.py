@@ -95,6 +95,7 @@ def lay_out(rendering: Rendering, setup: PageSetup = TRIMMED) -> LaidOut:
         import_weasyprint()
         _mend_footnote_area()
         _keep_notes_with_their_calls()
+        keep_words_whole()
         if setup.sheet and not CMYK_PROFILE.is_file():
             raise RenderError(f"the print edition needs the CMYK profile {CMYK_PROFILE}: "
                               "install Debian's libgs-common (`make` does)")
@@ -213,6 +214,61 @@ def _keep_notes_with_their_calls() -> None:
     block._weasyprint_linebox_layout = block._linebox_layout  # kept for the tests
     exec(compile(source, block.__file__, "exec"), block.__dict__)  # noqa: S102 - WeasyPrint's own source
     block._octavo_notes_kept = True
+
+
+# Words that keep-all keeps whole: runs of letters without a space that hold Hangul or Han (CSS
+# Text 3, 5.2: keep-all suppresses the breaks between the letters of CJK words; Korean is the
+# language that needs it, as it writes spaces between words).
+_KEEP_ALL_RUN = re.compile(r"\S*[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff"
+                           r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]\S*")
+
+
+def keep_words_whole() -> None:
+    """CSS Text 3's `word-break: keep-all`, which WeasyPrint 70 lacks (it knows normal and
+    break-all): Korean breaks lines between words, at spaces, never between the syllables
+    of one ("계" / "속해" is how a typesetter who does not read Korean breaks it). Pango, which
+    lays out WeasyPrint's lines, finds a break between any two Hangul syllables (UAX #14); the
+    keyword is accepted here, and each such word of a text set keep-all is given Pango's
+    allow-breaks attribute, off. Installed once, for the pinned WeasyPrint only; the print
+    stylesheets set it on :lang(ko) (print.css), as the EPUB's and the web page's do for browsers."""
+    import weasyprint
+    from weasyprint.css.tokens import get_single_keyword
+    from weasyprint.css.validation import properties
+    from weasyprint.text import line_break
+    from weasyprint.text.ffi import ffi, pango
+
+    if weasyprint.__version__ != "70.0" or getattr(line_break, "_octavo_keep_all", False):
+        return
+    ffi.cdef("PangoAttribute * pango_attr_allow_breaks_new (gboolean allow_breaks);")
+
+    def word_break(tokens):
+        keyword = get_single_keyword(tokens)
+        return keyword if keyword in ("normal", "break-all", "keep-all") else None
+
+    word_break.wants_base_url = False
+    properties.PROPERTIES["word-break"] = word_break
+    set_text = line_break.Layout.set_text
+
+    def set_text_keeping_words(self, text, justify=False):
+        set_text(self, text, justify)
+        if self.style["word_break"] != "keep-all":
+            return
+        runs = list(_KEEP_ALL_RUN.finditer(self.text))
+        if not runs:
+            return
+        attr_list = pango.pango_layout_get_attributes(self.layout)
+        if attr_list == ffi.NULL:
+            attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+        for run in runs:
+            attr = pango.pango_attr_allow_breaks_new(False)
+            attr.start_index = len(self.text[:run.start()].encode())
+            attr.end_index = attr.start_index + len(run.group().encode())
+            pango.pango_attr_list_change(attr_list, attr)
+        pango.pango_layout_set_attributes(self.layout, attr_list)
+
+    line_break.Layout._weasyprint_set_text = set_text  # kept for the tests
+    line_break.Layout.set_text = set_text_keeping_words
+    line_break._octavo_keep_all = True
 
 
 @dataclass(frozen=True)

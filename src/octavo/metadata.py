@@ -128,12 +128,17 @@ def modified_datetime(record: Record) -> dt.datetime:
     return dt.datetime.combine(dt.date.fromisoformat(record.modified), dt.time(0, 0), tzinfo=dt.timezone.utc)
 
 
+def series_number(label: str, number: str) -> str:
+    """"No. 7", "Nr. 7", "제7호", "第7期": a label with {number} places it, any other precedes it."""
+    return label.replace("{number}", number) if "{number}" in label else f"{label} {number}"
+
+
 def make_record(publication: Publication, description: str, labels: dict[str, str]) -> Record:
     p = publication
     rights = f"© {p.rights_year} {p.rights_holder}"
     series = None
     if p.series:
-        number = f"{labels['series_number']} {p.series.number}" if p.series.number else None
+        number = series_number(labels["series_number"], p.series.number) if p.series.number else None
         series = " ".join(x for x in (p.series.name, p.series.kind, number) if x)
     keywords = [p.publisher.short_name] + ([p.series.name] if p.series else [])
     return Record(

@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .editions import EDITION_NAMES
@@ -96,6 +96,12 @@ class Disclaimer:
     label: str | None = None
     placement: str = "imprint"
     location: Location | None = field(default=None, compare=False)
+    # The language of `text` where it is not the paper's own: a house disclaimer the house has not
+    # translated, printed in the house's language (untranslated_disclaimers: warn) and marked so.
+    language: str | None = None
+    # Every wording the house gives, (language, text, label), when it gives one per language:
+    # a publication prints the one in its own language (in_language).
+    wordings: tuple[tuple[str, str, str | None], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,10 @@ class Publisher:
     location: Location | None = field(default=None, compare=False)
     style: str | None = None  # a house style: styles/<name>/ in content/ or in Octavo's templates
     citation_style: str = DEFAULT_CITATION_STYLE  # how the house cites (citations.CITATION_STYLES)
+    language: str = "en"  # the language the house writes its disclaimers in where it names none
+    # A paper in a language a house disclaimer has no wording in: "error" (refused), or "warn"
+    # (the house-language wording, with a warning).
+    untranslated_disclaimers: str = "error"
     read: dict = field(default_factory=dict, compare=False, repr=False)  # path -> the bytes loaded
     warnings: tuple[Problem, ...] = field(default=(), compare=False)  # a TODO left in the house file
 
@@ -269,11 +279,15 @@ def _text(value: str) -> str:
 
 # ------------------------------------------------------------- publisher
 
-DISCLAIMER_SPEC: Spec = {"id": (STR, True), "text": (STR, True), "label": (STR, False),
+# A disclaimer's text and label are text, or a mapping of language tag -> text (one wording
+# per language the house publishes in: docs/authoring.md, "Languages").
+DISCLAIMER_SPEC: Spec = {"id": (STR, True), "text": ((str, Mapping), True), "label": ((str, Mapping), False),
                          "placement": (STR, False)}
+UNTRANSLATED = ("error", "warn")
 PUBLISHER_SPEC: Spec = {"name": (STR, True), "short_name": (STR, True), "place": (STR, True),
                         "website": (STR, False), "disclaimers": ((Sequence,), True), "style": (STR, False),
-                        "email": (STR, False), "citation_style": (STR, False)}
+                        "email": (STR, False), "citation_style": (STR, False), "language": (STR, False),
+                        "untranslated_disclaimers": (STR, False)}
 # Enough to catch a name or a URL written where the address goes; the mail server decides the rest.
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -284,7 +298,16 @@ def load_publisher(content_dir: Path) -> Publisher:
     read: dict = {}
     data = _load_mapping(path, "the house file", read)
     fields = _check_fields(data, PUBLISHER_SPEC, "the house file", Location(path, 1), problems)
-    disclaimers = _disclaimers(fields.get("disclaimers", []), "house", problems)
+    language = fields.get("language", "en")
+    if not LANG_RE.fullmatch(language):
+        problems.add(data.where("language"), f"language {language!r} is not a language tag",
+                     "give the language the house writes its disclaimers in as a BCP 47 tag, e.g. 'en' or 'de'")
+    untranslated = fields.get("untranslated_disclaimers", "error")
+    if untranslated not in UNTRANSLATED:
+        problems.add(data.where("untranslated_disclaimers"), f"untranslated_disclaimers '{untranslated}' is not known",
+                     "write 'error' (a paper in a language a disclaimer lacks is refused) or 'warn' "
+                     "(it carries the house-language wording, with a warning)")
+    disclaimers = _disclaimers(fields.get("disclaimers", []), "house", problems, language)
     if "disclaimers" in fields and not disclaimers and not problems.problems:
         problems.add(data.where("disclaimers"), "the house file lists no disclaimers",
                      "every publication carries the house disclaimers; list at least one")
@@ -306,7 +329,8 @@ def load_publisher(content_dir: Path) -> Publisher:
     return Publisher(name=_text(fields["name"]), short_name=_text(fields["short_name"]),
                      place=_text(fields["place"]), website=fields.get("website"), email=fields.get("email"),
                      disclaimers=tuple(disclaimers), location=Location(path, 1), style=style, read=read,
-                     warnings=tuple(problems.warnings), citation_style=citation_style)
+                     warnings=tuple(problems.warnings), citation_style=citation_style, language=language,
+                     untranslated_disclaimers=untranslated)
 
 
 def house_styles(content_dir: Path) -> list[str]:
@@ -333,7 +357,9 @@ def _check_style(style: str, content_dir: Path, where: Location, problems: _Coll
                      f"choose one of {', '.join(known) or '(none)'}, or make content/{STYLES}/{style}/")
 
 
-def _disclaimers(items, source: str, problems: _Collector) -> list[Disclaimer]:
+def _disclaimers(items, source: str, problems: _Collector, language: str | None = None) -> list[Disclaimer]:
+    """`language`: the language of a wording given as plain text (the house's; None for a
+    publication's own, which is in the paper's language)."""
     result, seen = [], set()
     for item in items:
         where = getattr(items, "location", None)
@@ -351,9 +377,59 @@ def _disclaimers(items, source: str, problems: _Collector) -> list[Disclaimer]:
         if placement not in PLACEMENTS:
             problems.add(item.where("placement"), f"placement '{placement}' is not known",
                          f"use one of: {', '.join(PLACEMENTS)}")
-        result.append(Disclaimer(id=fields["id"], text=_text(fields["text"]), source=source,
-                                 label=fields.get("label"), placement=placement, location=location))
+        wordings = _wordings(item, fields, language, problems)
+        text, label = (wordings[0][1], wordings[0][2]) if wordings else (_text(fields["text"]), fields.get("label"))
+        result.append(Disclaimer(id=fields["id"], text=text, source=source, label=label, placement=placement,
+                                 location=location, wordings=wordings))
     return result
+
+
+def _wordings(item: Mapping, fields: dict, language: str | None, problems: _Collector
+              ) -> tuple[tuple[str, str, str | None], ...]:
+    """A disclaimer's wordings, (language, text, label), when its text is given per language;
+    () when it is one text. The house's own language comes first: the wording it falls back to."""
+    text, label = fields["text"], fields.get("label")
+    if isinstance(text, str) and not isinstance(label, Mapping):
+        return ((language, _text(text), label),) if language else ()
+    texts = text if isinstance(text, Mapping) else {language or "": text}
+    labels = label if isinstance(label, Mapping) else {language or "": label} if label else {}
+    found = []
+    for key, field_name, given in [(k, "text", texts) for k in texts] + [(k, "label", labels) for k in labels]:
+        value = given[key]
+        if not LANG_RE.fullmatch(str(key)):
+            problems.add(given.where(key) if hasattr(given, "where") else item.where(field_name),
+                         f"'{key}' in the disclaimer's {field_name} is not a language tag",
+                         "give each wording under its language's BCP 47 tag, e.g. 'en:', 'ko:', 'zh-Hant:'")
+        elif not isinstance(value, str) or not value.strip():
+            problems.add(given.where(key) if hasattr(given, "where") else item.where(field_name),
+                         f"the disclaimer's {field_name} in '{key}' is empty or not text", "write the wording as text")
+        elif field_name == "label" and key not in texts:
+            problems.add(given.where(key), f"the disclaimer has a label in '{key}' but no text in it",
+                         f"add its text under 'text:' as '{key}: …', or remove the label")
+        elif field_name == "text":
+            found.append(key)
+    by_tag = {str(k): (str(k), _text(texts[k]), (labels.get(k) or None)) for k in found}
+    first = [by_tag.pop(language)] if language in by_tag else []
+    return tuple(first + list(by_tag.values()))
+
+
+def in_language(disclaimer: Disclaimer, language: str) -> tuple[str, str | None, str] | None:
+    """The wording of `disclaimer` a paper in `language` prints, (text, label, its language), or
+    None where the house gives none in it. A wording matches the tag as written, then its script
+    ("zh-Hant" for a paper in zh-TW), then its language alone; only English matches English, and
+    Chinese in one script never stands for the other (MULTI_SCRIPT)."""
+    from .languages import MULTI_SCRIPT, label_tags
+
+    if not disclaimer.wordings:
+        return disclaimer.text, disclaimer.label, language
+    primary = language.split("-")[0].lower()
+    by_tag = {tag.lower(): (text, label, tag) for tag, text, label in disclaimer.wordings}
+    for tag in reversed(label_tags(language)):
+        if (tag.split("-")[0] == primary or tag.lower() == primary) and tag.lower() in by_tag:
+            return by_tag[tag.lower()]
+    if primary not in MULTI_SCRIPT:
+        return next((w for t, w in by_tag.items() if t.split("-")[0] == primary), None)
+    return None
 
 
 # ----------------------------------------------------------- publication
@@ -403,16 +479,16 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
                      "rename the folder with lower-case letters, digits and hyphens")
     contributors = _contributors(fields.get("contributors", Sequence()), problems)
     by_id = {c.id: c for c in contributors}
-    disclaimers = _publication_disclaimers(data, fields, publisher, problems)
+    language = fields.get("language", "en")
+    if not LANG_RE.fullmatch(language):
+        problems.add(data.where("language"), f"language {language!r} is not a language tag",
+                     "use a BCP 47 tag such as 'en' or 'en-GB'")
+    disclaimers = _publication_disclaimers(data, fields, publisher, language, problems)
     sections = _sections(folder, data, fields.get("sections", Sequence()), by_id, problems, read)
     _check_inline_disclaimers(disclaimers, sections, path, problems)
     references = _references(folder, sections, read, problems)
     _check_cross_references(sections, problems)
     date = _date(data, fields.get("date"), problems)
-    language = fields.get("language", "en")
-    if not LANG_RE.fullmatch(language):
-        problems.add(data.where("language"), f"language {language!r} is not a language tag",
-                     "use a BCP 47 tag such as 'en' or 'en-GB'")
     rights = _check_fields(fields.get("rights", Mapping()), RIGHTS_SPEC, "rights", data.where("rights"), problems)
     identifiers = _identifiers(data, fields, problems)
     series = None
@@ -426,6 +502,8 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
     trim_size = _trim_size(data, fields, problems)
     _warn_uncredited(contributors, sections, problems)
     _warn_placeholders(data, problems)
+    if LANG_RE.fullmatch(language):
+        _warn_missing_labels(folder, publisher, language, data.where("language"), problems)
     problems.warnings[:0] = publisher.warnings  # every publication the house prints carries its TODOs
     problems.raise_if_any()
     return Publication(
@@ -615,9 +693,10 @@ def _native_name_lang(item: Mapping, fields: dict, cid: str, problems: _Collecto
     return guess.tag
 
 
-def _publication_disclaimers(data: Mapping, fields: dict, publisher: Publisher,
+def _publication_disclaimers(data: Mapping, fields: dict, publisher: Publisher, language: str,
                              problems: _Collector) -> list[Disclaimer]:
-    """House disclaimers first (every one required), then the publication's own."""
+    """House disclaimers first (every one required), then the publication's own; each in the
+    wording of the paper's language (_worded_in)."""
     named = fields.get("house_disclaimers", Sequence())
     house = {d.id: d for d in publisher.disclaimers}
     named = [d_id for d_id in named if _is_id(d_id, data.where("house_disclaimers"), "house_disclaimers", problems)]
@@ -633,7 +712,33 @@ def _publication_disclaimers(data: Mapping, fields: dict, publisher: Publisher,
     for d in own:
         if d.id in house:
             problems.add(d.location, f"disclaimer id '{d.id}' is already a house disclaimer", "choose another id")
-    return list(publisher.disclaimers) + own
+    if not LANG_RE.fullmatch(language):
+        return list(publisher.disclaimers) + own  # refused above: no wording can be chosen
+    where = data.where("language")  # the mapping's own line where the language is not written
+    return [_worded_in(d, language, publisher, where, problems) for d in [*publisher.disclaimers, *own]]
+
+
+def _worded_in(d: Disclaimer, language: str, publisher: Publisher, where: Location | None,
+               problems: _Collector) -> Disclaimer:
+    """`d` in the wording a paper in `language` prints; where there is none, the house's own
+    wording with a warning if the house allows it (untranslated_disclaimers: warn), else an error:
+    a disclaimer a reader cannot read disclaims nothing."""
+    found = in_language(d, language)
+    if found:
+        text, label, _ = found
+        return replace(d, text=text, label=label, language=None)  # a wording in the paper's own language
+    given = ", ".join(t for t, _, _ in d.wordings)
+    whose = f"the house disclaimer '{d.id}' ({PUBLISHER_FILE}, line {d.location.line})" if d.source == "house" \
+        and d.location else f"the disclaimer '{d.id}'"
+    if d.source == "house" and publisher.untranslated_disclaimers == "warn":
+        problems.warn(where, f"{whose} has no wording in '{language}', the paper's language: it is printed "
+                             f"in '{d.wordings[0][0]}'", f"add its '{language}:' wording under its text")
+        return replace(d, language=d.wordings[0][0])
+    problems.add(where, f"{whose} has no wording in '{language}', the paper's language (it has {given})",
+                 f"add its wording under 'text:' as '{language}: …'" + (
+                     f"; or, to print the house's own wording with a warning, set "
+                     f"'untranslated_disclaimers: warn' in {PUBLISHER_FILE}" if d.source == "house" else ""))
+    return d
 
 
 # What one publication may hold (issue 22): a build that asks more is refused at `validate`,
@@ -812,6 +917,23 @@ def _date(data: Mapping, value, problems: _Collector) -> dt.date:
         except ValueError:
             problems.add(data.where("date"), f"date '{value}' is not a valid date", "write it as YYYY-MM-DD")
     return dt.date(1970, 1, 1)
+
+
+def _warn_missing_labels(folder: Path, publisher: Publisher, language: str, where: Location,
+                         problems: _Collector) -> None:
+    """A language no labels file speaks gets English furniture ("Contents", "Imprint"): said, with
+    the file to write, in the house style or in Octavo's templates."""
+    from .languages import missing_labels
+
+    base = default_templates()
+    folders = [f for f in (folder.parent / STYLES / (publisher.style or ""), base / STYLES / (publisher.style or ""))
+               if publisher.style and f.is_dir()][:1] + [base]
+    wanted = missing_labels(folders, language)
+    if wanted:
+        problems.warn(where, f"no labels file speaks '{language}': the words around the text "
+                             f"(\"Contents\", \"Imprint\", the bylines' roles) are printed in English",
+                      f"write {wanted} in the house style (content/{STYLES}/<style>/{wanted}), "
+                      f"translating every label of Octavo's labels/en.yaml")
 
 
 def _is_id(value, where: Location, key: str, problems: _Collector) -> bool:

@@ -24,11 +24,11 @@ import yaml
 from . import __version__
 from .errors import RenderError
 from .model import Publication
+from .languages import DEFAULT_LANGUAGE, label_tags, long_date
 from .names import name_language
 from .resources import STYLES, default_templates
 
 DEFAULT_TEMPLATES = default_templates()
-DEFAULT_LANGUAGE = "en"
 
 
 def style_folders(publication: Publication, templates: Path | None = None) -> list[Path]:
@@ -58,6 +58,13 @@ def keep_tail(text: str, words: int = 3) -> str:
     return " ".join(parts[:-words]) + " " + "\u00a0".join(parts[-words:])
 
 
+@jinja2.pass_context
+def _long_date(context, date) -> str:
+    """A date as the publication's language writes it (CLDR, languages.long_date)."""
+    p = context.get("p") or context.get("meta")
+    return long_date(date, getattr(p, "language", None) or DEFAULT_LANGUAGE)
+
+
 def environment(folders: Path | list[Path] | None = None) -> jinja2.Environment:
     folders = folders if isinstance(folders, list) else [Path(folders or DEFAULT_TEMPLATES)]
     env = jinja2.Environment(
@@ -66,7 +73,7 @@ def environment(folders: Path | list[Path] | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters["longdate"] = lambda d: f"{d.day} {d:%B} {d.year}"
+    env.filters["longdate"] = _long_date
     # The language a name's script implies (names.py), for text with no stated language: a
     # name given in its own script as the name itself, on the cover.
     env.filters["script_lang"] = lambda text: name_language(text).tag
@@ -152,7 +159,8 @@ def labels(folders: list[Path], language: str) -> dict[str, str]:
 
 
 def _label_tags(language: str) -> list[str]:
-    return list(dict.fromkeys([DEFAULT_LANGUAGE, language.split("-")[0], language]))
+    return label_tags(language)
+
 
 
 def _merged_labels(folders: list[Path], tags: list[str]) -> dict[str, str]:

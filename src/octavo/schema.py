@@ -42,6 +42,8 @@ _NESTED: dict[tuple[int, str], Spec | str] = {
     (id(model.CONTRIBUTOR_SPEC), "affiliations"): model.AFFILIATION_SPEC,
     (id(model.SECTION_SPEC), "authors"): "id",
     (id(model.SECTION_SPEC), "perspective_of"): "id",
+    (id(model.DISCLAIMER_SPEC), "text"): "languages",
+    (id(model.DISCLAIMER_SPEC), "label"): "languages",
 }
 
 # The values model.py accepts for some text fields.
@@ -56,6 +58,8 @@ _REFINED: dict[tuple[int, str], dict] = {
     (id(model.AFFILIATION_SPEC), "ror"): {"pattern": ids.ROR_RE.pattern},
     (id(model.IDENTIFIERS_SPEC), "doi"): {"pattern": ids.DOI_RE.pattern},
     (id(model.PUBLICATION_SPEC), "language"): {"pattern": model.LANG_RE.pattern},
+    (id(model.PUBLISHER_SPEC), "language"): {"pattern": model.LANG_RE.pattern},
+    (id(model.PUBLISHER_SPEC), "untranslated_disclaimers"): {"enum": list(model.UNTRANSLATED)},
     (id(model.SECTION_SPEC), "role"): {"enum": list(model.SECTION_ROLES)},
     (id(model.PUBLISHER_SPEC), "citation_style"): {"enum": list(model.CITATION_STYLES)},
     (id(model.SECTION_SPEC), "label"): {"pattern": f"^sec:{xref.NAME}$",
@@ -83,6 +87,9 @@ _DESCRIPTIONS = {
     "perspective_of": "Ids of the contributors whose perspective the text presents",
     "editions": "The editions to build (default: all): " + ", ".join(EDITION_NAMES),
     "trim_size": "The PDF page: " + ", ".join(getattr(model, "TRIM_KEYWORDS", ())) + ", or '170mm 240mm'",
+    "text": "The wording: text, or one text per language ('en: …', 'ko: …'); a paper prints its own language's",
+    "untranslated_disclaimers": "A paper in a language a disclaimer has no wording in: error (default), or warn "
+                                "(the house-language wording, with a warning)",
     "placement": "imprint (default): on the imprint page; inline: where the text writes {{disclaimer:ID}}",
     "citation_style": "How the house cites [@key]: chicago-notes (default, footnotes and a bibliography) "
                       "or chicago-author-date (in the sentence, and a reference list)",
@@ -106,6 +113,9 @@ def _field(spec: Spec, name: str) -> dict:
             options.append({"type": "boolean"})
         elif t is int:
             options.append({"type": "integer"})
+        elif t is Mapping and nested == "languages":  # one wording per language: {en: …, ko: …}
+            options.append({"type": "object", "minProperties": 1, "propertyNames": {"pattern": model.LANG_RE.pattern},
+                            "additionalProperties": _text()})
         elif t is Mapping:
             options.append(_object(nested) if isinstance(nested, dict) else {"type": "object"})
         elif t is Sequence:

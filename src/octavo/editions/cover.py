@@ -43,6 +43,7 @@ from pathlib import Path
 from ..cover import MM_PER_IN, PT_PER_MM, css_mm, front_cover, lay_out_cover, overflowing, stylesheet
 from ..errors import RenderError
 from ..identifiers import isbn_compact
+from ..languages import joined
 from ..layout import CMYK_PROFILE, PRINT_SHEET, PageSetup, page_count
 from ..render import PAPER_MM_PER_PAGE, Rendering
 from .pdf import BLEED_MM, PdfEdition, finish_pdf
@@ -229,16 +230,17 @@ def spine_for(rendering: Rendering, sheet: Sheet) -> Spine:
     style = (f"width: {css_mm(sheet.height)}mm; height: {css_mm(sheet.spine)}mm; box-sizing: border-box; "
              f"padding: 0 {SPINE_END_MM}mm; font-size: {size}pt; line-height: {css_mm(sheet.spine)}mm; "
              f"transform: translate({css_mm(sheet.spine)}mm, 0) rotate(90deg)")
-    return Spine(True, surnames(rendering.record.creators, rendering.labels), style)
+    return Spine(True, surnames(rendering.record.creators, rendering.labels, rendering.record.language), style)
 
 
-def surnames(creators, words: dict[str, str]) -> str:
+def surnames(creators, words: dict[str, str], language: str = "en") -> str:
     """The authors as a spine names them: by family name (the part of the name an author is filed
-    under, before its comma), two joined by "and", more as the first "et al."."""
+    under, before its comma), two joined as the language joins them ("and", "und", "、"), more as
+    the first "et al."."""
     names = [c.sort_name.split(",")[0].strip() for c in creators]
     if len(names) > 2:
         return f"{names[0]} {words['et_al']}"
-    return f" {words['and']} ".join(names)
+    return joined(names, language)
 
 
 # ------------------------------------------------------------------- back
