@@ -24,7 +24,7 @@ import yaml
 from . import __version__
 from .errors import RenderError
 from .model import Publication
-from .languages import DEFAULT_LANGUAGE, label_tags, long_date
+from .languages import DEFAULT_LANGUAGE, direction, label_tags, long_date
 from .names import name_language
 from .resources import STYLES, default_templates
 
@@ -74,6 +74,7 @@ def environment(folders: Path | list[Path] | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["longdate"] = _long_date
+    env.filters["direction"] = direction  # "rtl" for Arabic, Hebrew, Persian, Urdu: the documents' dir
     # The language a name's script implies (names.py), for text with no stated language: a
     # name given in its own script as the name itself, on the cover.
     env.filters["script_lang"] = lambda text: name_language(text).tag

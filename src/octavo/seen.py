@@ -201,8 +201,9 @@ _JUDGE = """(async () => {
   };
   const judgedRequired = required.map(el => {
     const why = judge(el), r = el.getBoundingClientRect();
+    const tagged = el.closest('[lang]');  // the text's language: which of Tesseract's data reads its Han letters
     return {why: why, box: [r.left + scrollX, r.top + scrollY, r.width, r.height], text: el.innerText,
-            path: pathOf(el), tag: el.localName, ...inkOf(el)};
+            path: pathOf(el), tag: el.localName, lang: tagged ? tagged.getAttribute('lang') : '', ...inkOf(el)};
   });
   // Every other text a reader is to read (the blocks): its element's path and tag where it is not seen. The
   // styles of each text are judged; the hit test is made once for each block (the nearest element that
@@ -294,8 +295,10 @@ def judged_in_chromium(paths: list[Path]) -> dict[Path, Verdicts]:
             mine.unseen.setdefault(tuple(where), (tag, f"at {width} px, {why}"))
     # Tesseract reads every shot with ink at once; then each element takes its first failure, in width order.
     readable = [n for n, (_, _, _, item, ink) in enumerate(inked) if ink.getextrema()[0] == 0 and skeleton(item["text"])]
-    reads = dict(zip(readable, read_back([_Shot(Required("required", str(n), inked[n][3]["text"]), inked[n][4])
-                                          for n in readable]) if readable else []))
+    reads = dict(zip(readable, read_back([_Shot(Required("required", str(n), inked[n][3]["text"], inked[n][3].get("lang") or ""),
+                                                inked[n][4])
+                                          for n in readable], [skeleton(inked[n][3]["text"]) for n in readable])
+                      if readable else []))
     for n, (path, index, width, item, ink) in enumerate(inked):
         text = item["text"]
         shown_text = " ".join(text.split())[:40]

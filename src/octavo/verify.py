@@ -576,7 +576,8 @@ def check_ink(document: Document, sections: Sections, findings: list[Finding], d
     # A disclaimer found out of its place is judged too: drawn where no reader can see it
     # (a transparency group the page paints last), "hidden" is what a reader would say.
     # Each is known by its finding's index: one contributor is credited in several sections.
-    wanted = [(Required(f.what, str(index), f.expected), f.found_at) for index, f in enumerate(findings)
+    language = document.publication.language
+    wanted = [(Required(f.what, str(index), f.expected, language), f.found_at) for index, f in enumerate(findings)
               if f.found_at and f.what in ("title", "disclaimer", "attribution")]
     places = [place for required, span in wanted for place in _places(sections, required, span)]
     margins = furniture_margins(document.page)

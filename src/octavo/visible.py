@@ -29,6 +29,7 @@ import ctypes
 import functools
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 
 MIN_FONT_PT = 6.0
@@ -84,8 +85,10 @@ def pdf_visible_text(path, above_pt: float, below_pt: float, anchors: tuple[str,
     pages, unseen, found = [], [], []
     try:
         cuts = named_destinations(document, anchors)
+        right_to_left = _written_right_to_left(document)
         for number, page in enumerate(document, start=1):
-            bands, hidden = _page_text(page, number, above_pt, below_pt, cuts.get(number - 1, []), images)
+            bands, hidden = _page_text(page, number, above_pt, below_pt, cuts.get(number - 1, []), images,
+                                       right_to_left)
             text = ""
             for name, band in bands:
                 text += "\n" if text else ""  # two bands are two lines: their words stay apart
@@ -121,9 +124,24 @@ def named_destinations(document, names: tuple[str, ...]) -> dict[int, list[tuple
     return found
 
 
-def _page_text(page, number: int, above_pt: float, below_pt: float, cuts=(), images: list | None = None
-               ) -> tuple[list[tuple[str | None, str]], list[Unseen]]:
-    """The page's text block in bands, [(the anchor it begins at or None, its text)], and what is unseen."""
+def _written_right_to_left(document) -> bool:
+    """Whether the PDF's language (its catalog's /Lang, the paper's) is written right to left."""
+    import pypdfium2.raw as pdfium
+
+    from .languages import direction
+
+    size = pdfium.FPDFCatalog_GetLanguage(document.raw, None, 0)
+    if size <= 2:
+        return False
+    buffer = (ctypes.c_ushort * (size // 2))()
+    pdfium.FPDFCatalog_GetLanguage(document.raw, buffer, size)
+    return direction(bytes(buffer).decode("utf-16-le").rstrip("\x00")) == "rtl"
+
+
+def _page_text(page, number: int, above_pt: float, below_pt: float, cuts=(), images: list | None = None,
+               right_to_left: bool = False) -> tuple[list[tuple[str | None, str]], list[Unseen]]:
+    """The page's text block in bands, [(the anchor it begins at or None, its text)], and what is
+    unseen. A page of a paper written right to left is read in logical order (_in_logical_order)."""
     trim = page.get_trimbox()
     textpage = page.get_textpage()
     texts, others = _objects(page, number, images)
@@ -154,9 +172,11 @@ def _page_text(page, number: int, above_pt: float, below_pt: float, cuts=(), ima
             continue
         if not verdicts:
             text = textpage.get_text_bounded(*box) if box[3] > box[1] else ""
+            if right_to_left and RIGHT_TO_LEFT.search(text):
+                text = _logical_text(textpage, box)
         else:
             # What is unseen is the page's, whatever the band: kept from the first.
-            text, hidden = _text_without(textpage, verdicts, number, box)
+            text, hidden = _text_without(textpage, verdicts, number, box, right_to_left)
             unseen = unseen or hidden
         texts.append((name, text))
     return texts, unseen
@@ -275,13 +295,14 @@ def _measure(page, objects) -> dict[int, str]:
     return verdicts
 
 
-def _text_without(textpage, verdicts: dict[int, str], number: int, block) -> tuple[str, list[Unseen]]:
+def _text_without(textpage, verdicts: dict[int, str], number: int, block, right_to_left: bool = False
+                  ) -> tuple[str, list[Unseen]]:
     """The page's text, character by character, without the characters of unseen objects
     (and without those outside the text block), and the unseen texts."""
     import pypdfium2.raw as pdfium
 
     left, bottom, right, top = block
-    shown, hidden, current = [], {}, None
+    shown, hidden, current, indices = [], {}, None, []
     for index in range(textpage.count_chars()):
         char = chr(pdfium.FPDFText_GetUnicode(textpage.raw, index))
         obj = pdfium.FPDFText_GetTextObject(textpage.raw, index)
@@ -296,9 +317,171 @@ def _text_without(textpage, verdicts: dict[int, str], number: int, block) -> tup
         if char.strip() and not (x1 >= left and x0 <= right and y1 >= bottom and y0 <= top):
             continue
         shown.append(char)
+        indices.append(index)
         current = obj
     unseen = [Unseen(number, "".join(chars), why) for why, chars in hidden.values()]
-    return "".join(shown), unseen
+    text = "".join(shown)
+    if right_to_left and RIGHT_TO_LEFT.search(text):
+        text = _in_logical_order(_glyphs(textpage, indices))
+    return text, unseen
+
+
+# ------------------------------------------------------ right to left
+
+# Arabic, Hebrew, Syriac, Thaana, N'Ko and their presentation forms: a page of a paper written
+# right to left that holds any is read again in logical order (_logical_text). A paper written
+# left to right is read in PDFium's order, which keeps a name in Arabic script in its own order.
+RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
+@dataclass
+class _Glyph:
+    text: str  # its characters, in logical order
+    left: float
+    right: float
+    middle: float  # the height of the middle of its line box (the font's ascent to descent)
+    low: float  # its line box's foot and head
+    high: float
+    strength: str | None  # "R" (right to left), "L" (left to right), "N" (a digit), or None (neutral)
+    floating: bool = False  # a space PDFium adds, or a mark set over a letter: it joins the nearest line
+
+
+def _logical_text(textpage, box) -> str:
+    """The text within `box` in the order it is read, not the order it is drawn in."""
+    left, bottom, right, top = box
+    indices = []
+    for index in range(textpage.count_chars()):
+        x0, x1, y0, y1 = _char_box(textpage, index)
+        if x1 >= left and x0 <= right and y1 >= bottom and y0 <= top:
+            indices.append(index)
+    return _in_logical_order(_glyphs(textpage, indices))
+
+
+def _char_box(textpage, index: int) -> tuple[float, float, float, float]:
+    import pypdfium2.raw as pdfium
+
+    box = [ctypes.c_double() for _ in range(4)]
+    pdfium.FPDFText_GetCharBox(textpage.raw, index, *box)
+    return tuple(b.value for b in box)
+
+
+def _glyphs(textpage, indices: list[int]) -> list[_Glyph]:
+    """The glyphs of the characters at `indices` (PDFium's order), each with its characters.
+    A glyph that stands for several characters (the lam-alef ligature, لا) gives PDFium
+    several characters with one box, which it reverses with the rest of a right-to-left run:
+    they are put back in the order of the glyph's ToUnicode entry, which is the logical one."""
+    import pypdfium2.raw as pdfium
+
+    glyphs: list[_Glyph] = []
+    last_box = None
+    for index in indices:
+        char = chr(pdfium.FPDFText_GetUnicode(textpage.raw, index))
+        if char in "\r\n":
+            last_box = None
+            continue
+        char_box = _char_box(textpage, index)
+        if char_box == last_box and char_box[1] > char_box[0] and glyphs:
+            glyph = glyphs[-1]
+            glyph.text = char + glyph.text if glyph.strength == "R" else glyph.text + char
+            continue
+        loose = pdfium.FS_RECTF()
+        pdfium.FPDFText_GetLooseCharBox(textpage.raw, index, loose)
+        floating = loose.top - loose.bottom < 0.1 or unicodedata.category(char) == "Mn"
+        glyphs.append(_Glyph(char, char_box[0], char_box[1], (loose.top + loose.bottom) / 2, loose.bottom,
+                             loose.top, _strength(char), floating))
+        last_box = char_box
+    return glyphs
+
+
+def _strength(char: str) -> str | None:
+    kind = unicodedata.bidirectional(char)
+    return "R" if kind in ("R", "AL") else "L" if kind == "L" else "N" if kind in ("EN", "AN") else None
+
+
+def _in_logical_order(glyphs: list[_Glyph]) -> str:
+    """The glyphs' characters line by line, top to bottom, each line in logical order.
+
+    The Unicode Bidirectional Algorithm (UAX #9) maps the logical order of a line to the visual
+    one; a PDF holds only the visual one, and no library maps it back. For the lines a paper
+    has, a right-to-left line with left-to-right runs (a Latin name, a number, a URL) or the
+    other way round, the mapping is its own inverse: the whole line is reversed and each run
+    of the other direction reversed again, the neutrals between two of its letters with it."""
+    standing = [g for g in glyphs if not g.floating]
+    if not standing:
+        return "".join(g.text for g in glyphs)
+    heights = sorted(g.high - g.low for g in standing)
+    usual = heights[len(heights) // 2]
+    # A note call is set smaller and higher: it belongs to the line whose box holds its middle. Smaller
+    # text with no line about it (the notes at the foot) makes lines of its own.
+    lines = _lines([g for g in standing if g.high - g.low >= SMALLER * usual])
+    alone = []
+    for glyph in (g for g in standing if g.high - g.low < SMALLER * usual):
+        line = next((line for line in lines if min(g.low for g in line) <= glyph.middle <= max(g.high for g in line)),
+                    None)
+        (line if line is not None else alone).append(glyph)
+    lines = sorted(lines + _lines(alone), key=lambda line: -line[0].middle)
+    for glyph in (g for g in glyphs if g.floating):
+        min(lines, key=lambda line: abs(line[0].middle - glyph.middle)).append(glyph)
+    return "\n".join("".join(g.text for g in _line_in_logical_order(line)) for line in lines)
+
+
+def _lines(glyphs: list[_Glyph]) -> list[list[_Glyph]]:
+    lines: list[list[_Glyph]] = []
+    for glyph in sorted(glyphs, key=lambda g: -g.middle):
+        if lines and abs(lines[-1][0].middle - glyph.middle) <= LINE_TOLERANCE_PT:
+            lines[-1].append(glyph)
+        else:
+            lines.append([glyph])
+    return lines
+
+
+def _line_in_logical_order(line: list[_Glyph]) -> list[_Glyph]:
+    """One line's glyphs, drawn left to right, in the order they are read. A line that holds a
+    right-to-left letter is read from its right end; each run of left-to-right letters in it
+    (with the spaces and stops between them) and each number is read from its left end again.
+    A number joined to a Latin word is part of that word's run (UAX #9, W7: "COVID-19").
+
+    The drawn order does not always tell the read one: "Studies 2024" drawn in an Arabic line is
+    both "Studies 2024" read in one run and "2024 … Studies" read as two. The reading chosen is
+    the one a paper's own lines need (the rights line: "© 2024 Institute …")."""
+    line = sorted(line, key=lambda g: (g.left + g.right) / 2)
+    if not any(g.strength == "R" for g in line):
+        return line
+    # A number drawn right after a Latin letter, with no space between ("COVID-19"), is part of
+    # that letter's run (UAX #9, W7). One a space apart is a run of its own: drawn in an Arabic
+    # line, "Studies 2024" is what "© 2024 Institute … Studies" looks like, the number read first.
+    kinds, previous = [], None
+    for glyph in line:
+        kind = glyph.strength
+        if kind == "N" and previous == "L":
+            kind = "L"
+        if kind in ("R", "L"):
+            previous = kind
+        elif glyph.text.isspace():
+            previous = None
+        kinds.append(kind)
+    line.reverse()
+    kinds.reverse()
+    index = 0
+    while index < len(line):
+        if kinds[index] not in ("L", "N"):
+            index += 1
+            continue
+        kind, end = kinds[index], index
+        for ahead in range(index + 1, len(line)):
+            if kinds[ahead] == kind:
+                end = ahead
+            elif kinds[ahead] is not None:
+                break
+        line[index:end + 1] = line[index:end + 1][::-1]
+        index = end + 1
+    return line
+
+
+# The middles of two line boxes of one line differ by no more than this: a note call or a mark
+# set higher still has its font's line box about the line's middle.
+LINE_TOLERANCE_PT = 3.0
+SMALLER = 0.8  # a glyph whose line box is less than this of the usual one on the page is set smaller
 
 
 def _address(handle) -> int:

@@ -1,0 +1,292 @@
+"""Every language a think tank publishes in (issue 21): the words around the text, dates, a
+house disclaimer in each language, Korean kept whole, and right to left.
+
+The fixture tests/fixtures/languages-content/ holds one house and five papers, one in each of
+five scripts: German (Latin), Russian (Cyrillic), Korean (Hangul), Japanese (Han with kana) and
+Arabic, each with a footnote, a byline with a role, the house's disclaimer in its language and
+one of its own. Fictional text, written for the tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+
+import pypdfium2
+import pytest
+import yaml
+
+from octavo.build import build_publication
+from octavo.cli import main
+from octavo.errors import ContentError
+from octavo.languages import direction, joined, label_tags, long_date
+from octavo.model import load_publication, load_publisher
+from octavo.render import Rendering
+from octavo.verify import verify
+from octavo.visible import _Glyph, _line_in_logical_order, pdf_visible_text
+
+from conftest import REPO, edit
+from webcheck import axe_violations, describe, nu_errors
+
+LABELS = REPO / "templates" / "labels"
+FIXTURE = Path(__file__).parent / "fixtures" / "languages-content"
+PAPERS = {"grenzen": "de", "sotrudnichestvo": "ru", "kooperation": "ko", "kyoryoku": "ja", "taawun": "ar"}
+# What each paper's furniture says, in its language: the contents page, the imprint, the
+# contributors' notes, the date of 7 March 2024 (CLDR's long format) and the rights line.
+FURNITURE = {
+    "grenzen": ["Inhalt", "Impressum", "Über die Autorinnen und Autoren", "7. März 2024", "Alle Rechte vorbehalten."],
+    "sotrudnichestvo": ["Содержание", "Выходные данные", "Об авторах", "7 марта 2024\u202fг.", "Все права защищены."],
+    "kooperation": ["목차", "판권", "필자 소개", "2024년 3월 7일", "모든 권리 보유."],
+    "kyoryoku": ["目次", "奥付", "執筆者紹介", "2024年3月7日", "無断転載・複製を禁じます。"],
+    "taawun": ["المحتويات", "بيانات النشر", "نبذة عن المساهمين", "7 مارس 2024", "جميع الحقوق محفوظة."],
+}
+ENGLISH_FURNITURE = ["Contents", "Imprint", "About the Contributors", "All rights reserved", "Published by"]
+
+
+# ------------------------------------------------------------------ labels
+
+def test_every_labels_file_has_every_label_of_english_and_its_placeholders():
+    english = yaml.safe_load((LABELS / "en.yaml").read_text(encoding="utf-8"))
+    files = sorted(p for p in LABELS.glob("*.yaml") if p.name != "roles.yaml")
+    assert {p.stem for p in files} >= {"en", "ar", "de", "es", "fr", "he", "ja", "ko", "ru", "zh-Hans", "zh-Hant"}
+    for path in files:
+        words = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert set(words) == set(english), f"{path.name}: missing {set(english) - set(words)}, extra {set(words) - set(english)}"
+        for key, text in words.items():
+            assert isinstance(text, str) and text.strip(), f"{path.name}: {key} is empty"
+            assert set(re.findall(r"\{\w+\}", text)) <= set(re.findall(r"\{\w+\}", english[key])) | {"{number}"}, \
+                f"{path.name}: {key} has a placeholder English does not"
+            if "{" in english[key] and key != "series_number":
+                assert set(re.findall(r"\{\w+\}", text)) == set(re.findall(r"\{\w+\}", english[key])), \
+                    f"{path.name}: {key} lacks {english[key]}'s placeholder"
+
+
+def test_dates_and_lists_come_from_cldr():
+    day = dt.date(2018, 2, 5)
+    assert long_date(day, "en") == "February 5, 2018"  # as the seed paper prints it
+    assert long_date(day, "en-GB") == "5 February 2018"
+    assert long_date(day, "de") == "5. Februar 2018"
+    assert long_date(day, "ko") == "2018년 2월 5일"
+    assert long_date(day, "zh-Hant") == "2018年2月5日"
+    assert long_date(day, "tlh") == "February 5, 2018"  # no CLDR locale: English
+    assert joined(["A", "B"], "de") == "A und B" and joined(["A", "B", "C"], "ja") == "A、B、C"
+
+
+def test_a_language_reads_the_labels_file_of_its_script():
+    assert label_tags("zh-TW") == ["en", "zh", "zh-Hant", "zh-TW"]
+    assert label_tags("zh") == ["en", "zh", "zh-Hans"]
+    assert label_tags("en-GB") == ["en", "en-GB"]
+    assert [direction(tag) for tag in ("ar", "he", "fa", "ur", "en", "ko", "ru")] == ["rtl"] * 4 + ["ltr"] * 3
+
+
+def test_a_language_without_labels_is_english_around_the_text_with_a_warning(tmp_path, capsys):
+    folder = _copy(tmp_path, "grenzen")
+    edit(folder / "publication.yaml", "language: de", "language: pt")
+    edit(folder.parent / "publisher.yaml", "      de: >-", "      pt: >-")
+    edit(folder.parent / "publisher.yaml", '      de: "Haftungsausschluss:"', '      pt: "Aviso:"')
+    assert main(["validate", "--content", str(folder.parent), str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "no labels file speaks 'pt'" in out and "labels/pt.yaml" in out and "publication.yaml:5" in out
+    assert main(["validate", "--strict", "--content", str(folder.parent), str(folder)]) != 0
+    assert Rendering(load_publication(folder)).labels["contents"] == "Contents"
+
+
+# ------------------------------------------------------------- disclaimers
+
+def test_a_paper_prints_the_house_disclaimer_in_its_own_language():
+    for slug, start in (("kooperation", "이 보고서에"), ("grenzen", "Die in diesem Papier"), ("taawun", "الآراء")):
+        house = load_publication(FIXTURE / slug).disclaimer("house-opinions")
+        assert house.text.startswith(start) and house.language is None
+    assert load_publication(FIXTURE / "kyoryoku").disclaimer("house-opinions").label == "免責事項："
+
+
+def test_a_paper_in_a_language_the_disclaimer_lacks_is_refused(tmp_path):
+    folder = _copy(tmp_path, "grenzen")
+    edit(folder.parent / "publisher.yaml", "      de: >-", "      fr: >-")
+    edit(folder.parent / "publisher.yaml", '      de: "Haftungsausschluss:"', '      fr: "Avertissement :"')
+    with pytest.raises(ContentError) as caught:
+        load_publication(folder)
+    problem = str(caught.value)
+    assert "house disclaimer 'house-opinions'" in problem and "no wording in 'de'" in problem
+    assert "publication.yaml:5" in problem and "untranslated_disclaimers: warn" in problem
+
+
+def test_a_house_that_allows_it_prints_its_own_wording_with_a_warning_and_its_language(tmp_path):
+    folder = _copy(tmp_path, "grenzen")
+    edit(folder.parent / "publisher.yaml", "      de: >-", "      fr: >-")
+    edit(folder.parent / "publisher.yaml", '      de: "Haftungsausschluss:"', '      fr: "Avertissement :"')
+    edit(folder.parent / "publisher.yaml", "language: en\n", "language: en\nuntranslated_disclaimers: warn\n")
+    publication = load_publication(folder)
+    house = publication.disclaimer("house-opinions")
+    assert house.text.startswith("The opinions expressed") and house.language == "en"
+    assert any("no wording in 'de'" in w.message for w in publication.warnings)
+    # The markup says the disclaimer's language: the voice a screen reader reads it in.
+    rendering = Rendering(publication)
+    macro = rendering.env.get_template("partials/disclaimer.html").module.disclaimer
+    assert 'lang="en" xml:lang="en"' in str(macro(house))
+    assert "lang=" not in str(macro(publication.disclaimer("personal-capacity")))
+
+
+def test_a_label_without_its_text_or_a_wording_under_no_language_is_refused(tmp_path):
+    folder = _copy(tmp_path, "grenzen")
+    edit(folder.parent / "publisher.yaml", '      ja: "免責事項："', '      ja: "免責事項："\n      fr: "Avertissement :"')
+    edit(folder.parent / "publisher.yaml", "      ru: >-", "      Russian: >-")
+    with pytest.raises(ContentError) as caught:
+        load_publisher(folder.parent)
+    problem = str(caught.value)
+    assert "label in 'fr' but no text in it" in problem and "'Russian' in the disclaimer's text is not a language tag" in problem
+
+
+# ------------------------------------------------------------- five papers
+
+@pytest.fixture(scope="module")
+def five(tmp_path_factory):
+    """The five papers, each built in every edition and proven."""
+    out = tmp_path_factory.mktemp("languages")
+    return {slug: build_publication(FIXTURE / slug, out) for slug in PAPERS}
+
+
+def _pdf_text(path: Path) -> str:
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+
+
+def test_five_scripts_build_and_prove_in_every_edition(five):
+    for slug, result in five.items():
+        kinds = sorted(p.name.split(".", 1)[1] for p in result.outputs)
+        assert kinds == ["archive.pdf", "cover.pdf", "epub", "html", "pdf", "print.pdf"], slug
+        assert result.report.ok, result.report.summary()
+        proven = {f.what for f in result.report.findings if f.ok}
+        assert {"disclaimer", "attribution", "blocks"} <= proven, (slug, proven)
+
+
+@pytest.mark.parametrize("slug", [s for s in PAPERS if s != "taawun"])
+def test_the_furniture_is_in_the_papers_language(five, slug):
+    """Read back from the screen PDF: the contents, imprint, contributors, date and rights in the
+    paper's language, and none of the English words."""
+    text = _pdf_text(next(p for p in five[slug].outputs if p.name == f"{slug}.pdf"))
+    for words in FURNITURE[slug]:
+        assert words in text or words.upper() in text, (slug, words)
+    for words in ENGLISH_FURNITURE:
+        assert words not in text, (slug, words)
+
+
+def test_the_arabic_furniture_reads_in_logical_order(five):
+    pages, _, _ = pdf_visible_text(next(p for p in five["taawun"].outputs if p.name == "taawun.pdf"), 0, 0)
+    text = "\n".join(pages)
+    for words in FURNITURE["taawun"]:
+        assert words in text, words
+    # An English name, a number and a URL inside an Arabic paragraph, each in its own order.
+    assert "يرى الباحث Joon Hyung Kim أن نحو 60 في المئة" in text
+    assert "محاضرها" in text and "https://www.example.org/talks للاطلاع" in text
+    assert "1. انظر محاضر المفاوضات لعامي 2018 و2019." in text
+
+
+def test_documents_say_their_language_and_direction(five):
+    with zipfile.ZipFile(next(p for p in five["taawun"].outputs if p.suffix == ".epub")) as epub:
+        pages = [n for n in epub.namelist() if n.endswith(".xhtml")]
+        for name in pages:
+            head = epub.read(name).decode("utf-8")[:600]
+            assert 'lang="ar"' in head and 'dir="rtl"' in head, name
+    web = next(p for p in five["taawun"].outputs if p.suffix == ".html").read_text(encoding="utf-8")
+    assert re.search(r'<html[^>]* lang="ar" dir="rtl"', web)
+    korean = next(p for p in five["kooperation"].outputs if p.suffix == ".html").read_text(encoding="utf-8")
+    assert re.search(r'<html[^>]* lang="ko" dir="ltr"', korean)
+
+
+def test_epubcheck_passes_each_language(five, epubcheck):
+    for slug, result in five.items():
+        check = epubcheck(next(p for p in result.outputs if p.suffix == ".epub"))
+        assert check.valid, (slug, check.messages)
+
+
+@pytest.mark.parametrize("slug", ["taawun", "kooperation"])
+def test_the_web_page_passes_the_nu_checker_and_axe(five, slug):
+    page = next(p for p in five[slug].outputs if p.suffix == ".html")
+    assert nu_errors(page) == []
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+
+
+def test_korean_lines_break_between_words_only(five):
+    """Every line of the Korean paragraphs, read back from each PDF, ends where the source has a
+    space (or at the paragraph's end): never between two syllables of one word."""
+    source = " ".join((FIXTURE / "kooperation" / "sections" / name).read_text(encoding="utf-8").split("---")[2]
+                      for name in ("01-seoron.md", "02-gwanjeom.md"))
+    source += " " + " ".join(f"{d.label or ''} {d.text}" for d in load_publication(FIXTURE / "kooperation").disclaimers)
+    words = set(re.sub(r"\[\^\d+\]", "", source).split())
+    for name in ("kooperation.pdf", "kooperation.print.pdf"):
+        lines = [line.strip() for line in _pdf_text(next(p for p in five["kooperation"].outputs if p.name == name))
+                 .splitlines() if re.search("[\uac00-\ud7af]{2}", line)]
+        # The lines of the sections and the disclaimers: those whose inner words are theirs.
+        body = [line for line in lines if sum(w in words for w in line.split()[1:-1]) >= 2]
+        assert len(body) >= 4, lines
+        for line in body:
+            last = re.sub(r"\d+$", "", line.split()[-1])  # a note call is set after the word
+            first = re.sub(r"^\d+\.\s*", "", line).split()[0]  # a note's number before its text
+            assert last in words or last.rstrip(".,") in {w.rstrip(".,") for w in words}, (name, line)
+            assert first in words, (name, line)
+
+
+def test_korean_breaks_inside_words_without_keep_all(five, tmp_path):
+    """The check above can fail: the same paper with the stylesheet's keep-all taken away breaks
+    a line inside a word (Pango's UAX #14 breaks between any two Hangul syllables)."""
+    from conftest import copy_templates
+
+    templates = copy_templates(tmp_path)
+    edit(templates / "print" / "print.css", ":lang(ko) { word-break: keep-all; }", "")
+    result = build_publication(FIXTURE / "kooperation", tmp_path / "out", templates=templates, editions=("screen",))
+    text = _pdf_text(result.outputs[0])
+    assert "그럼에도 불구하고 이\n산가족" in text.replace("\r", "") or "하루\n아침에" in text.replace("\r", "")
+
+
+# ---------------------------------------------------------- right to left
+
+def test_a_line_drawn_left_to_right_is_read_in_logical_order():
+    def glyphs(visual: str) -> list[_Glyph]:
+        from octavo.visible import _strength
+        return [_Glyph(c, x, x + 1, 0, -1, 1, _strength(c)) for x, c in enumerate(visual)]
+
+    def read(visual: str) -> str:
+        return "".join(g.text for g in _line_in_logical_order(glyphs(visual)))
+
+    # Arabic drawn right to left, a Latin name and a number in it drawn left to right.
+    logical = "في 2018 قال Joon Kim من"
+    assert read("نم Joon Kim لاق 2018 يف") == logical
+    assert read("A plain English line, 2024.") == "A plain English line, 2024."
+    assert read("COVID-19 :ءابولا") == "الوباء: COVID-19"
+    assert read(".ةظوفحم قوقحلا عيمج .Institute for Peninsula Studies 2024 ©") == \
+        "© 2024 Institute for Peninsula Studies. جميع الحقوق محفوظة."
+
+
+def test_the_proof_fails_on_an_arabic_paragraph_dropped_from_the_pdf(five, tmp_path):
+    """The Arabic paper's PDF read against a text with one more Arabic paragraph, and one with a
+    word changed: each is missing, named, in both PDFs."""
+    pdfs = [p for p in five["taawun"].outputs if p.name in ("taawun.pdf", "taawun.archive.pdf")]
+    folder = _copy(tmp_path, "taawun")
+    edit(folder / "sections" / "02-wijhat-nazar.md", "من الحوار وبناء الثقة.",
+         "من الحوار وبناء الثقة.\n\nوهذه فقرة لم تُطبع في أي نسخة من هذه الورقة.")
+    report = verify(Rendering(load_publication(folder)).document, pdfs)
+    missing = {(f.edition.path.name, f.what, f.problem) for f in report.failures}
+    assert {("taawun.pdf", "block", "missing"), ("taawun.archive.pdf", "block", "missing")} <= missing, missing
+    assert "وهذه فقرة لم تُطبع" in report.summary()
+    folder = _copy(tmp_path / "word", "taawun")
+    edit(folder / "sections" / "01-muqaddima.md", "رهينة لانعدام الثقة", "رهينة لغياب الثقة")
+    report = verify(Rendering(load_publication(folder)).document, pdfs)
+    assert {f.edition.path.name for f in report.failures} == {"taawun.pdf", "taawun.archive.pdf"}
+    assert "لغياب" in report.summary()
+
+
+def _copy(tmp_path: Path, slug: str) -> Path:
+    import shutil
+
+    content = tmp_path / "content"
+    content.mkdir(parents=True)
+    shutil.copy(FIXTURE / "publisher.yaml", content / "publisher.yaml")
+    shutil.copytree(FIXTURE / slug, content / slug)
+    return content / slug
