@@ -176,3 +176,16 @@ def test_archive_says_what_the_build_warned_of_and_strict_bags_nothing(tmp_path,
     err = capsys.readouterr().err
     assert "warning: " in err and "'abraham-denmark' has no affiliation" in err
     assert "valid bag" in verify_bag(out / f"{SEED_SLUG}.bag")
+
+
+def test_archive_writes_to_a_relative_build_folder_as_make_runs_it(tmp_path, monkeypatch):
+    """`make` runs `octavo archive` from the repository with build/ relative to it: the bag is
+    made, declared and verified there too (bagit's tag manifests doubled a relative path)."""
+    from conftest import copy_content
+
+    folder = copy_content(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["archive", "--content", "content", str(folder.relative_to(tmp_path)), "--out", "build"]) == 0
+    bag = tmp_path / "build" / f"{SEED_SLUG}.bag"
+    assert (bag / "tagmanifest-sha256.txt").is_file()
+    assert "valid bag" in verify_bag(bag)

@@ -182,8 +182,10 @@ def dublin_core(record: Record, editions: list[Path]) -> bytes:
     add("title", record.full_title, lang=True)
     for c in record.creators:
         add("creator", c.name)
-    for c in record.editors:
+    for c in record.editors + record.translators:
         add("contributor", c.name)
+    if record.translation_of and record.translation_of.identifier:
+        add("relation", record.translation_of.identifier)  # the original this translates
     add("publisher", record.publisher)
     add("date", record.date.isoformat())
     add("language", record.language)
@@ -256,4 +258,6 @@ def _declare_rfc_8493(bag: Path) -> None:
 
     (bag / "bagit.txt").write_text(BAGIT_DECLARATION, encoding="utf-8")
     for algorithm in CHECKSUMS:
-        bagit._make_tagmanifest_file(algorithm, str(bag))
+        # An absolute path: bagit joins the folder to a name that already holds it, which a
+        # relative folder (`octavo archive` writing to build/, as `make` runs it) doubles.
+        bagit._make_tagmanifest_file(algorithm, str(Path(bag).resolve()))
