@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import os
 import sys
 import time
@@ -104,7 +105,39 @@ def inputs(folder: Path, templates: Path | None = None, editions: Iterable[str] 
     if styles.is_dir():
         entries.update((f"house:{STYLES}/{name}", digest) for name, digest in _tree(styles))
     entries.update((f"source:{name}", digest) for name, digest in _tree(Path(folder)))
+    entries.update((f"related:{path.parent.name}/{PUBLICATION_FILE}", _file_digest(path))
+                   for path in related_publications(Path(folder)))
     return entries
+
+
+def related_publications(folder: Path) -> list[Path]:
+    """The publication.yaml of the original this publication translates, and of each translation
+    of it, in content/: what its title page and web page say of them (model._original,
+    model._translations). A new translation builds its original again."""
+    own = folder / PUBLICATION_FILE
+    try:
+        text = own.read_text(encoding="utf-8", errors="replace") if own.is_file() else ""
+    except OSError:
+        text = ""
+    original = re.search(r"^translation_of:[ \t]*[\"']?([a-z0-9][a-z0-9-]*)[\"']?[ \t]*(#.*)?$", text, re.M)
+    found = []
+    for path in sorted(folder.parent.glob(f"*/{PUBLICATION_FILE}")):
+        if path.parent == folder:
+            continue
+        if (original and path.parent.name == original.group(1)) or names_as_translation_of(path, folder.name):
+            found.append(path)
+    return found
+
+
+def names_as_translation_of(path: Path, slug: str) -> bool:
+    """Whether the publication.yaml at `path` says it translates the publication `slug`: read as
+    text, cheaply, before any YAML is parsed."""
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read(1 << 20).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return re.search(rf"^translation_of:[ \t]*[\"']?{re.escape(slug)}[\"']?[ \t]*(#.*)?$", text, re.M) is not None
 
 
 def code_digests() -> dict[str, str]:

@@ -51,7 +51,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from . import __version__
-from .catalog import PUBLISHER_FILE, Outcome, build_one, code_digests, tree_files
+from .catalog import PUBLICATION_FILE, PUBLISHER_FILE, Outcome, build_one, code_digests, related_publications, tree_files
 from .errors import EXIT_FAILED, Location, OctavoError
 from .resources import STYLES, default_templates
 
@@ -502,7 +502,8 @@ def shown_here(message: str, folder: Path, out_dir: Path, templates: Path | None
 def parcel(folder: Path, templates: Path | None, editions, strict: bool, families: tuple[str, ...]) -> dict:
     """One publication's build as plain data: its files as bytes, named inside content/.
 
-    The folder's files, the house file and the house styles (content/styles/): what a
+    The folder's files, the house file, the publication.yaml of its original and of its
+    translations, and the house styles (content/styles/): what a
     build may read of the content (catalog.inputs hashes the same); the templates'
     files when they are not Octavo's own; the build's options; the environment that
     changes the bytes."""
@@ -512,6 +513,8 @@ def parcel(folder: Path, templates: Path | None, editions, strict: bool, familie
              for path in tree_files(folder)}
     if (content / PUBLISHER_FILE).is_file():
         files[PUBLISHER_FILE] = (content / PUBLISHER_FILE).read_bytes()
+    for path in related_publications(folder):  # an original, its translations (catalog.inputs: "related:")
+        files[f"{path.parent.name}/{PUBLICATION_FILE}"] = path.read_bytes()
     if (content / STYLES).is_dir():
         files.update((f"{STYLES}/{path.relative_to(content / STYLES).as_posix()}", path.read_bytes())
                      for path in tree_files(content / STYLES))

@@ -67,6 +67,14 @@ def joined(items: list[str], language: str) -> str:
     return format_list(items, style="standard", locale=cldr_locale(language) or DEFAULT_LANGUAGE)
 
 
+def language_name(tag: str, in_language: str) -> str:
+    """The name of the language `tag` in `in_language` ("English", "영어", "Englisch"), from CLDR."""
+    locale = cldr_locale(in_language) or cldr_locale(DEFAULT_LANGUAGE)
+    own = cldr_locale(tag)
+    name = own.get_display_name(locale) if own else None
+    return name or tag
+
+
 RTL_SCRIPTS = {"Arab", "Hebr", "Syrc", "Thaa", "Nkoo", "Adlm", "Rohg", "Mand", "Samr"}
 
 

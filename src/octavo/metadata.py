@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .errors import RenderError
 from .identifiers import ISBN_OF_EDITION, isbn_compact
-from .model import Contributor, Publication
+from .model import Contributor, Original, Publication
 
 # What the publication as a whole (the work, not one format of it) is known by, best first.
 WORK_IDENTIFIER_SCHEMES = ("doi", "url")
@@ -47,6 +47,24 @@ class Record:
     keywords: tuple[str, ...]
     identifier: str  # the publication's own identifier (DOI, URL or a stable UUID), as a URI
     identifiers: dict[str, str]  # print_isbn, ebook_isbn, doi, url -> value (ISBNs hyphenated)
+    translators: tuple[Contributor, ...] = ()
+    translation_of: Original | None = None  # the original this publication translates
+    original_line: str | None = None  # "Original (English): Breaking Deadlock …", in the labels' words
+    translations: tuple[tuple[str, str, str | None, str | None], ...] = ()  # (slug, language, url, doi)
+
+    def translation_links(self) -> list[tuple[str, str]]:
+        """(language, address) of the original and of each translation that has an address, and
+        of this publication itself: the web page's hreflang alternates (one set, the same on
+        every page of it, as search engines ask)."""
+        links = []
+        original = self.translation_of
+        if original and (original.url or original.doi):
+            links.append((original.language, original.url or f"https://doi.org/{original.doi}"))
+        links += [(language, url or f"https://doi.org/{doi}") for _, language, url, doi in self.translations
+                  if url or doi]
+        if links and (self.url or self.doi):
+            links.append((self.language, self.url or f"https://doi.org/{self.doi}"))
+        return links
 
     def isbn(self, kind: str) -> str | None:
         """The 13 digits of the "print" or "ebook" ISBN, or None."""
@@ -73,11 +91,13 @@ class Record:
     def relations(self, edition: str) -> tuple[str, ...]:
         """The same publication in its other forms (XMP and OPF dc:relation): the publication's
         identifier, and the ISBN of every format sold under one, whether or not Octavo builds
-        it (a printer may make the print book); never the edition's own identifier."""
+        it (a printer may make the print book); never the edition's own identifier. And, for a
+        translation, the original's identifier."""
         own = self.identifier_for(edition)
         isbns = [f"urn:isbn:{isbn_compact(self.identifiers[key])}"
                  for key in ISBN_OF_EDITION.values() if key in self.identifiers]
-        return tuple(i for i in dict.fromkeys([self.identifier] + isbns) if i != own)
+        original = [self.translation_of.identifier] if self.translation_of and self.translation_of.identifier else []
+        return tuple(i for i in dict.fromkeys([self.identifier] + isbns + original) if i != own)
 
     def stable_uuid(self, *parts: str) -> uuid.UUID:
         """A UUID that depends only on the identifier (and `parts`): reproducible bytes."""
@@ -150,4 +170,17 @@ def make_record(publication: Publication, description: str, labels: dict[str, st
         series_name=p.series.name if p.series else None,
         series_number=str(p.series.number) if p.series and p.series.number else None,
         description=description or join_title(p.title, p.subtitle), keywords=tuple(keywords),
-        identifier=primary_identifier(p), identifiers=dict(p.identifiers))
+        identifier=primary_identifier(p), identifiers=dict(p.identifiers),
+        translators=p.translators, translation_of=p.translation_of, original_line=original_line(p, labels),
+        translations=p.translations)
+
+
+def original_line(publication: Publication, labels: dict[str, str]) -> str | None:
+    """What the title page and the imprint say of the original a translation translates."""
+    from .languages import language_name
+
+    original = publication.translation_of
+    if original is None:
+        return None
+    return (labels["original"].replace("{language}", language_name(original.language, publication.language))
+            .replace("{title}", original.title))

@@ -28,7 +28,7 @@ from .resources import STYLES, default_templates
 PUBLISHER_FILE = "publisher.yaml"
 PUBLICATION_FILE = "publication.yaml"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-ROLES = ("author", "editor")
+ROLES = ("author", "editor", "translator")
 SECTION_ROLES = ("summary", "introduction", "perspective", "chapter", "closing", "appendix")
 PLACEMENTS = ("imprint", "inline")
 # Trim sizes: the CSS Paged Media page-size keywords (css-page-3 §7.1), or "<width>mm <height>mm".
@@ -142,20 +142,44 @@ class Section:
     body_line: int
     label: str | None = None  # its cross-reference label, `sec:name` (xref.py)
     label_at: Location | None = field(default=None, compare=False)
+    translators: tuple[Contributor, ...] = ()  # who translated it: the publication's translators unless it names its own
 
     @property
     def attributed(self) -> tuple[Contributor, ...]:
         """Everyone the section's byline names."""
-        return self.perspective_of + self.authors
+        return self.perspective_of + self.authors + self.translators
 
     @property
     def byline(self) -> tuple[tuple[str | None, tuple[Contributor, ...]], ...]:
         """The byline's lines, as every edition prints them (partials/byline.html) and the proof
         reads them: (the key in the labels file of the words that open the line, or None; the
         contributors it names, in order)."""
+        translated = (("translated_by", self.translators),) if self.translators else ()
         if self.perspective_of:
-            return (("perspective_of", self.perspective_of), ("introduced_by", self.authors))
-        return ((None, self.authors),) if self.authors else ()
+            return (("perspective_of", self.perspective_of), ("introduced_by", self.authors)) + translated
+        return (((None, self.authors),) if self.authors else ()) + translated
+
+
+@dataclass(frozen=True)
+class Original:
+    """The publication a translation translates: another in content/ (`slug`), or one known by
+    its title and identifiers alone."""
+
+    title: str
+    language: str
+    slug: str | None = None
+    doi: str | None = None
+    isbn: str | None = None  # the printed original's ISBN-13
+    url: str | None = None
+
+    @property
+    def identifier(self) -> str | None:
+        """The original's URI: its DOI, else its URL, else its ISBN."""
+        if self.doi:
+            return f"https://doi.org/{self.doi}"
+        if self.url:
+            return self.url
+        return f"urn:isbn:{ids.isbn_compact(self.isbn)}" if self.isbn else None
 
 
 @dataclass(frozen=True)
@@ -182,6 +206,15 @@ class Publication:
     # editions are made from, fingerprinted and archived, never read a second time.
     read: dict = field(default_factory=dict, compare=False, repr=False)
     references: References | None = None  # references.json or references.bib, if there is one
+    translation_of: Original | None = None  # the paper this one translates (translation_of:)
+    # The translations of this paper in content/ (their translation_of: names its slug), as
+    # (slug, language, url or None, doi or None): the web page links each (hreflang), the
+    # distribution files name each.
+    translations: tuple[tuple[str, str, str | None, str | None], ...] = ()
+
+    @property
+    def translators(self) -> tuple[Contributor, ...]:
+        return tuple(c for c in self.contributors if c.role == "translator")
 
     @property
     def authors(self) -> tuple[Contributor, ...]:
@@ -451,9 +484,14 @@ PUBLICATION_SPEC: Spec = {"title": (STR, True), "subtitle": (STR, False), "serie
                           "rights": ((Mapping,), True), "identifiers": ((Mapping,), False),
                           "contributors": ((Sequence,), True), "house_disclaimers": ((Sequence,), True),
                           "disclaimers": ((Sequence,), False), "sections": ((Sequence,), True),
-                          "editions": ((Sequence,), False), "trim_size": (STR, False)}
+                          "editions": ((Sequence,), False), "trim_size": (STR, False),
+                          "translation_of": ((str, Mapping), False)}
+# An original named by what is known of it, when it is not a publication in content/.
+ORIGINAL_SPEC: Spec = {"title": (STR, True), "language": (STR, True), "doi": (STR, False),
+                       "isbn": ((str, int), False), "url": (STR, False)}
 SECTION_SPEC: Spec = {"title": (STR, True), "role": (STR, False), "authors": ((Sequence,), True),
-                      "perspective_of": ((Sequence,), False), "label": (STR, False)}
+                      "perspective_of": ((Sequence,), False), "label": (STR, False),
+                      "translators": ((Sequence,), False)}
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -502,6 +540,11 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
     trim_size = _trim_size(data, fields, problems)
     _warn_uncredited(contributors, sections, problems)
     _warn_placeholders(data, problems)
+    original = _original(folder, data, fields, language, read, problems)
+    if original is None and any(c.role == "translator" for c in contributors):
+        problems.add(data.where("contributors"), "a contributor is a translator, but the publication does not say "
+                     "what it translates", "add 'translation_of:' with the original's slug in content/, or its "
+                     "title and language")
     if LANG_RE.fullmatch(language):
         _warn_missing_labels(folder, publisher, language, data.where("language"), problems)
     problems.warnings[:0] = publisher.warnings  # every publication the house prints carries its TODOs
@@ -513,7 +556,85 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
         rights_holder=_text(rights["holder"]), rights_year=rights["year"],
         identifiers=dict(identifiers), publisher=publisher, contributors=tuple(contributors),
         disclaimers=tuple(disclaimers), sections=tuple(sections), editions=editions, trim_size=trim_size,
-        warnings=tuple(problems.warnings), read=read, references=references)
+        warnings=tuple(problems.warnings), read=read, references=references, translation_of=original,
+        translations=_translations(folder, read))
+
+
+def _original(folder: Path, data: Mapping, fields: dict, language: str, read: dict,
+              problems: _Collector) -> Original | None:
+    """translation_of: the slug of the original in content/ (its title, language and identifiers
+    read from its publication.yaml), or a mapping of what is known of an original published
+    elsewhere."""
+    given = fields.get("translation_of")
+    where = data.where("translation_of")
+    if given is None:
+        return None
+    if isinstance(given, str):
+        source = folder.parent / given / PUBLICATION_FILE
+        if not SLUG_RE.fullmatch(given) or given == folder.name or not source.is_file():
+            known = sorted(p.parent.name for p in folder.parent.glob(f"*/{PUBLICATION_FILE}") if p.parent != folder)
+            close = difflib.get_close_matches(given, known, n=1)
+            problems.add(where, f"translation_of names '{given}', which is no other publication in {folder.parent}",
+                         f"did you mean '{close[0]}'?" if close else "give the original's folder name, or its title and "
+                         "language: 'translation_of: {title: …, language: en}'")
+            return None
+        try:
+            other = _load_mapping(source, "the original's publication.yaml", read)
+        except ContentError as exc:
+            problems.problems.extend(exc.problems)
+            return None
+        found = {k: other.get(k) for k in ("title", "language")}
+        numbers = other.get("identifiers") if isinstance(other.get("identifiers"), Mapping) else {}
+        if not all(isinstance(v, str) for v in found.values()):
+            problems.add(where, f"the original '{given}' has no title or language", f"complete {source}")
+            return None
+        isbn = numbers.get("print_isbn") or numbers.get("ebook_isbn")
+        title = _text(found["title"])
+        if isinstance(other.get("subtitle"), str):  # as its title page and metadata give it (metadata.join_title)
+            title += (" " if title[-1:] in "?!.:;" else ": ") + _text(other["subtitle"])
+        original = Original(title, found["language"], given, numbers.get("doi"),
+                            str(isbn) if isbn else None, numbers.get("url"))
+    else:
+        known = _check_fields(given, ORIGINAL_SPEC, "translation_of", where, problems)
+        if "title" not in known or "language" not in known:
+            return None
+        isbn = str(known["isbn"]) if "isbn" in known else None
+        if isbn and (problem := ids.isbn_problem(isbn)):
+            problems.add(given.where("isbn"), f"the original's ISBN '{isbn}' {problem}", "copy it from the original")
+        if "doi" in known and (problem := ids.doi_problem(known["doi"])):
+            problems.add(given.where("doi"), f"the original's doi '{known['doi']}' {problem}", "e.g. 'doi: 10.5555/x'")
+        if "url" in known:
+            _check_url(known["url"], "url", given.where("url"), problems)
+        original = Original(_text(known["title"]), known["language"], None, known.get("doi"), isbn, known.get("url"))
+    if not LANG_RE.fullmatch(original.language):
+        problems.add(where, f"the original's language {original.language!r} is not a language tag", "e.g. 'en'")
+    elif original.language.split("-")[0] == language.split("-")[0]:
+        problems.warn(where, f"the original is in '{original.language}', this paper's language too",
+                      "a translation is in another language: check 'language:' here and in the original")
+    return original
+
+
+def _translations(folder: Path, read: dict) -> tuple[tuple[str, str, str | None, str | None], ...]:
+    """The publications in content/ that say they translate this one, each with its language and
+    URL. Each one's publication.yaml is read (and kept in `read`: what the build is made from),
+    so that a new translation changes the original's fingerprint and its web page is built again."""
+    from .catalog import names_as_translation_of
+
+    found = []
+    for path in sorted(folder.parent.glob(f"*/{PUBLICATION_FILE}")):
+        if path.parent == folder or not SLUG_RE.fullmatch(path.parent.name) \
+                or not names_as_translation_of(path, folder.name):
+            continue
+        try:
+            other = load_yaml_file(path, {})
+        except ContentError:
+            continue  # its own build reports it
+        if isinstance(other, Mapping) and other.get("translation_of") == folder.name \
+                and isinstance(other.get("language"), str):
+            load_yaml_file(path, read)
+            numbers = other.get("identifiers") if isinstance(other.get("identifiers"), Mapping) else {}
+            found.append((path.parent.name, other["language"], numbers.get("url"), numbers.get("doi")))
+    return tuple(found)
 
 
 def _references(folder: Path, sections: list[Section], read: dict, problems: _Collector) -> References | None:
@@ -850,7 +971,7 @@ def _section(folder: Path, source: MarkdownSource, contributors: dict[str, Contr
     if role not in SECTION_ROLES:
         problems.add(front.where("role"), f"section role '{role}' is unknown", f"use one of: {', '.join(SECTION_ROLES)}")
     people = {}
-    for key in ("authors", "perspective_of"):
+    for key in ("authors", "perspective_of", "translators"):
         people[key] = []
         for cid in fields.get(key, []):
             if not _is_id(cid, front.where(key), key, problems):
@@ -875,7 +996,10 @@ def _section(folder: Path, source: MarkdownSource, contributors: dict[str, Contr
     return Section(id=f"sec-{source.path.stem}", path=source.path, title=_text(fields["title"]), role=role,
                    authors=tuple(people["authors"]), perspective_of=tuple(people["perspective_of"]),
                    body=source.body, body_line=source.body_line, label=fields.get("label"),
-                   label_at=front.where("label") if "label" in fields else None)
+                   label_at=front.where("label") if "label" in fields else None,
+                   # A translation's sections are each credited to its translators, unless one names its own.
+                   translators=tuple(people["translators"]) if "translators" in fields else
+                   tuple(c for c in contributors.values() if c.role == "translator"))
 
 
 def _check_inline_disclaimers(disclaimers: list[Disclaimer], sections: list[Section], path: Path,

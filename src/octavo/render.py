@@ -181,7 +181,7 @@ def _merged_labels(folders: list[Path], tags: list[str]) -> dict[str, str]:
 
 
 # The labels that open a byline's line (Section.byline): what role the people named after them had.
-ROLE_LABELS = ("perspective_of", "introduced_by")
+ROLE_LABELS = ("perspective_of", "introduced_by", "translated_by")
 
 
 def role_wording_problem(folders: list[Path], language: str, words: dict[str, str] | None = None

@@ -42,6 +42,8 @@ _NESTED: dict[tuple[int, str], Spec | str] = {
     (id(model.CONTRIBUTOR_SPEC), "affiliations"): model.AFFILIATION_SPEC,
     (id(model.SECTION_SPEC), "authors"): "id",
     (id(model.SECTION_SPEC), "perspective_of"): "id",
+    (id(model.SECTION_SPEC), "translators"): "id",
+    (id(model.PUBLICATION_SPEC), "translation_of"): model.ORIGINAL_SPEC,
     (id(model.DISCLAIMER_SPEC), "text"): "languages",
     (id(model.DISCLAIMER_SPEC), "label"): "languages",
 }
@@ -87,6 +89,8 @@ _DESCRIPTIONS = {
     "perspective_of": "Ids of the contributors whose perspective the text presents",
     "editions": "The editions to build (default: all): " + ", ".join(EDITION_NAMES),
     "trim_size": "The PDF page: " + ", ".join(getattr(model, "TRIM_KEYWORDS", ())) + ", or '170mm 240mm'",
+    "translation_of": "The paper this one translates: its folder name in content/, or {title, language, doi, isbn, url}",
+    "translators": "Ids of the contributors who translated this section (default: every contributor with role translator)",
     "text": "The wording: text, or one text per language ('en: …', 'ko: …'); a paper prints its own language's",
     "untranslated_disclaimers": "A paper in a language a disclaimer has no wording in: error (default), or warn "
                                 "(the house-language wording, with a warning)",

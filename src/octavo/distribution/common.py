@@ -45,8 +45,8 @@ def doi_url(value: str) -> str:
 
 
 def people(record: Record) -> tuple[Contributor, ...]:
-    """Authors, then editors: the order every format lists them in."""
-    return tuple(record.creators) + tuple(record.editors)
+    """Authors, then editors, then translators: the order every format lists them in."""
+    return tuple(record.creators) + tuple(record.editors) + tuple(record.translators)
 
 
 def name_parts(contributor: Contributor) -> tuple[str | None, str]:

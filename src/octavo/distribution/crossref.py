@@ -23,6 +23,7 @@ import hashlib
 
 from lxml import etree
 
+from ..identifiers import isbn_compact
 from ..metadata import Record
 from ..model import Affiliation
 from .common import (doi, family_name_first, iso639_1, isbn, modified, name_parts, orcid, people, ror,
@@ -31,6 +32,7 @@ from .common import (doi, family_name_first, iso639_1, isbn, modified, name_part
 VERSION = "5.3.1"
 CROSSREF_NS = f"http://www.crossref.org/schema/{VERSION}"
 JATS_NS = "http://www.ncbi.nlm.nih.gov/JATS1"
+REL_NS = "http://www.crossref.org/relations.xsd"  # relations.xsd: a translation and its original
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SCHEMA_LOCATION = f"{CROSSREF_NS} https://www.crossref.org/schemas/crossref{VERSION}.xsd"
 NO_EMAIL = "depositor@unknown.invalid"  # RFC 2606: reserved, can never receive mail
@@ -50,7 +52,7 @@ def crossref_deposit(record: Record) -> tuple[bytes | None, list[str]]:
         notes.append(f"Crossref: the deposit names the depositor's e-mail as {NO_EMAIL}, an address that "
                      "cannot receive mail: add 'email:' to publisher.yaml (the address that should receive "
                      "Crossref's submission log)")
-    root = etree.Element(f"{{{CROSSREF_NS}}}doi_batch", nsmap={None: CROSSREF_NS, "jats": JATS_NS, "xsi": XSI},
+    root = etree.Element(f"{{{CROSSREF_NS}}}doi_batch", nsmap={None: CROSSREF_NS, "jats": JATS_NS, "rel": REL_NS, "xsi": XSI},
                          version=VERSION)
     root.set(f"{{{XSI}}}schemaLocation", SCHEMA_LOCATION)
     _head(root, record, email)
@@ -76,10 +78,31 @@ def crossref_deposit(record: Record) -> tuple[bytes | None, list[str]]:
     _add(publisher, "publisher_place", record.publisher_place)
     if record.series_number:  # the series line as printed: "Energy Papers Policy Brief No. 7"
         _add(_add(paper, "publisher_item"), "identifier", record.series, id_type="report-number")
+    _relations(paper, record)
     doi_data = _add(paper, "doi_data")
     _add(doi_data, "doi", doi(record))
     _add(doi_data, "resource", resource)
     return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True), notes
+
+
+def _relations(paper, record: Record) -> None:
+    """The relations program (Crossref's relations.xsd): isTranslationOf the original, by its DOI
+    (else its ISBN, else its URL), and hasTranslation each translation in content/ with a DOI."""
+    items = []
+    original = record.translation_of
+    if original and original.identifier:
+        kind, value = (("doi", original.doi) if original.doi else ("isbn", isbn_compact(original.isbn))
+                       if original.isbn else ("uri", original.url))
+        items.append(("isTranslationOf", kind, value))
+    items += [("hasTranslation", "doi", translation_doi) for _, _, _, translation_doi in record.translations
+              if translation_doi]
+    if not items:
+        return
+    program = etree.SubElement(paper, f"{{{REL_NS}}}program", name="relations")
+    for relationship, kind, value in items:
+        item = etree.SubElement(program, f"{{{REL_NS}}}related_item")
+        etree.SubElement(item, f"{{{REL_NS}}}intra_work_relation",
+                         {"relationship-type": relationship, "identifier-type": kind}).text = value
 
 
 def resource_url(record: Record) -> tuple[str | None, list[str]]:

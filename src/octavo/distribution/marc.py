@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from ..identifiers import isbn_compact
 from ..metadata import Record
 from ..model import Contributor
 from .common import ISBN_KINDS, doi, doi_url, iso639_2b, isbn, modified, people, url
@@ -78,7 +79,10 @@ def marc_record(record: Record, m: Manifestation, print_pages: int | None):
         data("020", " ", " ", ("a", isbn(record, m.kind)), ("q", m.qualifier))
     if doi(record):
         data("024", "7", " ", ("a", doi(record)), ("2", "doi"))
-    data("041", "0", " ", ("a", language))
+    if record.translation_of:  # 041 1#: a translation; $h the language of the original
+        data("041", "1", " ", ("a", language), ("h", iso639_2b(record.translation_of.language)))
+    else:
+        data("041", "0", " ", ("a", language))
     contributors = people(record)
     main = contributors[0] if contributors and contributors[0].role == "author" else None
     if main:
@@ -104,6 +108,11 @@ def marc_record(record: Record, m: Manifestation, print_pages: int | None):
             data(*_name_field(c, "7"))
     if isbn(record, m.other):
         data("776", "0", "8", ("i", m.other_label), ("t", record.full_title), ("z", isbn(record, m.other)))
+    if record.translation_of:  # 765: Original Language Entry
+        original = record.translation_of
+        data("765", "0", "8", ("i", "Translation of:"), ("t", original.title),
+             *([("z", isbn_compact(original.isbn))] if original.isbn else []),
+             *([("o", f"doi:{original.doi}")] if original.doi else []))
     for link in links(record):
         data("856", "4", "0" if m.electronic else "1", ("u", link))
     return marc
@@ -140,7 +149,7 @@ def fixed_field(record: Record, language: str, electronic: bool) -> str:
 def _name_field(c: Contributor, block: str) -> tuple:
     """100/700 (a person, filed surname first) or 110/710 (a corporate body), with the relator
     term and, for a person, the affiliation ($u)."""
-    role = c.role  # MARC relator terms: author, editor
+    role = c.role  # MARC relator terms: author, editor, translator
     if c.corporate:
         return (f"{block}10", "2", " ", ("a", f"{c.name},"), ("e", f"{role}."))
     surname_first = ", " in c.sort_name
@@ -169,6 +178,8 @@ def responsibility(record: Record) -> str:
         parts.append(", ".join(c.name for c in record.creators))
     if record.editors:
         parts.append(", ".join(c.name for c in record.editors) + ", editor" + ("s" if len(record.editors) > 1 else ""))
+    if record.translators:
+        parts.append("translated by " + ", ".join(c.name for c in record.translators))
     return " ; ".join(parts)
 
 

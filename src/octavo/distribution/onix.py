@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from ..identifiers import isbn_compact
 from ..metadata import Record
 from ..model import Contributor
 from .common import ISBN_KINDS, doi, iso639_2b, isbn, modified, name_parts, orcid, people, published
@@ -34,9 +35,14 @@ SINGLE_COMPONENT = "00"  # List 2
 DISTINCTIVE_TITLE = "01"  # List 15
 PRODUCT_LEVEL, COLLECTION_LEVEL = "01", "02"  # List 149
 PUBLISHER_COLLECTION = "10"  # List 148
-ROLES = {"author": "A01", "editor": "B01"}  # List 17: by (author) / edited by
+ROLES = {"author": "A01", "editor": "B01", "translator": "B06"}  # List 17: by (author) / edited by / translated by
 ORCID = "21"  # List 44
-LANGUAGE_OF_TEXT = "01"  # List 22
+LANGUAGE_OF_TEXT, ORIGINAL_LANGUAGE = "01", "02"  # List 22: language of text / original language of a translation
+# List 164: derived from via translation / related work is derived from this via translation; List 16
+# (work identifier type): DOI, ISBN-13. List 51: is other-language version of.
+TRANSLATION_OF, TRANSLATED_AS = "29", "49"
+WORK_DOI, WORK_ISBN_13 = "06", "15"
+OTHER_LANGUAGE_VERSION = "11"
 PAGES = "03"  # List 24
 DESCRIPTION = "03"  # List 153
 UNRESTRICTED = "00"  # List 154
@@ -98,6 +104,18 @@ def _add(parent, tag: str, text: str | None = None, **attributes):
     return element
 
 
+def related_works(record: Record) -> list[tuple[str, str, str]]:
+    """(WorkRelationCode, WorkIDType, IDValue) of the original a translation is derived from,
+    and of each translation of this publication known by a DOI."""
+    works = []
+    original = record.translation_of
+    if original and (original.doi or original.isbn):
+        works.append((TRANSLATION_OF, WORK_DOI, original.doi) if original.doi
+                     else (TRANSLATION_OF, WORK_ISBN_13, isbn_compact(original.isbn)))
+    works += [(TRANSLATED_AS, WORK_DOI, doi) for _, _, _, doi in record.translations if doi]
+    return works
+
+
 def _coded(parent, tag: str, children: list[tuple[str, str]]):
     """A composite of coded elements: [('ProductIDType', '15'), ('IDValue', '978...')]."""
     element = _add(parent, tag)
@@ -134,11 +152,23 @@ def _product(root, record: Record, kind: str, print_pages: int | None) -> None:
                                        ("Text", record.description)])
     _publishing_detail(product, record)
     sibling = next((isbn(record, k) for k in ISBN_KINDS if k != kind), None)
-    if sibling:
-        related = _add(_add(product, "RelatedMaterial"), "RelatedProduct")
-        for code in spec.relations:
-            _add(related, "ProductRelationCode", code)
-        _coded(related, "ProductIdentifier", [("ProductIDType", ISBN_13), ("IDValue", sibling)])
+    works = related_works(record)
+    original_isbn = record.translation_of.isbn if record.translation_of else None
+    if sibling or works or original_isbn:
+        material = _add(product, "RelatedMaterial")
+        for code, id_type, value in works:  # RelatedWork comes before RelatedProduct (ONIX 3.0, P.23)
+            work = _add(material, "RelatedWork")
+            _add(work, "WorkRelationCode", code)
+            _coded(work, "WorkIdentifier", [("WorkIDType", id_type), ("IDValue", value)])
+        if sibling:
+            related = _add(material, "RelatedProduct")
+            for code in spec.relations:
+                _add(related, "ProductRelationCode", code)
+            _coded(related, "ProductIdentifier", [("ProductIDType", ISBN_13), ("IDValue", sibling)])
+        if original_isbn:
+            related = _add(material, "RelatedProduct")
+            _add(related, "ProductRelationCode", OTHER_LANGUAGE_VERSION)
+            _coded(related, "ProductIdentifier", [("ProductIDType", ISBN_13), ("IDValue", isbn_compact(original_isbn))])
     supply = _add(_add(product, "ProductSupply"), "SupplyDetail")
     _coded(supply, "Supplier", [("SupplierRole", PUBLISHER_TO_RESELLERS), ("SupplierName", record.publisher)])
     _add(supply, "ProductAvailability", AVAILABILITY[published(record)])
@@ -167,6 +197,9 @@ def _descriptive_detail(product, record: Record, spec: ProductKind, print_pages:
     for number, contributor in enumerate(people(record), start=1):
         _contributor(detail, contributor, number)
     _coded(detail, "Language", [("LanguageRole", LANGUAGE_OF_TEXT), ("LanguageCode", iso639_2b(record.language))])
+    if record.translation_of:
+        _coded(detail, "Language", [("LanguageRole", ORIGINAL_LANGUAGE),
+                                    ("LanguageCode", iso639_2b(record.translation_of.language))])
     if print_pages:
         _coded(detail, "Extent", [("ExtentType", spec.extent_type), ("ExtentValue", str(print_pages)),
                                   ("ExtentUnit", PAGES)])

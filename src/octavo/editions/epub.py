@@ -34,7 +34,7 @@ COVER_IMAGE = "images/cover.png"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
-MARC_ROLES = {"author": "aut", "editor": "edt"}
+MARC_ROLES = {"author": "aut", "editor": "edt", "translator": "trl"}
 # Section roles to EPUB structural semantics and their DPUB-ARIA roles (Ace's
 # epub-type-has-matching-role wants the pair).
 SECTION_TYPES = {"summary": ("abstract", "doc-abstract"), "introduction": ("introduction", "doc-introduction"),
@@ -187,7 +187,7 @@ def _add_identifiers(book: epub.EpubBook, r: Record) -> None:
 
 
 def _add_contributors(book: epub.EpubBook, r: Record) -> None:
-    for c in r.creators + r.editors:
+    for c in r.creators + r.editors + r.translators:
         # One element per contributor with its own id: EbookLib's add_author
         # would give every author the id "creator", an EPUBCheck error.
         uid = f"contributor-{c.id}"

@@ -509,8 +509,8 @@ def complete_xmp(packet: bytes, record: Record, edition: PdfEdition) -> bytes:
     container("dc:date", "Seq", [record.date.isoformat()])
     container("dc:publisher", "Bag", [record.publisher])
     container("dc:language", "Bag", [record.language])
-    if record.editors:
-        container("dc:contributor", "Bag", [c.name for c in record.editors])
+    if record.editors or record.translators:
+        container("dc:contributor", "Bag", [c.name for c in record.editors + record.translators])
     container("dc:type", "Bag", ["Text"])
     simple("dc:format", "application/pdf")
     own = record.identifier_for(edition.name)

@@ -119,6 +119,12 @@ def json_ld(record: Record, slug: str) -> str:
         data["alternativeHeadline"] = record.subtitle
     if record.editors:
         data["editor"] = [agent(c) for c in record.editors]
+    if record.translators:
+        data["translator"] = [agent(c) for c in record.translators]
+    if record.translation_of:
+        original = record.translation_of
+        data["translationOfWork"] = {"@type": "CreativeWork", "name": original.title, "inLanguage": original.language,
+                                     **({"@id": original.identifier} if original.identifier else {})}
     if record.series_name:
         data["isPartOf"] = {"@type": "CreativeWorkSeries", "name": record.series_name}
     # Safe inside <script> and in XML: no "<", ">" or "&" survive as themselves.
