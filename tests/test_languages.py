@@ -249,6 +249,25 @@ def test_the_web_page_passes_the_nu_checker_and_axe(five, slug):
     assert violations == [], describe(violations)
 
 
+def test_straight_quotation_marks_print_as_the_languages(five):
+    """An author's straight quotation marks, typed in the source, printed as the language sets
+    them (CLDR's delimiters), read back from the PDF."""
+    marks = {"grenzen": "„Politik der kleinen Schritte“", "sotrudnichestvo": "«политике малых шагов»"}
+    for slug, quoted in marks.items():
+        assert '"' in "".join(s.body for s in load_publication(FIXTURE / slug).sections)
+        text = _pdf_text(next(p for p in five[slug].outputs if p.name == f"{slug}.pdf"))
+        assert quoted in " ".join(text.split()), slug
+
+
+def test_japanese_lines_never_start_with_a_closing_mark(five):
+    """Kinsoku: no line of the Japanese paper begins with a full stop, a comma or a closing
+    bracket (UAX #14, which Pango follows)."""
+    for name in ("kyoryoku.pdf", "kyoryoku.print.pdf"):
+        lines = _pdf_text(next(p for p in five["kyoryoku"].outputs if p.name == name)).splitlines()
+        assert len([line for line in lines if len(line) > 20]) >= 4
+        assert not [line for line in lines if line[:1] in "。、）」』・ー"], name
+
+
 def test_korean_lines_break_between_words_only(five):
     """Every line of the Korean paragraphs, read back from each PDF, ends where the source has a
     space (or at the paragraph's end): never between two syllables of one word."""

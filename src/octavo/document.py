@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from .errors import Location, RenderError
 from .citations import CITATION_STYLES, LIST_LABELS, cite
+from .languages import quotes
 from .markdown import Block, images_in, render_body
 from .model import PUBLICATION_FILE, PUBLISHER_FILE, Disclaimer, Publication, Section
 from .xref import CrossReferences
@@ -112,7 +113,7 @@ def build_document(publication: Publication, env: jinja2.Environment, labels: di
         body = render_body(section.body, section.id, disclaimer_html, disclaimer_text, section.body_line,
                            labels["back_to_reference"], notes,
                            cited.sections.get(section.id, ()) if cited else (), bool(cited and cited.note_style),
-                           xrefs)
+                           xrefs, quotes(publication.language))
         sections.append(DocumentSection(section, Markup(body.html), body.blocks))
         notes += body.notes
     if cited and cited.bibliography:

@@ -75,6 +75,28 @@ def language_name(tag: str, in_language: str) -> str:
     return name or tag
 
 
+# The quotation marks of each language, outer then inner (CLDR's delimiters: quotationStart,
+# quotationEnd, alternateQuotationStart, alternateQuotationEnd, from common/main/<language>.xml,
+# CLDR 46). Babel does not read CLDR's delimiters, so they are copied here; a language not
+# listed keeps the quotation marks its author typed. Chinese, Japanese and Korean are not
+# listed: markdown-it tells an opening mark from a closing one by the spaces and punctuation
+# around it, which text without spaces between words does not have (their input methods
+# type 「」 and “” themselves).
+QUOTES = {
+    "en": "“”‘’", "de": "„“‚‘", "fr": ["«\u202f", "\u202f»", "“", "”"], "es": "«»“”", "ru": "«»„“",
+    "ar": "”“’‘", "he": "””’’",
+}
+
+
+def quotes(language: str) -> str | list[str] | None:
+    """The quotation marks a paper in `language` prints for the straight ones its author typed
+    ("…" and '…'), or None where Octavo does not know them."""
+    for tag in reversed(label_tags(language)):
+        if tag in QUOTES and (tag != DEFAULT_LANGUAGE or language.split("-")[0] == DEFAULT_LANGUAGE):
+            return QUOTES[tag]
+    return None
+
+
 RTL_SCRIPTS = {"Arab", "Hebr", "Syrc", "Thaa", "Nkoo", "Adlm", "Rohg", "Mand", "Samr"}
 
 

@@ -42,8 +42,16 @@ def _disclaimer_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def _parser(html: bool = False) -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": html, "xhtmlOut": True, "typographer": False, "linkify": True})
+def _parser(html: bool = False, quotes: str | list[str] | None = None) -> MarkdownIt:
+    """markdown-it as Octavo reads Markdown. With `quotes`, the straight quotation marks an
+    author typed are printed as the language's (languages.quotes): markdown-it's smartquotes
+    only, never its other replacements ("--", "(c)"), which would change what was written."""
+    options = {"html": html, "xhtmlOut": True, "typographer": quotes is not None, "linkify": True}
+    if quotes is not None:
+        options["quotes"] = quotes
+    md = MarkdownIt("commonmark", options)
+    if quotes is not None:
+        md.enable("smartquotes")
     md.enable("table")
     _bare_urls(md)
     md.use(footnote_plugin)
@@ -504,7 +512,7 @@ class RenderedBody:
 def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str],
                 disclaimer_text: Callable[[str], str], first_line: int, back_label: str,
                 notes_before: int = 0, citations: tuple = (), note_citations: bool = False,
-                xrefs: xref.CrossReferences | None = None) -> RenderedBody:
+                xrefs: xref.CrossReferences | None = None, quotes: str | list[str] | None = None) -> RenderedBody:
     """A section body, parsed once: its XHTML-compatible HTML (footnote ids prefixed
     with doc_id) and the blocks of text it holds, each with its id and source line.
 
@@ -512,10 +520,11 @@ def render_body(body: str, doc_id: str, disclaimer_html: Callable[[str], str],
     them: this body's first note is number notes_before + 1 in every edition.
     `citations` are the body's citations as the style formats them (citations.Cited, in
     the order of the source); with `note_citations` each becomes a footnote of its own.
-    `xrefs`: the publication's labels, which its references and captions print (xref.py)."""
+    `xrefs`: the publication's labels, which its references and captions print (xref.py).
+    `quotes`: the language's quotation marks, for the straight ones typed (languages.quotes)."""
     from .citations import note_lines
 
-    md = _parser()
+    md = _parser(quotes=quotes)
     md.add_render_rule("octavo_disclaimer", lambda self, tokens, idx, options, env:
                        disclaimer_html(tokens[idx].meta["id"]))
     md.add_render_rule("footnote_ref", _footnote_ref)
