@@ -372,3 +372,32 @@ def _copy(tmp_path: Path, slug: str) -> Path:
     shutil.copy(FIXTURE / "publisher.yaml", content / "publisher.yaml")
     shutil.copytree(FIXTURE / slug, content / slug)
     return content / slug
+
+
+HYPHENATED = ("The negotiations on denuclearization, the reconciliation of humanitarian interests and the "
+              "verification of demilitarized zones require representatives with presidential responsibility, "
+              "diplomatic communication and the implementation of interdependence. ")
+
+
+@pytest.mark.parametrize("language, other", [("en-GB", "en-US"), ("en-US", "en-GB")])
+def test_hyphenation_follows_the_language_and_its_region(tmp_path, language, other):
+    """A paragraph of words that British and American dictionaries break differently
+    ("ne-go-ti-ations" against "ne-go-ti-a-tions"), set in the screen PDF: every word broken at a
+    line's end is broken where the paper's region allows, and somewhere the other region would not."""
+    import pyphen
+
+    from conftest import copy_content
+
+    folder = copy_content(tmp_path)
+    edit(folder / "publication.yaml", "language: en", f"language: {language}")
+    section = folder / "sections" / "07-conclusion.md"
+    head = section.read_text(encoding="utf-8").split("---", 2)
+    section.write_text(f"---{head[1]}---\n{HYPHENATED * 12}\n", encoding="utf-8")
+    result = build_publication(folder, tmp_path / "out", editions=("screen",))
+    lines = [line.strip() for line in _pdf_text(result.outputs[0]).splitlines()]
+    breaks = [(a.split()[-1][:-1], b.split()[0]) for a, b in zip(lines, lines[1:]) if a.endswith("\u2010") and b]
+    words = [(re.sub(r"\W", "", first + rest), len(re.sub(r"\W", "", first))) for first, rest in breaks]
+    assert len(words) >= 5, lines
+    own, theirs = (pyphen.Pyphen(lang=tag.replace("-", "_")) for tag in (language, other))
+    assert all(at in own.positions(word) for word, at in words), words
+    assert any(at not in theirs.positions(word) for word, at in words), words
