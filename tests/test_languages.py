@@ -208,6 +208,9 @@ def test_right_to_left_furniture_reads_in_logical_order(five):
     assert "يرى الباحث Joon Hyung Kim أن نحو 60 في المئة" in text
     assert "محاضرها" in text and "https://www.example.org/talks للاطلاع" in text
     assert "1. انظر محاضر المفاوضات لعامي 2018 و2019." in text
+    # A list and a table, read from the right: each item, each row's cells in order.
+    assert "اتفاقية هلسنكي عام 1975، التي جمعت 35 دولة؛" in text
+    assert "ميثاق باريس لأوروبا الجديدة 1990 34" in " ".join(text.split())
 
 
 @pytest.mark.parametrize("slug", FACES)
@@ -314,6 +317,7 @@ def test_a_line_drawn_left_to_right_is_read_in_logical_order():
     logical = "في 2018 قال Joon Kim من"
     assert read("نم Joon Kim لاق 2018 يف") == logical
     assert read("A plain English line, 2024.") == "A plain English line, 2024."
+    assert read("34 1990 سيراب قاثيم") == "ميثاق باريس 1990 34"  # two numbers a space apart: two runs
     assert read("COVID-19 :ءابولا") == "الوباء: COVID-19"
     assert read(".ةظوفحم قوقحلا عيمج .Institute for Peninsula Studies 2024 ©") == \
         "© 2024 Institute for Peninsula Studies. جميع الحقوق محفوظة."

@@ -471,7 +471,9 @@ def _line_in_logical_order(line: list[_Glyph]) -> list[_Glyph]:
         for ahead in range(index + 1, len(line)):
             if kinds[ahead] == kind:
                 end = ahead
-            elif kinds[ahead] is not None:
+            elif kinds[ahead] is not None or (kind == "N" and line[ahead].text.isspace()):
+                # A space between two numbers takes the line's direction (UAX #9, N1: numbers
+                # count as right to left there): "1990 34", two cells of a row, are two runs.
                 break
         line[index:end + 1] = line[index:end + 1][::-1]
         index = end + 1
