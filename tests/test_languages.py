@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import yaml
 
 from octavo.build import build_publication
 from octavo.cli import main
-from octavo.errors import ContentError
+from octavo.errors import ContentError, VerificationError
 from octavo.languages import direction, joined, label_tags, long_date
 from octavo.model import load_publication, load_publisher
 from octavo.render import Rendering
@@ -405,3 +406,24 @@ def test_hyphenation_follows_the_language_and_its_region(tmp_path, language, oth
     own, theirs = (pyphen.Pyphen(lang=tag.replace("-", "_")) for tag in (language, other))
     assert all(at in own.positions(word) for word, at in words), words
     assert any(at not in theirs.positions(word) for word, at in words), words
+
+
+def test_arabic_drawn_letter_by_letter_from_the_left_is_refused(tmp_path):
+    """A house style that sets the disclaimers `unicode-bidi: bidi-override; direction: ltr`
+    keeps their text but draws the Arabic backwards, its letters unjoined: the EPUB and the web
+    page are refused, the OCR reading each disclaimer reversed. (WeasyPrint refuses the property
+    outright: the PDFs cannot be made so.)"""
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE, content)
+    for edition in ("epub", "web"):
+        style = content / "styles" / "reversed" / edition
+        style.mkdir(parents=True)
+        (style / "house.css").write_text(".disclaimer { unicode-bidi: bidi-override; direction: ltr; }\n",
+                                         encoding="utf-8")
+    edit(content / "publisher.yaml", "website: https://www.example.org\n",
+         "website: https://www.example.org\nstyle: reversed\n")
+    with pytest.raises(VerificationError) as caught:
+        build_publication(content / "taawun", tmp_path / "out", editions=("epub", "web"))
+    hidden = {(f.edition.kind, f.subject) for f in caught.value.report.failures if f.problem.startswith("hidden")}
+    assert hidden == {("EPUB", "house-opinions"), ("EPUB", "personal-capacity"),
+                      ("HTML", "house-opinions"), ("HTML", "personal-capacity")}
