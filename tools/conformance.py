@@ -1,6 +1,7 @@
 """`make conformance`: every EPUB checked by the tools reading systems and libraries use.
 
-For every publication in content/, the EPUB feature fixtures (tests/fixtures/epub-content) and the distribution fixture (tests/fixtures/distribution-content):
+For every publication in content/, the EPUB feature fixtures (tests/fixtures/epub-content), the distribution fixture (tests/fixtures/distribution-content) and the papers in six scripts
+(tests/fixtures/languages-content):
 - DAISY Ace (accessibility: EPUB Accessibility 1.1, WCAG 2.x AA through axe-core, in Chromium):
   its report.json must hold 0 violations;
 - calibre's ebook-meta must read the title, every author and the language;
@@ -24,7 +25,8 @@ from octavo.build import build_publication
 from octavo.verify import skeleton
 
 REPO = Path(__file__).resolve().parents[1]
-SOURCES = [REPO / "content", REPO / "tests" / "fixtures" / "epub-content", REPO / "tests" / "fixtures" / "distribution-content"]
+SOURCES = [REPO / "content", REPO / "tests" / "fixtures" / "epub-content", REPO / "tests" / "fixtures" / "distribution-content",
+           REPO / "tests" / "fixtures" / "languages-content"]
 # ISO 639-1 (the content's language tags) to the ISO 639-2 codes calibre shows.
 CALIBRE_LANGUAGES = {"en": "eng", "sv": "swe", "de": "deu", "fr": "fra", "es": "spa", "zh": "zho",
                      "ko": "kor", "ja": "jpn", "ru": "rus", "ar": "ara", "fi": "fin", "nb": "nob", "da": "dan"}
