@@ -14,7 +14,7 @@ BUILD_DIR := build
 # decode the cover spread's barcode with it, as a print shop's scanner would); Tesseract and
 # its data for each script a byline may be written in (the proof reads every PDF's title,
 # disclaimers and bylines back by OCR: src/octavo/ink.py, SCRIPT_DATA).
-OCR_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-kor tesseract-ocr-jpn tesseract-ocr-chi-sim tesseract-ocr-ara tesseract-ocr-heb tesseract-ocr-rus tesseract-ocr-ell tesseract-ocr-hin tesseract-ocr-tha
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-kor tesseract-ocr-jpn tesseract-ocr-chi-sim tesseract-ocr-ara tesseract-ocr-fas tesseract-ocr-urd tesseract-ocr-heb tesseract-ocr-rus tesseract-ocr-ell tesseract-ocr-hin tesseract-ocr-tha
 SYSTEM_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 default-jre-headless chromium libgs-common qpdf zbar-tools $(OCR_PACKAGES)
 
 .PHONY: all build test test-fast durations bench conformance retail conformance-packages webcheck-packages system-packages clean help

@@ -1,10 +1,10 @@
 """Every language a think tank publishes in (issue 21): the words around the text, dates, a
 house disclaimer in each language, Korean kept whole, and right to left.
 
-The fixture tests/fixtures/languages-content/ holds one house and five papers, one in each of
-six scripts: German (Latin), Russian (Cyrillic), Korean (Hangul), Japanese (Han with kana),
-Arabic and Hebrew, each with a footnote, a byline with a role, the house's disclaimer in its language and
-one of its own. Fictional text, written for the tests.
+The fixture tests/fixtures/languages-content/ holds one house and eight papers in five scripts:
+German (Latin), Russian (Cyrillic), Korean (Hangul), Japanese (Han with kana), Arabic, Persian
+and Urdu (Arabic script), and Hebrew. Each has a footnote, a byline with a role, the house's
+disclaimer in its language and one of its own. Fictional text, written for the tests.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from webcheck import axe_violations, describe, nu_errors
 LABELS = REPO / "templates" / "labels"
 FIXTURE = Path(__file__).parent / "fixtures" / "languages-content"
 PAPERS = {"grenzen": "de", "sotrudnichestvo": "ru", "kooperation": "ko", "kyoryoku": "ja", "taawun": "ar",
-          "gvulot": "he"}
+          "gvulot": "he", "marzha": "fa", "hudood": "ur"}
 # What each paper's furniture says, in its language: the contents page, the imprint, the
 # contributors' notes, the date of 7 March 2024 (CLDR's long format) and the rights line.
 FURNITURE = {
@@ -44,12 +44,15 @@ FURNITURE = {
     "kyoryoku": ["目次", "奥付", "執筆者紹介", "2024年3月7日", "無断転載・複製を禁じます。"],
     "taawun": ["المحتويات", "بيانات النشر", "نبذة عن المساهمين", "7 مارس 2024", "جميع الحقوق محفوظة."],
     "gvulot": ["תוכן העניינים", "פרטי ההוצאה", "על הכותבים", "7 במרץ 2024", "כל הזכויות שמורות."],
+    "marzha": ["فهرست مطالب", "شناسنامه", "دربارهٔ نویسندگان", "7 مارس 2024", "همهٔ حقوق محفوظ است."],
+    "hudood": ["فہرست", "اشاعتی تفصیلات", "مصنفین کا تعارف", "7 مارچ، 2024", "جملہ حقوق محفوظ ہیں۔"],
 }
 # The faces each paper's text is set in (the PDFs' embedded fonts), and one it must not be: a
 # Japanese paper's Han letters in the Japanese face, never the Simplified Chinese one.
 FACES = {"kyoryoku": ("Noto-Serif-CJK-JP", "CJK-SC"), "kooperation": ("Noto-Serif-CJK-KR", "CJK-SC"),
-         "taawun": ("Noto-Naskh-Arabic", "DejaVu"), "gvulot": ("Noto-Serif-Hebrew", "DejaVu")}
-RIGHT_TO_LEFT = ("taawun", "gvulot")
+         "taawun": ("Noto-Naskh-Arabic", "DejaVu"), "gvulot": ("Noto-Serif-Hebrew", "DejaVu"),
+         "marzha": ("Noto-Naskh-Arabic", "DejaVu"), "hudood": ("Noto-Naskh-Arabic", "Nastaliq")}
+RIGHT_TO_LEFT = ("taawun", "gvulot", "marzha", "hudood")
 ENGLISH_FURNITURE = ["Contents", "Imprint", "About the Contributors", "All rights reserved", "Published by"]
 
 
@@ -199,10 +202,14 @@ def test_the_furniture_is_in_the_papers_language(five, slug):
 
 
 def test_right_to_left_furniture_reads_in_logical_order(five):
+    from octavo.verify import skeleton
+
     for slug in RIGHT_TO_LEFT:
         pages, _, _ = pdf_visible_text(next(p for p in five[slug].outputs if p.name == f"{slug}.pdf"), 0, 0)
         for words in FURNITURE[slug] + ["© 2024 Institute for Peninsula Studies."]:
-            assert words in "\n".join(pages), (slug, words)
+            # Letters and digits in order, as the proof compares: PDFium gives a Persian word's
+            # zero-width non-joiner no character, and a mark over a letter sometimes a space before it.
+            assert skeleton(words) in skeleton("\n".join(pages)), (slug, words)
     pages, _, _ = pdf_visible_text(next(p for p in five["taawun"].outputs if p.name == "taawun.pdf"), 0, 0)
     text = "\n".join(pages)
     # An English name, a number and a URL inside an Arabic paragraph, each in its own order.
@@ -245,7 +252,7 @@ def test_epubcheck_passes_each_language(five, epubcheck):
         assert check.valid, (slug, check.messages)
 
 
-@pytest.mark.parametrize("slug", ["taawun", "gvulot", "kooperation"])
+@pytest.mark.parametrize("slug", ["taawun", "gvulot", "marzha", "hudood", "kooperation"])
 def test_the_web_page_passes_the_nu_checker_and_axe(five, slug):
     page = next(p for p in five[slug].outputs if p.suffix == ".html")
     assert nu_errors(page) == []

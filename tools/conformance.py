@@ -27,9 +27,6 @@ from octavo.verify import skeleton
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = [REPO / "content", REPO / "tests" / "fixtures" / "epub-content", REPO / "tests" / "fixtures" / "distribution-content",
            REPO / "tests" / "fixtures" / "languages-content"]
-# ISO 639-1 (the content's language tags) to the ISO 639-2 codes calibre shows.
-CALIBRE_LANGUAGES = {"en": "eng", "sv": "swe", "de": "deu", "fr": "fra", "es": "spa", "zh": "zho",
-                     "ko": "kor", "ja": "jpn", "ru": "rus", "ar": "ara", "fi": "fin", "nb": "nob", "da": "dan"}
 
 
 def main(ace_cli: str, out_dir: str) -> int:
@@ -108,11 +105,23 @@ def calibre(epub: Path, p) -> list[str]:
         problems.append(f"title {p.title!r} not in {title!r}")
     read = [a.strip() for a in authors.split("[")[0].split("&")]
     problems += [f"author {c.name!r} not in {read}" for c in p.authors if c.name not in read]
-    wanted = CALIBRE_LANGUAGES.get(p.language.split("-")[0], p.language.split("-")[0])
+    wanted = calibre_language(p.language)
     if wanted not in [x.strip() for x in languages.split(",")]:
         problems.append(f"language {wanted!r} not in {languages!r}")
     print(f"   calibre: title {title!r}; authors {authors!r}; languages {languages!r}")
     return problems
+
+
+def calibre_language(tag: str) -> str:
+    """The ISO 639-2/T code calibre shows for a BCP 47 tag ("de" -> "deu", "he" -> "heb"),
+    from python-iso639, Octavo's own source of language codes (distribution/common.py)."""
+    import iso639
+
+    primary = tag.split("-")[0]
+    try:
+        return iso639.Language.from_part1(primary).part2t
+    except iso639.LanguageNotFoundError:  # a three-letter tag already (or none python-iso639 knows): calibre shows it as is
+        return primary
 
 
 def pandoc(epub: Path, document) -> list[str]:

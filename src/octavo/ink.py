@@ -43,9 +43,10 @@ OCR_SECONDS = 120
 INVISIBLE = 3  # PDF text rendering mode: neither fill nor stroke (ISO 32000-1, 9.3.6)
 
 # The Tesseract data for each script a required text may be written in (Debian: tesseract-ocr-<code>).
-# Han letters alone are read with the data of the language they are written in: a Japanese
-# affiliation in kanji (東京大学) is misread by the Chinese data, whose letters differ in form.
-HAN_DATA = {"ja": "jpn", "ko": "kor"}
+# A script shared by several languages is read with the data of the language it is written in:
+# a Japanese affiliation in kanji (東京大学) is misread by the Chinese data, whose letters differ
+# in form; Persian and Urdu have letters Arabic has not (پ چ ژ گ, ٹ ڈ ڑ ں ے).
+LANGUAGE_DATA = {("CJK", "ja"): "jpn", ("CJK", "ko"): "kor", ("ARABIC", "fa"): "fas", ("ARABIC", "ur"): "urd"}
 SCRIPT_DATA = {"HANGUL": "kor", "HIRAGANA": "jpn", "KATAKANA": "jpn", "CJK": "chi_sim", "ARABIC": "ara",
                "HEBREW": "heb", "CYRILLIC": "rus", "GREEK": "ell", "DEVANAGARI": "hin", "THAI": "tha"}
 
@@ -424,8 +425,7 @@ def _languages(text: str, language: str = "") -> list[str]:
     for char in set(text):
         name = unicodedata.name(char, "")
         for script, data in SCRIPT_DATA.items():
-            if script == "CJK":
-                data = HAN_DATA.get(language.split("-")[0].lower(), data)
+            data = LANGUAGE_DATA.get((script, language.split("-")[0].lower()), data)
             if name.startswith(script) and data not in needed:
                 needed.append(data)
     return needed

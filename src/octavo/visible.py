@@ -382,7 +382,8 @@ def _glyphs(textpage, indices: list[int]) -> list[_Glyph]:
         char_box = _char_box(textpage, index)
         if char_box == last_box and char_box[1] > char_box[0] and glyphs:
             glyph = glyphs[-1]
-            glyph.text = char + glyph.text if glyph.strength == "R" else glyph.text + char
+            glyph.text += char
+            glyph.strength = glyph.strength or _strength(char)  # a mark first ("ۂ" as hamza, heh)
             continue
         loose = pdfium.FS_RECTF()
         pdfium.FPDFText_GetLooseCharBox(textpage.raw, index, loose)
@@ -390,7 +391,23 @@ def _glyphs(textpage, indices: list[int]) -> list[_Glyph]:
         glyphs.append(_Glyph(char, char_box[0], char_box[1], (loose.top + loose.bottom) / 2, loose.bottom,
                              loose.top, _strength(char), floating))
         last_box = char_box
+    for glyph in glyphs:
+        if len(glyph.text) > 1 and any(_strength(c) == "R" for c in glyph.text):
+            glyph.text = _letters_in_order(glyph.text)
     return glyphs
+
+
+def _letters_in_order(text: str) -> str:
+    """The characters of one right-to-left glyph in logical order. PDFium reverses the letters
+    of a ligature with the rest of its run (لا comes as ا, ل) but keeps a mark after its letter
+    (ۂ comes as ہ, hamza): the letters are reversed, each keeping the marks that follow it."""
+    groups: list[str] = []
+    for char in text:
+        if unicodedata.category(char).startswith("M") and groups and not groups[-1][:1].isspace():
+            groups[-1] += char
+        else:
+            groups.append(char)
+    return "".join(reversed(groups))
 
 
 def _strength(char: str) -> str | None:
