@@ -175,16 +175,16 @@ def _notes_off_their_call_page(css: str, cases) -> list[tuple[int, int]]:
 def test_weasyprint_no_longer_moves_notes_to_fit_a_line(monkeypatch):
     """When a paragraph may not break before a line (widows), WeasyPrint 70 moved the page's notes to
     the next page to fit that line: in these three documents the note left its call's page. With
-    layout.py's mend the paragraph breaks earlier and the note stays."""
+    patches.py's mend the paragraph breaks earlier and the note stays."""
     from weasyprint.layout import block
 
-    from octavo.layout import _keep_notes_with_their_calls
+    from octavo.patches import install
 
     css = ("@page { size: A5; margin: 20mm; @footnote { border-top: 0.5pt solid; padding-top: 2mm; margin-top: 5mm; } }"
            " .fn { float: footnote; footnote-policy: line; font: 8pt/1.4 serif; }"
            " p { orphans: 3; widows: 3; margin: 0 0 0.6em; } html { font: 10pt/1.5 serif; }")
     cases = [(27, 166), (41, 157), (48, 148)]
-    _keep_notes_with_their_calls()
+    install("notes stay with their calls")
     assert _notes_off_their_call_page(css, cases) == []
     monkeypatch.setattr(block, "_linebox_layout", block._weasyprint_linebox_layout)
     assert _notes_off_their_call_page(css, cases) == cases

@@ -627,7 +627,7 @@ def test_streams_deflated_at_zlibs_default_level_hold_what_pydyf_s_own_hold(tmp_
     from pypdf import PdfReader
 
     from octavo.editions.pdf import SCREEN, write_pdf
-    from octavo.layout import DEFLATE_LEVEL
+    from octavo.patches import DEFLATE_LEVEL
     from octavo.model import load_publication
     from octavo.render import Rendering
 

@@ -76,7 +76,7 @@ def test_references_and_captions_read_their_numbers():
     assert blocks["sec-01-summary-b1"].text == (
         "Cod in the southern Baltic is counted three ways, and the counts disagree. The survey grounds are mapped "
         "in Figure 1, the landings are set out in Table 1, and section 3 says what the disagreement means for next "
-        "year's quota.")  # forward, to a figure, a table and a section
+        "year’s quota.")  # forward, to a figure, a table and a section; the apostrophe typed as ' printed as ’
     assert blocks["sec-01-summary-b2"].text == ("The method of the surveys is described in section 2, and the "
                                                 "quota advice in Table 2.")  # [@sec:stocks]; a caption after its table
     assert blocks["sec-03-outlook-b1"].text.startswith("Figure 1 showed")  # @Fig: begins a sentence

@@ -89,10 +89,11 @@ def stylesheet(rendering) -> Markup:
 def lay_out_cover(rendering, html: str, subject: str, variant: str | None = None, extra_roots=()):
     """WeasyPrint's layout of a cover document, with the guard every layout has (no fetch
     outside the publication and the templates, no WeasyPrint warning)."""
-    from .layout import PUBLICATION_URL, import_weasyprint, keep_words_whole, weasyprint_guard
+    from . import patches
+    from .layout import PUBLICATION_URL, import_weasyprint, weasyprint_guard
 
     import_weasyprint()
-    keep_words_whole()  # a Korean title breaks between words (cover.css)
+    patches.install("word-break: keep-all")  # a Korean title breaks between words (cover.css)
     with weasyprint_guard(subject, rendering.roots + list(extra_roots), folder=rendering.publication.folder) as fetcher:
         from weasyprint import HTML
 

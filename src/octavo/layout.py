@@ -25,6 +25,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from .errors import RenderError
+from . import patches
 from .render import Rendering
 from .trees import drop_keeping_tail
 
@@ -93,9 +94,7 @@ def lay_out(rendering: Rendering, setup: PageSetup = TRIMMED) -> LaidOut:
     key = ("layout", setup)
     if key not in rendering.shared:
         import_weasyprint()
-        _mend_footnote_area()
-        _keep_notes_with_their_calls()
-        keep_words_whole()
+        patches.install(*patches.LAYOUT)
         if setup.sheet and not CMYK_PROFILE.is_file():
             raise RenderError(f"the print edition needs the CMYK profile {CMYK_PROFILE}: "
                               "install Debian's libgs-common (`make` does)")
@@ -142,133 +141,6 @@ def _trim_the_heap() -> None:
         ctypes.CDLL(None).malloc_trim(0)
     except (OSError, AttributeError):  # not glibc: the memory is reused by the next layout all the same
         pass
-
-
-def _mend_footnote_area() -> None:
-    """WeasyPrint 70 decides that the footnote area overflows when its last note ends a
-    rounding error (1e-13 pt) below the area's bottom: the note is then deferred to the
-    next page (or, with footnote-policy: line, its call's line is pushed on, page after
-    page), although it fits. Found by tests/test_markdown_property.py: a call on an
-    otherwise empty page, its note on the page after. The same method, with the comparison
-    made to a millionth of a point; installed once, for the pinned WeasyPrint only.
-    (The method's other lines are WeasyPrint's, BSD-licensed.)"""
-    import weasyprint
-    from weasyprint.layout import LayoutContext
-
-    if weasyprint.__version__ != "70.0" or getattr(LayoutContext, "_octavo_mended", False):
-        return
-    from math import inf
-
-    from weasyprint.formatting_structure import build
-    from weasyprint.layout.block import block_level_layout
-
-    def _update_footnote_area(self):
-        if self.current_footnote_area.height != "auto" and not self.in_column:
-            self.page_bottom += self.current_footnote_area.margin_height()
-        self.current_footnote_area.children = self.current_page_footnotes
-        if self.current_footnote_area.children:
-            footnote_area = build.create_anonymous_boxes(self.current_footnote_area.deepcopy())
-            footnote_area = block_level_layout(self, footnote_area, -inf, None, self.current_footnote_area.page)[0]
-            self.current_footnote_area.height = footnote_area.height
-            if not self.in_column:
-                self.page_bottom -= footnote_area.margin_height()
-            last_child = footnote_area.children[-1]
-            last_child_bottom = last_child.position_y + last_child.margin_height() - last_child.margin_bottom
-            footnote_area_bottom = (footnote_area.position_y + footnote_area.margin_height()
-                                    - footnote_area.margin_bottom)
-            return last_child_bottom > footnote_area_bottom + FOOTNOTE_TOLERANCE_PT
-        self.current_footnote_area.height = 0
-        if not self.in_column:
-            self.page_bottom -= self.current_footnote_area.margin_height()
-        return False
-
-    LayoutContext._weasyprint_update_footnote_area = LayoutContext._update_footnote_area  # kept for the tests
-    LayoutContext._update_footnote_area = _update_footnote_area
-    LayoutContext._octavo_mended = True
-
-
-FOOTNOTE_TOLERANCE_PT = 1e-6
-# WeasyPrint 70's line layout: when a line does not fit and the paragraph may not break
-# before it (orphans, widows), it moves the page's notes to the next page, last first, to
-# make room for the line, leaving each note a page after its call and a gap where it stood.
-# Octavo's rule is the other way round: the note stays with its call and the paragraph
-# breaks earlier. Found by the 300-page paper of `make bench`: 11 notes of 321 moved.
-_REPORT_TO_FIT_A_LINE = "report = not context.in_column and can_break_now and not could_break_before"
-
-
-def _keep_notes_with_their_calls() -> None:
-    """Rewrite that one line of weasyprint.layout.block._linebox_layout (the pinned version's
-    source, found by its exact text; a test fails if it is not found) so that it never moves a
-    note to make room."""
-    import inspect
-
-    import weasyprint
-    from weasyprint.layout import block
-
-    if weasyprint.__version__ != "70.0" or getattr(block, "_octavo_notes_kept", False):
-        return
-    source = inspect.getsource(block._linebox_layout)
-    if _REPORT_TO_FIT_A_LINE not in source:
-        return
-    source = source.replace(_REPORT_TO_FIT_A_LINE, "report = False  # Octavo: a note stays on its call's page")
-    block._weasyprint_linebox_layout = block._linebox_layout  # kept for the tests
-    exec(compile(source, block.__file__, "exec"), block.__dict__)  # noqa: S102 - WeasyPrint's own source
-    block._octavo_notes_kept = True
-
-
-# Words that keep-all keeps whole: runs of letters without a space that hold Hangul or Han (CSS
-# Text 3, 5.2: keep-all suppresses the breaks between the letters of CJK words; Korean is the
-# language that needs it, as it writes spaces between words).
-_KEEP_ALL_RUN = re.compile(r"\S*[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff"
-                           r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]\S*")
-
-
-def keep_words_whole() -> None:
-    """CSS Text 3's `word-break: keep-all`, which WeasyPrint 70 lacks (it knows normal and
-    break-all): Korean breaks lines between words, at spaces, never between the syllables
-    of one ("계" / "속해" is how a typesetter who does not read Korean breaks it). Pango, which
-    lays out WeasyPrint's lines, finds a break between any two Hangul syllables (UAX #14); the
-    keyword is accepted here, and each such word of a text set keep-all is given Pango's
-    allow-breaks attribute, off. Installed once, for the pinned WeasyPrint only; the print
-    stylesheets set it on :lang(ko) (print.css), as the EPUB's and the web page's do for browsers."""
-    import weasyprint
-    from weasyprint.css.tokens import get_single_keyword
-    from weasyprint.css.validation import properties
-    from weasyprint.text import line_break
-    from weasyprint.text.ffi import ffi, pango
-
-    if weasyprint.__version__ != "70.0" or getattr(line_break, "_octavo_keep_all", False):
-        return
-    ffi.cdef("PangoAttribute * pango_attr_allow_breaks_new (gboolean allow_breaks);")
-
-    def word_break(tokens):
-        keyword = get_single_keyword(tokens)
-        return keyword if keyword in ("normal", "break-all", "keep-all") else None
-
-    word_break.wants_base_url = False
-    properties.PROPERTIES["word-break"] = word_break
-    set_text = line_break.Layout.set_text
-
-    def set_text_keeping_words(self, text, justify=False):
-        set_text(self, text, justify)
-        if self.style["word_break"] != "keep-all":
-            return
-        runs = list(_KEEP_ALL_RUN.finditer(self.text))
-        if not runs:
-            return
-        attr_list = pango.pango_layout_get_attributes(self.layout)
-        if attr_list == ffi.NULL:
-            attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
-        for run in runs:
-            attr = pango.pango_attr_allow_breaks_new(False)
-            attr.start_index = len(self.text[:run.start()].encode())
-            attr.end_index = attr.start_index + len(run.group().encode())
-            pango.pango_attr_list_change(attr_list, attr)
-        pango.pango_layout_set_attributes(self.layout, attr_list)
-
-    line_break.Layout._weasyprint_set_text = set_text  # kept for the tests
-    line_break.Layout.set_text = set_text_keeping_words
-    line_break._octavo_keep_all = True
 
 
 @dataclass(frozen=True)
@@ -397,7 +269,7 @@ def weasyprint_guard(subject: str, roots: list[Path], files: dict | None = None,
     a refused fetch means content tried to reach what it may not.
     """
     import_weasyprint()
-    _deflate_at_zlibs_default_level()
+    patches.install("deflate level")  # every PDF Octavo writes goes through a guarded layout
     fetcher = safe_fetcher(roots, files, folder)
     warnings = _WarningCollector()
     logger = logging.getLogger("weasyprint")
@@ -444,38 +316,6 @@ def import_weasyprint():
     finally:
         ctypes.util.find_library = find_library
     return weasyprint
-
-
-DEFLATE_LEVEL = 6  # zlib's own default
-
-
-def _deflate_at_zlibs_default_level() -> None:
-    """pydyf 0.13 deflates every PDF stream at zlib's level 9. On the 300-page paper's page
-    contents (10 MB) level 9 takes 0.86 s against level 6's 0.22 s, for 5 % more bytes in those
-    streams (3 % of the file); three PDFs a build. Every PDF Octavo writes (WeasyPrint's, the
-    cover's) goes through a layout guarded here, so each is deflated alike whatever else the
-    build makes, and the same content still gives the same bytes. For the pinned version only;
-    what the streams hold is unchanged (tests/test_parallel_build.py inflates and compares)."""
-    import zlib
-
-    import pydyf
-
-    if pydyf.__version__ != "0.13.0" or getattr(pydyf.Stream, "_octavo_deflate", False):
-        return
-
-    def data(self):
-        stream = b"\n".join(pydyf._to_bytes(item) for item in self.stream)
-        extra = pydyf.Dictionary(self.extra.copy())
-        if self.compress:
-            extra["Filter"] = "/FlateDecode"
-            compressor = zlib.compressobj(level=DEFLATE_LEVEL)
-            stream = compressor.compress(stream) + compressor.flush()
-        extra["Length"] = len(stream)
-        return b"\n".join((extra.data, b"stream", stream, b"endstream"))
-
-    pydyf.Stream._pydyf_data = pydyf.Stream.data  # kept for the tests
-    pydyf.Stream.data = property(data)
-    pydyf.Stream._octavo_deflate = True
 
 
 class _WarningCollector(logging.Handler):

@@ -28,6 +28,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import patches
 from ..errors import RenderError
 from ..layout import PRINT_SHEET, TRIMMED, PageSetup, lay_out
 from ..metadata import Record, identifier_uri
@@ -92,10 +93,7 @@ def write_pdf(rendering: Rendering, target: Path, edition: PdfEdition) -> None:
     ordinary way. Both write the same bytes."""
     from . import pdfpaint
 
-    _page_references_once()
-    if edition.tagged:
-        _tag_element_languages()
-        _tag_furniture_notes_and_links()
+    patches.install(*(patches.TAGGED_PDF if edition.tagged else ("page references once",)))
     record = rendering.record
     finisher = lambda _, pdf: finish_pdf(pdf, record, edition)  # noqa: E731
     if shares_the_painting(rendering, edition.name):
@@ -149,204 +147,11 @@ def paint_ahead(rendering: Rendering, names: list[str]) -> bool:
     if len(keys) != 1:
         return False
     first = editions[0]
-    _page_references_once()
-    _tag_element_languages()
-    _tag_furniture_notes_and_links()
+    patches.install(*patches.TAGGED_PDF)
     rendering.shared[("painted", first.setup)] = pdfpaint.paint(
         _document_to_write(rendering, first), pdfpaint.pdf_options(**first.options(rendering)))
     return True
 
-
-def _page_references_once() -> None:
-    """pydyf 0.13 makes the list of every page's reference each time one is asked for, and
-    WeasyPrint 70's tagging asks once for every structure element: a tagged 294-page PDF made
-    the list 17,643 times (5 million references, 3.6 s of its 16 s; `make bench`). The list is
-    kept with the page count it was made for (pages are only ever added), for the pinned
-    version only; the bytes written are the same."""
-    import pydyf
-
-    if pydyf.__version__ != "0.13.0" or getattr(pydyf.PDF, "_octavo_page_references", False):
-        return
-
-    def page_references(pdf) -> tuple[bytes, ...]:
-        kids = pdf.pages["Kids"]
-        made = pdf.__dict__.get("_octavo_references")
-        if made is None or made[0] != len(kids):
-            made = (len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
-            pdf.__dict__["_octavo_references"] = made
-        return made[1]
-
-    pydyf.PDF._pydyf_page_references = pydyf.PDF.page_references  # kept for the tests
-    pydyf.PDF.page_references = property(page_references)
-    pydyf.PDF._octavo_page_references = True
-
-
-def _tag_element_languages() -> None:
-    """Give a structure element the /Lang of its HTML element's `lang` (ISO 32000-1, 14.9.2).
-
-    PDF/UA-1 (7.2) asks that text in another language than the document's say so, so
-    that a screen reader switches voice for 김준형 or 朱锋. WeasyPrint 70 tags the
-    structure but sets /Lang on the catalog only. Its tree builder is wrapped (once, for
-    the pinned version): each element built from a box whose own element carries `lang`
-    gets that /Lang; the document's root is left to the catalog."""
-    import pydyf
-    import weasyprint
-    from weasyprint.formatting_structure import boxes
-    from weasyprint.pdf import tags
-
-    if weasyprint.__version__ != "70.0" or getattr(tags, "_octavo_languages", False):
-        return
-    build_box_tree = tags._build_box_tree
-
-    def build_with_languages(box, *args):
-        own = getattr(box, "_box", box)  # an absolutely placed box stands in for its own
-        element = getattr(own, "element", None)
-        lang = None
-        if element is not None and not isinstance(own, (boxes.PageBox, boxes.MarginBox)) \
-                and getattr(own, "element_tag", None) not in ("html", "body"):
-            lang = element.get("lang")
-        for structure in build_box_tree(box, *args):
-            if lang and "Lang" not in structure:
-                structure["Lang"] = pydyf.String(lang)
-            yield structure
-
-    tags._build_box_tree = build_with_languages  # the recursion looks the name up in the module
-    tags._octavo_languages = True
-
-
-def _tag_furniture_notes_and_links() -> None:
-    """What WeasyPrint 70 tags otherwise than PDF/UA-1 and the Matterhorn Protocol ask (issue 22):
-
-    - the page's furniture (running heads, folios: what its margin boxes hold) is drawn as
-      pagination artifacts (`/Artifact <</Type /Pagination /Subtype /Header>> BDC`, ISO 32000-1
-      14.8.2.2; Matterhorn 18-001), not as content whose structure hangs outside the tree;
-    - a footnote is a `Note` with a unique `/ID` (Matterhorn 19-003, 19-004), its number a
-      `Lbl`, and the call in the text a `Reference` (ISO 32000-1, 14.8.4.4);
-    - a link's `/Contents` is its own words ("Summary" in the contents, an address), not the
-      id it points to, which a screen reader would read aloud (Matterhorn 28-012); a link
-      whose words are all generated (a cross-reference's "Table 1") says what it leads to, in
-      the target's words (its caption, its heading), as its `/Contents` and its `/Alt`.
-
-    Wrapped once, for the pinned version, as _tag_element_languages is."""
-    import contextlib
-    import weakref
-
-    import pydyf
-    import weasyprint
-    from weasyprint import document as painted
-    from weasyprint.formatting_structure import boxes
-    from weasyprint.pdf import tags
-    from weasyprint.pdf.stream import Stream
-
-    if weasyprint.__version__ != "70.0" or getattr(tags, "_octavo_furniture", False):
-        return
-    furniture: dict = {}  # each box the page being drawn holds in a margin box -> "Header" or "Footer"
-    draw_page = painted.draw_page
-
-    def draw_page_with_furniture(page, stream):
-        furniture.clear()
-        for margin in (child for child in page.children if isinstance(child, boxes.MarginBox)):
-            place = "Header" if margin.at_keyword.startswith("@top") else (
-                "Footer" if margin.at_keyword.startswith("@bottom") else None)
-            for box in margin.descendants():
-                furniture[box] = place
-        try:
-            draw_page(page, stream)
-        finally:
-            furniture.clear()
-
-    marked = Stream.marked
-
-    def marked_or_artifact(self, box, tag):
-        if self._tags is None or box not in furniture:
-            return marked(self, box, tag)
-        return _pagination_artifact(self, furniture[box])
-
-    @contextlib.contextmanager
-    def _pagination_artifact(stream, place):
-        properties = pydyf.Dictionary({"Type": "/Pagination"})
-        if place:
-            properties["Subtype"] = f"/{place}"
-        stream.begin_marked_content("Artifact", properties)
-        try:
-            yield
-        finally:
-            stream.end_marked_content()
-
-    build_box_tree = tags._build_box_tree
-    # Kept for each PDF being tagged while it lives (never by id(), which a later PDF may reuse):
-    note_ids = weakref.WeakKeyDictionary()  # the note ids given in it
-    by_id = weakref.WeakKeyDictionary()  # its document's elements by id (a link's target)
-    notes: set = set()  # the boxes a footnote area holds: one a note
-
-    def build_without_furniture(box, parent, pdf, *args):
-        own = getattr(box, "_box", box)
-        if isinstance(own, boxes.MarginBox):
-            return  # drawn as artifacts: nothing of it is in the structure
-        if isinstance(own, boxes.PageBox) and pdf not in by_id:
-            root = next((c.element for c in own.children if c.element_tag == "html"), None)
-            by_id[pdf] = {e.get("id"): e for e in root.iter() if e.get("id")} if root is not None else {}
-        element_tag = getattr(own, "element_tag", None) or ""
-        if isinstance(own, boxes.FootnoteAreaBox):
-            notes.update(own.children)
-        for structure in build_box_tree(box, parent, pdf, *args):
-            if element_tag.endswith("::footnote-call"):
-                structure["S"] = "/Reference"
-            elif element_tag.endswith("::footnote-marker"):
-                structure["S"] = "/Lbl"
-            elif element_tag in ("a::before", "a::after") and structure.get("S") == "/Link" \
-                    and getattr(own, "link_annotation", None) is None:
-                structure["S"] = "/Span"  # a link's generated words with no annotation of their own: no Link of their own
-            elif own in notes:
-                notes.discard(own)
-                structure["S"] = "/Note"
-                given = note_ids.setdefault(pdf, set())
-                name = own.element.get("id") or f"note-{len(given) + 1}"
-                while name in given:  # a note split over two pages: two elements, two ids
-                    name += "-continued"
-                given.add(name)
-                structure["ID"] = pydyf.String(name)
-            if getattr(own, "link_annotation", None) is not None:
-                _describe_link(own, structure, by_id.get(pdf, {}))
-            yield structure
-
-    def _describe_link(box, structure, elements):
-        words = " ".join("".join(box.element.itertext()).split()) if box.element is not None else ""
-        if words:
-            box.link_annotation["Contents"] = pydyf.String(words)
-            return
-        target = _link_target_words(box, elements)
-        box.link_annotation["Contents"] = pydyf.String(target)
-        structure["Alt"] = pydyf.String(target)
-
-    Stream.marked = marked_or_artifact
-    painted.draw_page = draw_page_with_furniture
-    tags._build_box_tree = build_without_furniture  # the recursion looks the name up in the module
-    tags._octavo_furniture = True
-
-
-CAPTIONS = {"caption", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6"}
-
-
-def _local_name(tag) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _link_target_words(box, elements: dict) -> str:
-    """What an internal link leads to, in words: its target's text (a table's caption, a
-    section's heading), or the address an external one opens."""
-    href = (box.element.get("href") or "") if box.element is not None else ""
-    if not href.startswith("#"):
-        return href or "link"
-    target = elements.get(href[1:])
-    if target is None:
-        return "link"
-    caption = next((e for e in target.iter() if _local_name(e.tag) in CAPTIONS), target)
-    words = " ".join("".join(caption.itertext()).split())
-    return (words[:117] + "…") if len(words) > 120 else (words or "link")
-
-
-# ------------------------------------------------------------ attachments
 
 MEDIA_TYPES = {".yaml": "application/yaml", ".yml": "application/yaml", ".md": "text/markdown",
                ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml",

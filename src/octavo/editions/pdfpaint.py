@@ -15,21 +15,21 @@ edition that finds none pristine is written the ordinary way.
 `paint` and `finish` are WeasyPrint 70.0's own `weasyprint.pdf.generate_pdf` (BSD
 licence), cut in two where the painting ends; nothing in either is changed, so each
 edition's bytes are the bytes `Document.write_pdf` writes (tests/test_pdf_editions.py
-compares them). For any other WeasyPrint version `supported()` is False and every
-edition is written the ordinary way.
+compares them). It is listed with Octavo's other changes to WeasyPrint (patches.py): another
+WeasyPrint version is refused until this file is read against it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-WEASYPRINT_VERSION = "70.0"  # the version whose generate_pdf this file is cut from
-
-
 def supported() -> bool:
-    import weasyprint
+    """True: the installed WeasyPrint is the one generate_pdf was cut from (patches.PATCHES),
+    else a RenderError says which it is."""
+    from ..patches import require
 
-    return weasyprint.__version__ == WEASYPRINT_VERSION
+    require("painting once")
+    return True
 
 
 def pdf_options(**options) -> dict:
