@@ -348,7 +348,7 @@ def test_a_bad_octavo_jobs_is_a_clear_error(tmp_path, monkeypatch, capsys):
     folder = copy_content(tmp_path)
     code = main(["build", str(folder), "--out", str(tmp_path / "out"), "--edition", "web"])
     err = capsys.readouterr().err
-    assert code == 1 and "OCTAVO_JOBS='two': give a whole number of processes, at least 1" in err
+    assert code == 64 and "OCTAVO_JOBS='two': give a whole number of processes, at least 1" in err
     assert not (tmp_path / "out" / f"{SEED_SLUG}.html").exists()
 
 
@@ -683,3 +683,14 @@ def test_a_memory_limit_that_is_not_a_size_is_refused(monkeypatch):
     monkeypatch.setenv("OCTAVO_WORKER_MEMORY", "lots")
     with pytest.raises(octavo.errors.OctavoError, match="OCTAVO_WORKER_MEMORY='lots': give the memory"):
         octavo.parallel.worker_memory()
+
+
+def test_a_memory_limit_that_is_not_a_size_is_a_usage_error_even_in_one_process(tmp_path, monkeypatch, capsys):
+    """With --jobs 1 no worker is started, and the limit was never read: a typo went unnoticed
+    until the day the build ran in parallel. It is read first, and refused (64) before anything is built."""
+    monkeypatch.setenv("OCTAVO_WORKER_MEMORY", "banana")
+    folder = copy_content(tmp_path)
+    code = main(["build", str(folder), "--out", str(tmp_path / "out"), "--jobs", "1", "--edition", "web"])
+    err = capsys.readouterr().err
+    assert code == 64 and "OCTAVO_WORKER_MEMORY='banana'" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

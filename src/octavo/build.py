@@ -34,7 +34,7 @@ from pathlib import Path
 from . import browser, parallel
 from .document import Document
 from .editions import ALIASES, EDITIONS, with_followers
-from .errors import OctavoError, VerificationError
+from .errors import OctavoError, UsageError, VerificationError
 from .metadata import Record
 from .model import Publication, load_publication
 from .render import Rendering
@@ -149,7 +149,7 @@ def jobs_for_a_title(jobs: int | None) -> int:
     if not text:
         return parallel.usable_cpus()
     if not text.isdigit() or int(text) < 1:
-        raise OctavoError(f"{JOBS_VARIABLE}={text!r}: give a whole number of processes, at least 1 "
+        raise UsageError(f"{JOBS_VARIABLE}={text!r}: give a whole number of processes, at least 1 "
                           f"(1 builds one edition after another), or unset it for one per CPU")
     return int(text)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from . import __version__
 from .editions import EDITIONS
 from .errors import (EXIT_CONTENT, EXIT_INTERRUPTED, EXIT_OK, EXIT_RENDER, EXIT_TERMINATED, EXIT_USAGE,
-                     OctavoError, VerificationError, os_error_message)
+                     OctavoError, UsageError, VerificationError, os_error_message)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -187,6 +187,9 @@ def _run_build(args) -> int:
     # pipeline (and WeasyPrint) is imported only by what builds (catalog.py).
     from .catalog import Progress, build_catalog, exit_code, find_publications, report_failures, summary
 
+    from .parallel import worker_memory
+
+    worker_memory()  # a limit that is no size is refused before anything is built, whatever --jobs says
     folders = args.publications or find_publications(args.content)
     if not folders:
         raise OctavoError(f"no publications found in {args.content}/: each needs a folder with a publication.yaml")
@@ -216,11 +219,7 @@ def _run_build(args) -> int:
     return exit_code(outcomes)
 
 
-class _UsageError(OctavoError):
-    """Options that cannot go together: a usage error (64), found after parsing."""
-
-    exit_code = EXIT_USAGE
-
+_UsageError = UsageError  # options that cannot go together, found after parsing
 
 class Terminated(BaseException):
     """SIGTERM, raised where the build is, so that it stops as Ctrl-C does."""

@@ -51,6 +51,12 @@ class OctavoError(Exception):
     exit_code = EXIT_FAILED
 
 
+class UsageError(OctavoError):
+    """An option or an environment variable the command cannot use: a usage error (64)."""
+
+    exit_code = EXIT_USAGE
+
+
 class ContentError(OctavoError):
     """The content files are wrong; carries every problem found, not just the first."""
 

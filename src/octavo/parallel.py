@@ -42,7 +42,7 @@ import sys
 import traceback
 from collections.abc import Callable
 
-from .errors import EXIT_RENDER, OctavoError
+from .errors import EXIT_RENDER, OctavoError, UsageError
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _held: Tokens | None = None  # in a child: the pool its job token came from, until the token is given back
@@ -138,7 +138,7 @@ def worker_memory() -> int:
     except ValueError:
         value = 0
     if value <= 0:
-        raise OctavoError(f"{WORKER_MEMORY_ENV}={text!r}: give the memory each worker process may use, "
+        raise UsageError(f"{WORKER_MEMORY_ENV}={text!r}: give the memory each worker process may use, "
                           "in bytes or with a unit (512M, 8G)")
     return value
 
