@@ -269,7 +269,22 @@ def test_missing_house_file(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     code = main(["validate", "--content", str(folder.parent)])
     err = capsys.readouterr().err
-    assert code == 2 and "content/publisher.yaml: file not found" in err
+    assert code == 2 and "content/publisher.yaml: there is no house file" in err and "--content" in err
+
+
+def test_validate_reads_the_house_file_beside_the_publication_as_build_does(tmp_path, monkeypatch, capsys):
+    """A publication named by its path outside content/ is judged by the house file beside it,
+    as `octavo build` reads it: one verdict for both (a new-user trial found validate looking
+    in content/ and saying the house file was missing)."""
+    folder = copy_content(tmp_path / "elsewhere")
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", str(folder.relative_to(tmp_path))]) == 0
+    assert "1 publication valid" in capsys.readouterr().out
+    edit(folder.parent / "publisher.yaml", "short_name: ISDP", "short_name: ''")
+    assert main(["validate", str(folder.relative_to(tmp_path))]) == 2
+    assert main(["build", str(folder.relative_to(tmp_path)), "--out", str(tmp_path / "out"), "--edition", "web"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("elsewhere/content/publisher.yaml") >= 2, err
 
 
 @pytest.mark.parametrize("name", ["malformed YAML", "raw HTML", "huge file"])

@@ -327,6 +327,11 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def load_publisher(content_dir: Path) -> Publisher:
     path = content_dir / PUBLISHER_FILE
+    if not path.exists():
+        raise ContentError([Problem(Location(path), "there is no house file: every publication needs the "
+                                    f"{PUBLISHER_FILE} beside its folder",
+                                    f"write {path} (`octavo new <slug>` writes one), or name the folder that holds "
+                                    "the publications and their house file with --content")])
     problems = _Collector()
     read: dict = {}
     data = _load_mapping(path, "the house file", read)

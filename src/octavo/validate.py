@@ -50,15 +50,23 @@ def strict_errors(warnings: list[Problem] | tuple[Problem, ...], strict: bool) -
 
 
 def validate(folders: list[Path], content_dir: Path) -> Validation:
-    """Load every publication in `folders` (and the house file), collecting every problem."""
+    """Load every publication in `folders` (and the house file), collecting every problem. Each
+    publication's house file is the one beside it (its folder's parent), as `octavo build` reads
+    it: a folder named outside `content_dir` is judged by its own house, not content/'s."""
     result = Validation()
-    try:
-        publisher = load_publisher(content_dir)
-    except ContentError as exc:
-        result.errors.extend(exc.problems)
+    houses: dict[Path, object] = {}
+    for parent in dict.fromkeys([Path(f).parent for f in folders] or [Path(content_dir)]):
+        try:
+            houses[parent] = load_publisher(parent)
+        except ContentError as exc:
+            result.errors.extend(exc.problems)
+    if not houses:
         return result  # every publication needs the house file: nothing more can be checked
     result.errors.extend(duplicate_slugs(folders))
     for folder in folders:
+        publisher = houses.get(Path(folder).parent)
+        if publisher is None:
+            continue  # its house file's problems are reported above
         try:
             publication = load_publication(folder, publisher)
         except ContentError as exc:
