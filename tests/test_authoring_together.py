@@ -38,7 +38,7 @@ def test_a_citation_a_cross_reference_and_a_note_share_a_paragraph(tmp_path):
     screen = next(p for p in result.outputs if p.name.endswith(".pdf"))
     text = " ".join(pdf_text(screen).split())  # lines joined, the no-break space as a space
     assert "where it fails,2 as Table 1 (p. 4) sets out.3" in text and "Table 1. Gains from cooperation, by round." in text
-    assert "An author's own note, numbered with the citations' notes." in text
+    assert "An author’s own note, numbered with the citations’ notes." in text  # apostrophes typed ' print as ’
     epub = next(p for p in result.outputs if p.suffix == ".epub")
     with zipfile.ZipFile(epub) as zf:
         doc = etree.fromstring(zf.read("EPUB/sec-01-summary.xhtml"))

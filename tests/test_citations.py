@@ -62,7 +62,7 @@ EXPECTED_NOTES = {
     "21": "International Energy Agency, *World Energy Outlook 2023*.",
     # A citation inside the author's own note: its words in the note's sentence, its period once.
     "12": "The essay first appeared in 1862; the novel's opening pages make the same turn Smith, *Swing Time*, 3.",
-    "17": "This note cites nothing: it explains that the argument of this section is the author's own.",
+    "17": "This note cites nothing: it explains that the argument of this section is the author’s own.",  # ' printed ’
 }
 BIBLIOGRAPHY = [
     "Google. “Privacy Policy.” Privacy & Terms, April 17, 2017. https://www.google.com/policies/privacy/.",
@@ -508,7 +508,7 @@ def test_a_citation_after_an_authors_note_that_cites_nothing_is_no_ibid(tmp_path
                                "[^own]: This note cites nothing: the reading is the author's.\n",
                                ("screen", "epub", "web"))
     expected = {"1": "Zadie Smith, *Swing Time* (Penguin Press, 2016), 3.",
-                "2": "This note cites nothing: the reading is the author's.",
+                "2": "This note cites nothing: the reading is the author’s.",  # the apostrophe typed ' printed ’
                 "3": "Smith, *Swing Time*, 4.", "4": "Ibid., 5."}
     assert epub_notes(built["epub"]) == expected
     assert web_notes(built["web"]) == expected

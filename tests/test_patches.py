@@ -65,3 +65,23 @@ class _Ident:
     def __init__(self, value: str):
         self.value = value
         self.lower_value = value.lower()
+
+
+def test_a_stream_ending_with_a_carriage_return_keeps_an_unambiguous_end_of_line():
+    """One deflated stream in 256 ends with a carriage return (its checksum's last byte). Followed
+    by pydyf's line feed it read as a CRLF end of line and data one byte short of /Length, which
+    PDF/A validators refuse (page-validation found it in the cross-reference fixture's archive
+    PDF): the end of line is then a CRLF of its own."""
+    import zlib
+
+    import pydyf
+
+    patches.install("deflate level")
+    content = next(text for text in (f"q 1 0 0 1 {n} {n % 97} cm Q".encode() for n in range(1000000))
+                   if zlib.compress(text, patches.DEFLATE_LEVEL).endswith(b"\r"))
+    stream = pydyf.Stream([content], compress=True)
+    data = stream.data
+    compressed = zlib.compress(content, patches.DEFLATE_LEVEL)
+    assert data.endswith(compressed + b"\r\nendstream") and f"/Length {len(compressed)}".encode() in data
+    assert pydyf.Stream._pydyf_data.fget(stream).endswith(b"\r\nendstream")  # pydyf's own: \r then \n
+    assert not pydyf.Stream._pydyf_data.fget(stream).endswith(b"\r\r\nendstream")
