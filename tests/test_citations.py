@@ -61,7 +61,7 @@ EXPECTED_NOTES = {
     # The page cited before, none now: not "Ibid." (it would say the same page), the short note.
     "21": "International Energy Agency, *World Energy Outlook 2023*.",
     # A citation inside the author's own note: its words in the note's sentence, its period once.
-    "12": "The essay first appeared in 1862; the novel's opening pages make the same turn Smith, *Swing Time*, 3.",
+    "12": "The essay first appeared in 1862; the novel’s opening pages make the same turn Smith, *Swing Time*, 3.",
     "17": "This note cites nothing: it explains that the argument of this section is the author’s own.",  # ' printed ’
 }
 BIBLIOGRAPHY = [
