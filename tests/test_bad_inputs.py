@@ -301,3 +301,26 @@ def test_the_console_script_exits_cleanly(name, tmp_path):
     assert where in run.stderr + run.stdout and case.message in run.stderr + run.stdout
     assert "Traceback" not in run.stderr + run.stdout
     assert _files(out) == []
+
+
+def test_a_link_within_the_paper_to_nothing_is_refused_by_validate_and_build(tmp_path, capsys):
+    """`[see](#conclusion)` where no element has that id: a dead link in the web page and
+    EPUBCheck's RSC-012 in the EPUB. Refused with the section's file and the paragraph's line,
+    and the id it most likely meant; a link to a section or a contributor's note passes."""
+    folder = copy_content(tmp_path)
+    section = folder / "sections" / "02-introduction.md"
+    text = section.read_text(encoding="utf-8")
+    edit(section, "After the dramatic escalation", "As [the conclusion](#sec-07-conclusion) and "
+         "[Zhu Feng's note](#contributor-zhu-feng) say, after the dramatic escalation")
+    assert main(["validate", "--content", str(folder.parent), str(folder)]) == 0
+    section.write_text(text.replace("After the dramatic escalation", "As [the conclusion](#sec-07-conclusions) says, "
+                                    "after the dramatic escalation", 1), encoding="utf-8")
+    line = next(n for n, l in enumerate(section.read_text(encoding="utf-8").splitlines(), 1) if "#sec-07-conclusions" in l)
+    capsys.readouterr()
+    assert main(["validate", "--content", str(folder.parent), str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert f"02-introduction.md:{line}: the link to '#sec-07-conclusions' leads to nothing in the paper" in err
+    assert "did you mean '#sec-07-conclusion'?" in err
+    assert main(["build", str(folder), "--out", str(tmp_path / "out"), "--edition", "web"]) == 2
+    assert "leads to nothing in the paper" in capsys.readouterr().err
+    assert not (tmp_path / "out" / f"{SEED_SLUG}.html").exists()

@@ -31,6 +31,7 @@ POLICY = {
     "an image that is not a file in the publication folder": (
         re.compile(r"^image '.*' (does not exist|is not a file in the publication folder)"), 19),
     "an image without alt text": (re.compile(r"^image '.*' has no alt text"), 1),
+    "a link within the paper to nothing it holds": (re.compile(r"^the link to '#.*' leads to nothing"), 1),
 }
 
 
@@ -50,14 +51,18 @@ def corpus(tmp_path: Path, later: bool) -> tuple[Path, dict[int, str]]:
         (folder / name).write_text(f"---\ntitle: Example {number}\nauthors: [ada]\n---\n{opening}{example['markdown']}",
                                    encoding="utf-8")
         files[name] = number
-    write_publication(folder, list(files))
-    refused = {}
-    for problem in validate([folder], content).errors:
-        path = problem.location.path if problem.location else None
-        assert path is not None and path.parent.name == "sections", f"a refusal not of one example: {problem}"
-        refused.setdefault(files[f"sections/{path.name}"], problem.message)
-    write_publication(folder, [name for name, number in files.items() if number not in refused])
-    return folder, refused
+    refused: dict[int, str] = {}
+    # Validated until nothing more is refused: a link to nothing in the paper is found once the
+    # sections are rendered, which a publication with other problems never is (validate.py).
+    while True:
+        write_publication(folder, [name for name, number in files.items() if number not in refused])
+        errors = validate([folder], content).errors
+        if not errors:
+            return folder, refused
+        for problem in errors:
+            path = problem.location.path if problem.location else None
+            assert path is not None and path.parent.name == "sections", f"a refusal not of one example: {problem}"
+            refused.setdefault(files[f"sections/{path.name}"], problem.message)
 
 
 def write_publication(folder: Path, sections: list[str]) -> None:
@@ -81,7 +86,7 @@ def test_every_accepted_commonmark_example_is_proven_in_every_edition(tmp_path, 
     assert Counter(rule_of(message) for message in refused.values()) == {
         rule: count for rule, (_, count) in POLICY.items()}
     accepted = len(EXAMPLES) - len(refused)
-    assert accepted == 464
+    assert accepted == 463
     result = build_publication(folder, tmp_path / "build", editions=TEXT_EDITIONS)
     assert result.report.ok  # the build raises on a failed proof; this says so once more
     text = [f for f in result.report.findings if f.edition.path.suffix in (".pdf", ".epub", ".html")

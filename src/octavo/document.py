@@ -18,13 +18,14 @@ It holds
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
 
-from .errors import Location, RenderError
+from .errors import ContentError, Location, Problem, RenderError
 from .citations import CITATION_STYLES, LIST_LABELS, cite
 from .languages import quotes
 from .markdown import Block, images_in, render_body
@@ -118,6 +119,7 @@ def build_document(publication: Publication, env: jinja2.Environment, labels: di
         notes += body.notes
     if cited and cited.bibliography:
         sections.append(bibliography_section(publication, cited, env, labels))
+    _refuse_dead_links(publication, sections)
     outline = tuple(OutlineEntry(s.id, s.title) for s in sections)
     rights = f"© {publication.rights_year} {publication.rights_holder}. {labels['all_rights_reserved']}"
     sources = tuple(source_files(publication))
@@ -128,6 +130,39 @@ def build_document(publication: Publication, env: jinja2.Environment, labels: di
     bylines = {s.id: byline_words(s.section, labels) for s in sections if s.section.attributed}
     return Document(publication, tuple(sections), outline, sources, page, (labels["imprint"], rights),
                     bylines=bylines, files=files)
+
+
+# The ids the pages around the sections hold, in every edition (partials/front.html): a link in
+# the text may lead to the contributors' notes or the imprint.
+FURNITURE_IDS = ("contributors", "imprint-title")
+
+
+def _refuse_dead_links(publication: Publication, sections: list[DocumentSection]) -> None:
+    """A link within the paper, `[words](#id)`, must lead to something every edition holds: a
+    section, a block, a note, a label's target, a contributor's note. A link to nothing is a
+    dead link in the web page and an error in the EPUB (EPUBCheck's RSC-012): refused, with its
+    section's file and line (its block's), at `validate` as at `build`."""
+    import lxml.html
+
+    trees = [(s, lxml.html.fragment_fromstring(str(s.html), create_parent="div")) for s in sections]
+    known = {s.id for s in sections} | set(FURNITURE_IDS) | {f"contributor-{c.id}" for c in publication.contributors}
+    known |= {element.get("id") for _, tree in trees for element in tree.iter() if element.get("id")}
+    problems = []
+    for section, tree in trees:
+        lines = {b.id: b.line for b in section.blocks}
+        for link in tree.iter("a"):
+            href = link.get("href") or ""
+            if not href.startswith("#") or href[1:] in known:
+                continue
+            holder = next((a.get("id") for a in link.iterancestors() if a.get("id") in lines), None)
+            close = difflib.get_close_matches(href[1:], sorted(known), n=1)
+            problems.append(Problem(Location(section.section.path, lines.get(holder, section.section.body_line)),
+                                    f"the link to '{href}' leads to nothing in the paper",
+                                    f"did you mean '#{close[0]}'?" if close else
+                                    "refer to a figure, table or section by its label (@fig:name, @sec:name: "
+                                    "docs/authoring.md), or link to a web address"))
+    if problems:
+        raise ContentError(problems)
 
 
 def byline_words(section: Section, labels: dict[str, str]) -> str:

@@ -76,10 +76,30 @@ def validate(folders: list[Path], content_dir: Path) -> Validation:
         if wrong:
             result.errors.append(wrong)
             continue
+        dead = _document_problems(publication)
+        if dead:
+            result.errors.extend(dead)
+            continue
         result.publications.append(publication)
         # A TODO in the house file is every publication's warning: said once.
         result.warnings.extend(w for w in publication.warnings if w not in result.warnings)
     return result
+
+
+def _document_problems(publication: Publication) -> list[Problem]:
+    """What the build refuses once the sections are rendered into the document, before any
+    layout: a link within the paper that leads to nothing (document._refuse_dead_links). The
+    Markdown is rendered for it (no page is laid out: a few hundredths of a second a paper)."""
+    from .errors import OctavoError
+    from .render import Rendering
+
+    try:
+        Rendering(publication)
+    except ContentError as exc:
+        return list(exc.problems)
+    except OctavoError:
+        return []  # a template or house style problem: the build reports it, with its own words
+    return []
 
 
 def _house_problem(publication: Publication) -> Problem | None:
