@@ -114,30 +114,24 @@ def related_publications(folder: Path) -> list[Path]:
     """The publication.yaml of the original this publication translates, and of each translation
     of it, in content/: what its title page and web page say of them (model._original,
     model._translations). A new translation builds its original again."""
-    own = folder / PUBLICATION_FILE
-    try:
-        text = own.read_text(encoding="utf-8", errors="replace") if own.is_file() else ""
-    except OSError:
-        text = ""
-    original = re.search(r"^translation_of:[ \t]*[\"']?([a-z0-9][a-z0-9-]*)[\"']?[ \t]*(#.*)?$", text, re.M)
-    found = []
-    for path in sorted(folder.parent.glob(f"*/{PUBLICATION_FILE}")):
-        if path.parent == folder:
-            continue
-        if (original and path.parent.name == original.group(1)) or names_as_translation_of(path, folder.name):
-            found.append(path)
-    return found
+    original = translation_of(folder / PUBLICATION_FILE)
+    return [path for path in sorted(folder.parent.glob(f"*/{PUBLICATION_FILE}"))
+            if path.parent != folder and (path.parent.name == original or translation_of(path) == folder.name)]
 
 
-def names_as_translation_of(path: Path, slug: str) -> bool:
-    """Whether the publication.yaml at `path` says it translates the publication `slug`: read as
-    text, cheaply, before any YAML is parsed."""
+TRANSLATION_OF_RE = re.compile(r"^translation_of:[ \t]*[\"']?([a-z0-9][a-z0-9-]*)[\"']?[ \t]*(#.*)?$", re.M)
+
+
+def translation_of(path: Path) -> str | None:
+    """The slug a publication.yaml says it translates (`translation_of: <slug>`), read as text,
+    cheaply, before any YAML is parsed; None for none, or for an original named by a mapping."""
     try:
         with open(path, "rb") as handle:
             text = handle.read(1 << 20).decode("utf-8", "replace")
     except OSError:
-        return False
-    return re.search(rf"^translation_of:[ \t]*[\"']?{re.escape(slug)}[\"']?[ \t]*(#.*)?$", text, re.M) is not None
+        return None
+    found = TRANSLATION_OF_RE.search(text)
+    return found.group(1) if found else None
 
 
 def code_digests() -> dict[str, str]:

@@ -463,7 +463,7 @@ def in_language(disclaimer: Disclaimer, language: str) -> tuple[str, str | None,
     primary = language.split("-")[0].lower()
     by_tag = {tag.lower(): (text, label, tag) for tag, text, label in disclaimer.wordings}
     for tag in reversed(label_tags(language)):
-        if (tag.split("-")[0] == primary or tag.lower() == primary) and tag.lower() in by_tag:
+        if tag.split("-")[0].lower() == primary and tag.lower() in by_tag:
             return by_tag[tag.lower()]
     if primary not in MULTI_SCRIPT:
         return next((w for t, w in by_tag.items() if t.split("-")[0] == primary), None)
@@ -623,12 +623,12 @@ def _translations(folder: Path, read: dict) -> tuple[tuple[str, str, str | None,
     """The publications in content/ that say they translate this one, each with its language and
     URL. Each one's publication.yaml is read (and kept in `read`: what the build is made from),
     so that a new translation changes the original's fingerprint and its web page is built again."""
-    from .catalog import names_as_translation_of
+    from .catalog import translation_of
 
     found = []
     for path in sorted(folder.parent.glob(f"*/{PUBLICATION_FILE}")):
         if path.parent == folder or not SLUG_RE.fullmatch(path.parent.name) \
-                or not names_as_translation_of(path, folder.name):
+                or translation_of(path) != folder.name:
             continue
         try:
             other = load_yaml_file(path, {})

@@ -150,17 +150,13 @@ def labels(folders: list[Path], language: str) -> dict[str, str]:
     publication's language: labels/<language>.yaml, then its primary language, then English,
     each from Octavo's templates and then from the house style, which may change any one word
     (a byline's role only into a wording of that role: role_wording_problem)."""
-    words = _merged_labels(folders, _label_tags(language))
+    words = _merged_labels(folders, label_tags(language))
     if not words:
         raise RenderError(f"no labels file (labels/{DEFAULT_LANGUAGE}.yaml) in {', '.join(map(str, folders))}")
     wrong = role_wording_problem(folders, language, words)
     if wrong:
         raise RenderError(f"{wrong[0]}: {wrong[1]}")
     return words
-
-
-def _label_tags(language: str) -> list[str]:
-    return label_tags(language)
 
 
 
@@ -192,7 +188,7 @@ def role_wording_problem(folders: list[Path], language: str, words: dict[str, st
     `octavo validate` asks it too, so that it gives the verdict the build does."""
     if len(folders) < 2:
         return None  # no house style: the templates' own words
-    tags = _label_tags(language)
+    tags = label_tags(language)
     words = _merged_labels(folders, tags) if words is None else words
     base = folders[-1]
     own = _merged_labels([base], tags)
