@@ -107,6 +107,17 @@ def seed_pdf_editions(seed_build) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def fish(tmp_path_factory) -> dict[str, Path]:
+    """The cross-reference fixture's tagged PDFs (notes, a table, a figure, links), by edition
+    name: screen and archive. Shared by the tests of the tagged structure."""
+    from octavo.editions import edition_for_file
+
+    result = build_publication(FIXTURES / "xref-content" / "fish-stocks", tmp_path_factory.mktemp("tags"),
+                               editions=("screen", "archive"))
+    return {edition_for_file(p).name: p for p in result.outputs}
+
+
+@pytest.fixture(scope="session")
 def seed_epub(seed_build) -> Path:
     return next(p for p in seed_build.outputs if p.suffix == ".epub")
 

@@ -18,19 +18,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from octavo.build import build_publication
-from octavo.editions import edition_for_file
 from octavo.verify import furniture_margins
-
-from conftest import FIXTURES
-
-FISH = FIXTURES / "xref-content" / "fish-stocks"
-
-
-@pytest.fixture(scope="module")
-def fish(tmp_path_factory) -> dict[str, Path]:
-    result = build_publication(FISH, tmp_path_factory.mktemp("tags"), editions=("screen", "archive"))
-    return {edition_for_file(p).name: p for p in result.outputs}
 
 
 def tree_contents(path: Path) -> tuple[set[tuple[int, int]], list[dict]]:

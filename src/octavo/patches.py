@@ -365,6 +365,8 @@ def tag_furniture_notes_and_links() -> None:
                 structure["ID"] = pydyf.String(name)
             if getattr(own, "link_annotation", None) is not None:
                 _describe_link(own, structure, by_id.get(pdf, {}))
+            if structure.get("S") == "/LI":
+                _gather_list_body(structure, pdf, args[1])
             yield structure
 
     def _describe_link(box, structure, elements):
@@ -380,6 +382,38 @@ def tag_furniture_notes_and_links() -> None:
     painted.draw_page = draw_page_with_furniture
     tags._build_box_tree = build_without_furniture  # the recursion looks the name up in the module
     tags._octavo_furniture = True
+
+
+def _gather_list_body(item, pdf, nums) -> None:
+    """Put what a list item holds besides its label into one `LBody`, as ISO 32000-1's Table
+    336 asks (Matterhorn 09-005). WeasyPrint 70 does so for a marker set outside, but with the
+    marker inside (right-to-left lists, print.css) the item's first line holds the label and
+    its words side by side, and the words became the item's own Spans."""
+    import pydyf
+
+    def element(kid):
+        return pdf.objects[int(kid.split()[0])] if isinstance(kid, bytes) else None
+
+    kids = list(item["K"])
+    if all(element(kid) is not None and element(kid).get("S") in ("/Lbl", "/LBody") for kid in kids):
+        return
+    body = pydyf.Dictionary({"Type": "/StructElem", "S": "/LBody", "K": pydyf.Array([]),
+                             "Pg": item["Pg"], "P": item.reference})
+    pdf.add_object(body)
+    kept = []
+    for kid in kids:
+        held = element(kid)
+        if held is not None and held.get("S") in ("/Lbl", "/LBody"):
+            kept.append(kid)
+            continue
+        if body.reference not in kept:
+            kept.append(body.reference)
+        body["K"].append(kid)
+        if held is not None:
+            held["P"] = body.reference
+        else:  # a marked-content id the item held itself: the parent tree names its new owner
+            nums[kid] = body.reference
+    item["K"] = pydyf.Array(kept)
 
 
 CAPTIONS = {"caption", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6"}
