@@ -34,7 +34,7 @@ from pathlib import Path
 from . import browser, parallel
 from .document import Document
 from .editions import ALIASES, EDITIONS, with_followers
-from .errors import OctavoError, UsageError, VerificationError
+from .errors import ContentError, OctavoError, UsageError, VerificationError
 from .metadata import Record
 from .model import Publication, load_publication
 from .render import Rendering
@@ -121,6 +121,8 @@ def build_publication(folder: Path, out_dir: Path, templates: Path | None = None
     strict_errors(publication.warnings, strict)
     rendering = Rendering(publication, templates)
     editions = with_followers(editions or publication.editions)
+    if "print" in editions:
+        rendering.notices.extend(str(w) for w in refuse_coarse_images(rendering, strict))
     finals = {name: Path(out_dir) / EDITIONS[name].filename(publication.slug) for name in editions}
     jobs = min(jobs, len(editions)) if parallel.can_fork() else 1
     with contextlib.ExitStack() as stack:
@@ -133,12 +135,26 @@ def build_publication(folder: Path, out_dir: Path, templates: Path | None = None
         if not report.ok:
             for name, path in temporaries.items():
                 publish(path, rejected(finals[name], publication.slug))  # an ordinary file to open and inspect
-            raise VerificationError(report)
+            raise VerificationError(report, tuple(rejected(finals[n], publication.slug) for n in temporaries))
         for name, path in temporaries.items():
             publish(path, finals[name])
             rejected(finals[name], publication.slug).unlink(missing_ok=True)  # an old failure, now mended
     return BuildResult(publication, list(finals.values()), report, rendering.document, rendering.record,
                        tuple(dict.fromkeys(rendering.notices)), timings, jobs)
+
+
+def refuse_coarse_images(rendering: Rendering, strict: bool) -> list:
+    """An image the print edition would print too coarse for a print shop, refused before any
+    page is laid out (preflight.coarse_images), as `validate` refuses it; its warnings, where a
+    house style's print CSS may size it otherwise, returned."""
+    from .preflight import coarse_images, house_sizes_images
+
+    errors, warnings = coarse_images(rendering.publication, rendering.page,
+                                     house_sizes_images(rendering.folders, rendering.templates))
+    if errors:
+        raise ContentError(errors)
+    strict_errors(warnings, strict)
+    return warnings
 
 
 def jobs_for_a_title(jobs: int | None) -> int:

@@ -80,9 +80,11 @@ class VerificationError(OctavoError):
 
     exit_code = EXIT_PROOF
 
-    def __init__(self, report):
+    def __init__(self, report, kept: tuple[Path, ...] = ()):
         self.report = report
-        super().__init__(report.summary())
+        self.kept = tuple(kept)  # the editions set aside as <slug>.rejected.<ext>, to open and inspect
+        shown = ", ".join(str(_relative(Path(p))) for p in self.kept)
+        super().__init__(report.summary() + (f"; kept aside to inspect, never published: {shown}" if shown else ""))
 
 
 def os_error_message(exc: OSError) -> str:

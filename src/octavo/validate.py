@@ -80,6 +80,11 @@ def validate(folders: list[Path], content_dir: Path) -> Validation:
         if dead:
             result.errors.extend(dead)
             continue
+        coarse, doubtful = _print_problems(publication)
+        if coarse:
+            result.errors.extend(coarse)
+            continue
+        result.warnings.extend(doubtful)
         result.publications.append(publication)
         # A TODO in the house file is every publication's warning: said once.
         result.warnings.extend(w for w in publication.warnings if w not in result.warnings)
@@ -100,6 +105,22 @@ def _document_problems(publication: Publication) -> list[Problem]:
     except OctavoError:
         return []  # a template or house style problem: the build reports it, with its own words
     return []
+
+
+def _print_problems(publication: Publication) -> tuple[list[Problem], list[Problem]]:
+    """What the build refuses before laying out the print edition, where the publication makes
+    one: an image too coarse to print (build.refuse_coarse_images)."""
+    from .errors import OctavoError
+    from .preflight import coarse_images, house_sizes_images
+    from .render import DEFAULT_TEMPLATES, page_geometry, style_folders
+
+    if "print" not in publication.editions:
+        return [], []
+    try:
+        folders = style_folders(publication)
+        return coarse_images(publication, page_geometry(folders), house_sizes_images(folders, DEFAULT_TEMPLATES))
+    except OctavoError:
+        return [], []  # a house style problem: the build reports it, with its own words
 
 
 def _house_problem(publication: Publication) -> Problem | None:

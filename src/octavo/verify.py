@@ -543,15 +543,23 @@ def check_edition(document: Document, edition: Reading, drawn: Path | None = Non
     return findings
 
 
-def check_print(reading: Reading) -> list[Finding]:
+def check_print(reading: Reading, document: Document | None = None) -> list[Finding]:
     """What a print shop's preflight refuses (preflight.py): an image printed under MIN_DPI,
-    among those the PDF's reading found on its pages (read_pdf)."""
-    from .preflight import MIN_DPI, low_resolution
+    among those the PDF's reading found on its pages (read_pdf), named by the file and line that
+    show it where its pixels tell which (a house style's print CSS sized it: build and validate
+    predict the others before any layout)."""
+    from .preflight import MIN_DPI, low_resolution, shown_images
 
     found = low_resolution(reading.path, MIN_DPI, list(reading.images))
-    return [Finding(reading, "image", f"on page {image.page}", False, f"at least {MIN_DPI} dpi at its printed size",
-                    count=0, problem=f"under {MIN_DPI} dpi, which a print shop sends back", seen=str(image))
-            for image in found]
+    shown = shown_images(document.publication) if found and document is not None else []
+    findings = []
+    for image in found:
+        sources = [s for s in shown if s.pixels == image.pixels]
+        named = f"'{sources[0].name}' ({sources[0].where}) " if len(sources) == 1 else ""
+        findings.append(Finding(reading, "image", f"{named}on page {image.page}", False,
+                                f"at least {MIN_DPI} dpi at its printed size: give an image with more pixels",
+                                count=0, problem=f"under {MIN_DPI} dpi, which a print shop sends back", seen=str(image)))
+    return findings
 
 
 def check_title(document: Document, sections: Sections) -> list[Finding]:
@@ -950,7 +958,7 @@ def verify(document: Document, paths: list[Path] | dict[Path, Path], strangers: 
             report.findings.extend(edition.prove(document, reading) if edition and edition.prover
                                    else check_edition(document, reading, Path(path), strangers))
             if edition and edition.name == "print":
-                report.findings.extend(check_print(reading))
+                report.findings.extend(check_print(reading, document))
     return report
 
 
