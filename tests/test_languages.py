@@ -435,3 +435,45 @@ def test_arabic_drawn_letter_by_letter_from_the_left_is_refused(tmp_path):
     hidden = {(f.edition.kind, f.subject) for f in caught.value.report.failures if f.problem.startswith("hidden")}
     assert hidden == {("EPUB", "house-opinions"), ("EPUB", "personal-capacity"),
                       ("HTML", "house-opinions"), ("HTML", "personal-capacity")}
+
+
+def test_the_imprint_prints_the_place_in_the_papers_language(tmp_path):
+    """`place:` may be given per language, as a disclaimer's text: a German paper's imprint says
+    "Stockholm, Schweden"; a paper in a language the house gives no place in prints its own."""
+    folder = _copy(tmp_path, "grenzen")
+    edit(folder.parent / "publisher.yaml", "place: Stockholm, Sweden\n",
+         "place:\n  en: Stockholm, Sweden\n  de: Stockholm, Schweden\n")
+    assert load_publisher(folder.parent).place == "Stockholm, Sweden"
+    assert load_publication(folder).publisher.place == "Stockholm, Schweden"
+    result = build_publication(folder, tmp_path / "out", editions=("screen",))
+    text = _pdf_text(next(p for p in result.outputs if p.suffix == ".pdf"))
+    assert "Stockholm, Schweden" in text and "Sweden" not in text
+    shutil.copytree(FIXTURE / "kyoryoku", folder.parent / "kyoryoku")
+    assert load_publication(folder.parent / "kyoryoku").publisher.place == "Stockholm, Sweden"
+    edit(folder.parent / "publisher.yaml", "  de: Stockholm, Schweden\n", "  Deutsch: Stockholm, Schweden\n")
+    with pytest.raises(ContentError, match="'Deutsch' in the place is not a language tag"):
+        load_publisher(folder.parent)
+
+
+def test_a_missing_wording_says_how_to_write_one_and_a_missing_label_is_said(tmp_path):
+    """What a new user met: the hint for a disclaimer with no German wording showed where to
+    put it, not how; and a label given once, in English, over texts given per language left the
+    German imprint without one, silently."""
+    folder = _copy(tmp_path, "grenzen")
+    edit(folder.parent / "publisher.yaml", "      de: >-", "      fr: >-")
+    edit(folder.parent / "publisher.yaml", '      de: "Haftungsausschluss:"', '      fr: "Avertissement :"')
+    with pytest.raises(ContentError) as caught:
+        load_publication(folder)
+    assert "give 'text:' one wording per language, each on its own indented line under it: 'en: …' and 'de: …'" \
+        in str(caught.value)
+    folder = _copy(tmp_path / "label", "grenzen")
+    publisher = folder.parent / "publisher.yaml"
+    text = publisher.read_text(encoding="utf-8")
+    start = text.index("    label:\n")
+    end = text.index("    text:\n", start)
+    publisher.write_text(text[:start] + '    label: "Disclaimer:"\n' + text[end:], encoding="utf-8")
+    publication = load_publication(folder)
+    assert publication.disclaimer("house-opinions").label is None
+    [warning] = [w for w in publication.warnings if "label" in w.message]
+    assert "has a label in en but none in 'de': the paper prints its text without a label" in warning.message
+    assert 'label: {en: "…", de: "…"}' in warning.hint

@@ -119,6 +119,9 @@ class Publisher:
     # A paper in a language a house disclaimer has no wording in: "error" (refused), or "warn"
     # (the house-language wording, with a warning).
     untranslated_disclaimers: str = "error"
+    # The place in each language the house writes it in, (tag, text), its own language first;
+    # `place` is the one a paper prints (load_publication chooses it: place_in).
+    places: tuple[tuple[str, str], ...] = ()
     read: dict = field(default_factory=dict, compare=False, repr=False)  # path -> the bytes loaded
     warnings: tuple[Problem, ...] = field(default=(), compare=False)  # a TODO left in the house file
 
@@ -317,7 +320,7 @@ def _text(value: str) -> str:
 DISCLAIMER_SPEC: Spec = {"id": (STR, True), "text": ((str, Mapping), True), "label": ((str, Mapping), False),
                          "placement": (STR, False)}
 UNTRANSLATED = ("error", "warn")
-PUBLISHER_SPEC: Spec = {"name": (STR, True), "short_name": (STR, True), "place": (STR, True),
+PUBLISHER_SPEC: Spec = {"name": (STR, True), "short_name": (STR, True), "place": ((str, Mapping), True),
                         "website": (STR, False), "disclaimers": ((Sequence,), True), "style": (STR, False),
                         "email": (STR, False), "citation_style": (STR, False), "language": (STR, False),
                         "untranslated_disclaimers": (STR, False)}
@@ -362,10 +365,11 @@ def load_publisher(content_dir: Path) -> Publisher:
         close = difflib.get_close_matches(citation_style, CITATION_STYLES, n=1)
         problems.add(data.where("citation_style"), f"citation style '{citation_style}' is not one Octavo offers",
                      f"did you mean '{close[0]}'?" if close else f"choose one of {', '.join(CITATION_STYLES)}")
+    places = _places(data, fields, language, problems)
     _warn_placeholders(data, problems)
     problems.raise_if_any()
-    return Publisher(name=_text(fields["name"]), short_name=_text(fields["short_name"]),
-                     place=_text(fields["place"]), website=fields.get("website"), email=fields.get("email"),
+    return Publisher(name=_text(fields["name"]), short_name=_text(fields["short_name"]), places=places,
+                     place=places[0][1] if places else "", website=fields.get("website"), email=fields.get("email"),
                      disclaimers=tuple(disclaimers), location=Location(path, 1), style=style, read=read,
                      warnings=tuple(problems.warnings), citation_style=citation_style, language=language,
                      untranslated_disclaimers=untranslated)
@@ -449,6 +453,38 @@ def _wordings(item: Mapping, fields: dict, language: str | None, problems: _Coll
     by_tag = {str(k): (str(k), _text(texts[k]), (labels.get(k) or None)) for k in found}
     first = [by_tag.pop(language)] if language in by_tag else []
     return tuple(first + list(by_tag.values()))
+
+
+def _places(data: Mapping, fields: dict, language: str, problems: _Collector) -> tuple[tuple[str, str], ...]:
+    """The house's place of publication, (tag, text) per language, its own language first: the
+    imprint says where the house publishes in the paper's language ("Stockholm, Schweden")."""
+    given = fields.get("place")
+    if given is None:
+        return ()
+    if not isinstance(given, Mapping):
+        return ((language, _text(given)),)
+    found = []
+    for tag, text in given.items():
+        if not LANG_RE.fullmatch(str(tag)):
+            problems.add(given.where(tag), f"'{tag}' in the place is not a language tag",
+                         "give each wording under its language's BCP 47 tag, e.g. 'en:', 'de:'")
+        elif not isinstance(text, str) or not text.strip():
+            problems.add(given.where(tag), f"the place in '{tag}' is empty or not text", "write the place as text")
+        else:
+            found.append((str(tag), _text(text)))
+    if given and not found and not problems.problems:
+        problems.add(data.where("place"), "the place has no wording", "write the place as text")
+    return tuple(sorted(found, key=lambda pair: pair[0] != language))
+
+
+def place_in(publisher: Publisher, language: str) -> str:
+    """The place a paper in `language` prints: its language's wording (matched as a disclaimer's
+    is: in_language), else the house's own. A place name left untranslated is still a place."""
+    if len(publisher.places) < 2:
+        return publisher.place
+    chosen = in_language(Disclaimer("place", publisher.place, "house",
+                                    wordings=tuple((tag, text, None) for tag, text in publisher.places)), language)
+    return chosen[0] if chosen else publisher.place
 
 
 def in_language(disclaimer: Disclaimer, language: str) -> tuple[str, str | None, str] | None:
@@ -559,7 +595,8 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
         subtitle=_text(fields["subtitle"]) if "subtitle" in fields else None,
         series=series, date=date, language=language,
         rights_holder=_text(rights["holder"]), rights_year=rights["year"],
-        identifiers=dict(identifiers), publisher=publisher, contributors=tuple(contributors),
+        identifiers=dict(identifiers), publisher=replace(publisher, place=place_in(publisher, language)),
+        contributors=tuple(contributors),
         disclaimers=tuple(disclaimers), sections=tuple(sections), editions=editions, trim_size=trim_size,
         warnings=tuple(problems.warnings), read=read, references=references, translation_of=original,
         translations=_translations(folder, read))
@@ -851,7 +888,15 @@ def _worded_in(d: Disclaimer, language: str, publisher: Publisher, where: Locati
     a disclaimer a reader cannot read disclaims nothing."""
     found = in_language(d, language)
     if found:
-        text, label, _ = found
+        text, label, tag = found
+        labelled = [t for t, _, other in d.wordings if other]
+        if label is None and labelled:
+            whose = f"'{d.id}' ({PUBLISHER_FILE}, line {d.location.line})" if d.source == "house" and d.location \
+                else f"'{d.id}'"
+            problems.warn(where, f"the disclaimer {whose} has a label in {', '.join(labelled)} but none in "
+                                 f"'{tag}': the paper prints its text without a label",
+                          f"give the label one wording per language, as the text: "
+                          f"label: {{{labelled[0]}: \"…\", {tag}: \"…\"}}")
         return replace(d, text=text, label=label, language=None)  # a wording in the paper's own language
     given = ", ".join(t for t, _, _ in d.wordings)
     whose = f"the house disclaimer '{d.id}' ({PUBLISHER_FILE}, line {d.location.line})" if d.source == "house" \
@@ -861,7 +906,9 @@ def _worded_in(d: Disclaimer, language: str, publisher: Publisher, where: Locati
                              f"in '{d.wordings[0][0]}'", f"add its '{language}:' wording under its text")
         return replace(d, language=d.wordings[0][0])
     problems.add(where, f"{whose} has no wording in '{language}', the paper's language (it has {given})",
-                 f"add its wording under 'text:' as '{language}: …'" + (
+                 f"give 'text:' one wording per language, each on its own indented line under it: "
+                 f"'{d.wordings[0][0] if d.wordings else 'en'}: …' and '{language}: …' "
+                 f"(docs/authoring.md, \"The house file\")" + (
                      f"; or, to print the house's own wording with a warning, set "
                      f"'untranslated_disclaimers: warn' in {PUBLISHER_FILE}" if d.source == "house" else ""))
     return d

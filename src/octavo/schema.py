@@ -46,6 +46,7 @@ _NESTED: dict[tuple[int, str], Spec | str] = {
     (id(model.PUBLICATION_SPEC), "translation_of"): model.ORIGINAL_SPEC,
     (id(model.DISCLAIMER_SPEC), "text"): "languages",
     (id(model.DISCLAIMER_SPEC), "label"): "languages",
+    (id(model.PUBLISHER_SPEC), "place"): "languages",
 }
 
 # The values model.py accepts for some text fields.
@@ -64,6 +65,9 @@ _REFINED: dict[tuple[int, str], dict] = {
     (id(model.PUBLISHER_SPEC), "untranslated_disclaimers"): {"enum": list(model.UNTRANSLATED)},
     (id(model.SECTION_SPEC), "role"): {"enum": list(model.SECTION_ROLES)},
     (id(model.PUBLISHER_SPEC), "citation_style"): {"enum": list(model.CITATION_STYLES)},
+    (id(model.PUBLISHER_SPEC), "place"): {"description": "Where the house publishes, as the imprint prints it: "
+                                          "text, or one text per language ('en: Stockholm, Sweden', 'de: Stockholm, "
+                                          "Schweden'); a paper prints its own language's"},
     (id(model.SECTION_SPEC), "label"): {"pattern": f"^sec:{xref.NAME}$",
                                         "description": "The section's cross-reference label: the text refers "
                                                        "to 'label: sec:name' as @sec:name"},
