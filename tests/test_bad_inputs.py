@@ -184,6 +184,10 @@ CASES: dict[str, Case] = {
                              "01-summary.md:8", "is not a file in the publication folder"),
     "image outside the folder": Case(append(SUMMARY, "\n![The house file](../publisher.yaml)\n"),
                                      "01-summary.md:8", "lies outside the publication folder"),
+    "image written from the section's file": Case(
+        lambda f: (_image_without_alt(f), append(SUMMARY, "\n![A map](../images/map.png)\n")(f)),
+        "01-summary.md:10", "image paths are written from the publication folder (breaking-deadlock/), "
+                            "not from the section's file: write 'images/map.png'"),
     "file:///etc/passwd in Markdown (image)": Case(append(SUMMARY, "\n![secrets](file:///etc/passwd)\n"),
                                                   "01-summary.md:8", "'file:///etc/passwd' is refused"),
     "file:///etc/passwd in Markdown (link)": Case(append(SUMMARY, "\n[secrets](file:///etc/passwd)\n"),

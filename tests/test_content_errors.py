@@ -114,3 +114,21 @@ def test_a_name_holding_a_bidi_control_is_refused(tmp_path, name, shown):
                for p in caught.value.problems), [str(p) for p in caught.value.problems]
     edit(folder / "publication.yaml", f"name: \"{name}\"", "name: \"Zhu Fe\u200cng\"")
     assert "Zhu Fe\u200cng" in [c.name for c in load_publication(folder).contributors]
+
+
+@pytest.mark.parametrize("text, line, reason", [
+    ("title: A\ncontributors:\n  - id: a\n    name: A\n     affiliations: []\n", 5,
+     "this line is indented further than the field above it, which already has its value"),
+    ("title: A\ncontributors:\n  - id: a\n    name: A\n   role: author\n", 5,
+     "this line is indented neither as far as the fields above it nor as their parent"),
+    ("title: Peace: A Plan\n", 1, "a value holds ': ', which YAML reads as a new field"),
+])
+def test_a_yaml_mistake_is_said_as_the_authors_mistake_at_its_line(tmp_path, text, line, reason):
+    """What a new user met: 'expected <block end>, but found '<block mapping start>'' for a line
+    indented one space short. The parser's words stay, in brackets, after the author's."""
+    from octavo.load import parse_yaml
+
+    with pytest.raises(ContentError) as caught:
+        parse_yaml(text, tmp_path / PUB)
+    [problem] = caught.value.problems
+    assert problem.location.line == line and problem.message.startswith(f"YAML syntax error: {reason} (the YAML reader:")

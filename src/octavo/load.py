@@ -322,6 +322,29 @@ def _yaml_reason(exc, text: str) -> tuple[str, str, int | None]:
     for index in range(min(marks, default=0), min(max(marks, default=-1) + 1, len(lines))):
         if _opens_a_quote(lines[index]):
             return "a quote opened on this line is not closed on it", "close the quote at the end of the value", index
+    return _indentation_reason(exc, lines)
+
+
+def _indentation_reason(exc, lines: list[str]) -> tuple[str, str, int | None]:
+    """PyYAML's words for a line indented wrong ("expected <block end>, but found '?'",
+    "mapping values are not allowed here") said as the author's mistake, at the line that has it."""
+    problem = exc.problem or ""
+    at = exc.problem_mark.line if exc.problem_mark is not None and exc.problem_mark.line < len(lines) else None
+    if "'\t'" in problem:
+        return ("a tab indents this line", "indent with spaces only: YAML does not read tabs", at)
+    if at is None:
+        return "", "check indentation and quoting near this line", None
+    if "expected <block end>" in problem or "did not find expected key" in (exc.context or "") + problem:
+        return ("this line is indented neither as far as the fields above it nor as their parent",
+                "indent it with as many spaces as the field it belongs with", at)
+    if "mapping values are not allowed here" in problem:
+        before = next((line for line in reversed(lines[:at]) if line.strip()), "")
+        indent = len(lines[at]) - len(lines[at].lstrip(" "))
+        if before and indent > len(before) - len(before.lstrip(" ")) and not before.rstrip().endswith(":"):
+            return ("this line is indented further than the field above it, which already has its value",
+                    "indent it with as many spaces as the field above it", at)
+        return ("a value holds ': ', which YAML reads as a new field",
+                "put the value in quotes: key: \"words: more words\"", at)
     return "", "check indentation and quoting near this line", None
 
 

@@ -354,12 +354,26 @@ def _check_image(token, where: Location, folder: Path) -> list[Problem]:
         return problems
     if not inside:
         problems.append(Problem(where, f"image '{name}' lies outside the publication folder",
+                                _from_the_folder(name, where, folder) or
                                 "copy the image into the publication folder, e.g. images/"))
     elif not path.is_file():
-        problems.append(Problem(where, f"image '{name}' does not exist", "check the file name and path"))
+        problems.append(Problem(where, f"image '{name}' does not exist",
+                                _from_the_folder(name, where, folder) or "check the file name and path"))
     else:
         problems.extend(Problem(where, f"image '{name}' {why}", hint) for why, hint in _image_content(path))
     return problems
+
+
+def _from_the_folder(name: str, where: Location, folder: Path) -> str | None:
+    """The hint for a path written from the section's file, as a Markdown editor resolves it,
+    where the publication folder is the root: the path that works, if that file is there."""
+    try:
+        meant = (Path(where.path).parent / name).resolve(strict=True)
+        relative = meant.relative_to(folder.resolve()).as_posix()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    return (f"image paths are written from the publication folder ({folder.name}/), not from the section's "
+            f"file: write '{relative}'") if meant.is_file() else None
 
 
 def _image_content(path: Path) -> list[tuple[str, str]]:
