@@ -245,6 +245,11 @@ def test_documents_say_their_language_and_direction(five):
     assert re.search(r'<html[^>]* lang="ar" dir="rtl"', web)
     korean = next(p for p in five["kooperation"].outputs if p.suffix == ".html").read_text(encoding="utf-8")
     assert re.search(r'<html[^>]* lang="ko" dir="ltr"', korean)
+    # The accessibility summary is Octavo's English: it says so, inside an Arabic package.
+    with zipfile.ZipFile(next(p for p in five["taawun"].outputs if p.suffix == ".epub")) as epub:
+        opf = epub.read(next(n for n in epub.namelist() if n.endswith(".opf"))).decode("utf-8")
+    [summary] = re.findall(r'<meta[^>]*property="schema:accessibilitySummary"[^>]*>', opf)
+    assert 'xml:lang="en"' in summary and '<dc:language>ar</dc:language>' in opf
 
 
 def test_epubcheck_passes_each_language(five, epubcheck):

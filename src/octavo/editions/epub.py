@@ -224,7 +224,11 @@ def _add_accessibility(book: epub.EpubBook, r: Record, has_pages: bool) -> None:
     if has_pages:
         summary += " Page-break markers and a page list give the page numbers of the print edition."
     summary += " Footnotes link to their notes and back. It contains no flashing, motion or sound."
-    book.add_metadata(None, "meta", summary, {"property": "schema:accessibilitySummary"})
+    # The summary is Octavo's English, whatever the paper's language: it says so, so that a
+    # reading system reads it in English, not in the package's language (a German voice reading
+    # English words).
+    english = {} if r.language.split("-")[0].lower() == "en" else {XML_LANG: "en"}
+    book.add_metadata(None, "meta", summary, {"property": "schema:accessibilitySummary", **english})
     book.add_metadata(None, "meta", A11Y_CONFORMS_TO, {"property": "dcterms:conformsTo"})
     # The publisher makes the claim (on Octavo's checks: EPUBCheck and DAISY Ace, see docs/editions.md).
     book.add_metadata(None, "meta", r.publisher, {"property": "a11y:certifiedBy"})
