@@ -132,3 +132,25 @@ def test_a_yaml_mistake_is_said_as_the_authors_mistake_at_its_line(tmp_path, tex
         parse_yaml(text, tmp_path / PUB)
     [problem] = caught.value.problems
     assert problem.location.line == line and problem.message.startswith(f"YAML syntax error: {reason} (the YAML reader:")
+
+
+def test_a_folder_that_does_not_exist_is_said_so_with_the_name_meant(tmp_path, capsys, monkeypatch):
+    from octavo.cli import main
+
+    folder = copy_content(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "content/breaking-deadlok", "--content", "content"]) == 2
+    err = capsys.readouterr().err
+    assert "content/breaking-deadlok: there is no such folder" in err
+    assert f"did you mean 'content/{folder.name}'?" in err
+
+
+def test_a_missing_date_says_how_to_write_one(tmp_path):
+    folder = copy_content(tmp_path)
+    text = (folder / PUB).read_text(encoding="utf-8")
+    (folder / PUB).write_text("\n".join(line for line in text.split("\n") if not line.startswith("date:")),
+                              encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_publication(folder)
+    [problem] = caught.value.problems
+    assert problem.message == "the publication has no 'date'" and "'date: YYYY-MM-DD'" in problem.hint

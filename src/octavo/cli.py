@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
 
     build = commands.add_parser(
-        "build", help="build the PDF and EPUB editions and prove them",
+        "build", help="build every edition (PDFs, EPUB, web page) and prove each",
         description="Build every publication in content/ (or those named) into build/, in parallel, and "
                     "prove each edition as 'octavo check' does. A publication whose sources, templates "
                     "and Octavo are unchanged since its last proven build is not rebuilt. Exit codes: "
@@ -382,7 +382,8 @@ def _run_preview(args) -> int:
             raise OctavoError(f"name the publication to preview: octavo preview <slug> (in {args.content}/: {names})")
         folder = folders[0]
     if not (folder / "publication.yaml").is_file():
-        raise OctavoError(f"no publication '{args.slug}' in {args.content}/")
+        raise UsageError(f"no publication '{args.slug}' in {args.content}/: name one of "
+                         f"{', '.join(f.name for f in find_publications(args.content)) or 'none'}")
     try:
         server = PreviewServer(Preview(folder, args.templates), args.port)
     except OSError as exc:

@@ -541,6 +541,13 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
     folder = Path(folder)
     publisher = publisher or load_publisher(folder.parent)
     path = folder / PUBLICATION_FILE
+    if not folder.is_dir():
+        near = difflib.get_close_matches(folder.name, sorted(p.name for p in folder.parent.iterdir()
+                                                             if (p / PUBLICATION_FILE).is_file()), n=1) \
+            if folder.parent.is_dir() else []
+        raise ContentError([Problem(Location(folder), "there is no such folder",
+                                    f"did you mean '{folder.parent / near[0]}'?" if near else
+                                    "name a publication's folder, e.g. content/<slug>; 'octavo new <slug>' makes one")])
     if not path.is_file():
         raise ContentError([Problem(Location(folder), f"no {PUBLICATION_FILE} in this folder",
                                     "a publication is a folder with a publication.yaml; 'octavo new <slug>' makes one")])
@@ -550,7 +557,8 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
     house = ", ".join(d.id for d in publisher.disclaimers)
     fields = _check_fields(data, PUBLICATION_SPEC, "the publication", Location(path, 1), problems, {
         "house_disclaimers": f"add 'house_disclaimers: [{house}]': every publication carries the house's "
-                             f"disclaimers, by their ids in {PUBLISHER_FILE}"})
+                             f"disclaimers, by their ids in {PUBLISHER_FILE}",
+        "date": "add the day of publication as 'date: YYYY-MM-DD', e.g. 'date: 2018-02-05'"})
 
     slug = folder.name
     if not SLUG_RE.fullmatch(slug):
