@@ -19,6 +19,7 @@ It holds
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,6 +136,36 @@ def build_document(publication: Publication, env: jinja2.Environment, labels: di
 # The ids the pages around the sections hold, in every edition (partials/front.html): a link in
 # the text may lead to the contributors' notes or the imprint.
 FURNITURE_IDS = ("contributors", "imprint-title")
+
+
+# What starts a Markdown construct: a correction's words, written in publication.yaml as text,
+# stay text when they are added to the section they correct.
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>!~^{}|&@#])")
+
+
+def with_corrections_shown(publication: Publication, labels: dict[str, str]) -> Publication:
+    """The publication as its editions show it: each correction (publication.yaml's
+    corrections:) is a notice in the imprint, proven as a disclaimer is (it is one, of source
+    "correction"), and a paragraph at the end of the section it names, proven as every block
+    is. One source for both, so that no edition can print one and not the other."""
+    from dataclasses import replace
+
+    from .languages import long_date
+
+    if not publication.corrections:
+        return publication
+    notices, added = [], {}
+    for number, correction in enumerate(publication.corrections, 1):
+        label = labels["corrected"].format(date=long_date(correction.date, publication.language),
+                                           version=correction.version)
+        notices.append(Disclaimer(id=f"correction-{number}", text=correction.text, source="correction",
+                                  label=label, location=correction.location))
+        if correction.section:
+            words, said = (MARKDOWN_SPECIALS.sub(r"\\\1", part) for part in (correction.text, label))
+            added.setdefault(correction.section, []).append(f"*{said}* {words}")
+    sections = tuple(replace(s, body=s.body.rstrip("\n") + "\n\n" + "\n\n".join(added[s.id]) + "\n")
+                     if s.id in added else s for s in publication.sections)
+    return replace(publication, disclaimers=publication.disclaimers + tuple(notices), sections=sections)
 
 
 def _refuse_dead_links(publication: Publication, sections: list[DocumentSection]) -> None:

@@ -51,6 +51,7 @@ class Record:
     translation_of: Original | None = None  # the original this publication translates
     original_line: str | None = None  # "Original (English): Breaking Deadlock …", in the labels' words
     translations: tuple[tuple[str, str, str | None, str | None], ...] = ()  # (slug, language, url, doi)
+    version: int = 1  # the paper's version: 1 as first published, one more for each correction's
 
     def translation_links(self) -> list[tuple[str, str]]:
         """(language, address) of the original and of each translation that has an address, and
@@ -132,10 +133,11 @@ def identifier_uri(scheme: str, value: str) -> str:
 
 
 def modified_date(publication: Publication) -> str:
-    """SOURCE_DATE_EPOCH when set (reproducible-builds.org), else the content's date: never the clock."""
+    """SOURCE_DATE_EPOCH when set (reproducible-builds.org), else the content's date, the last
+    correction's where there is one: never the clock."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not epoch:
-        return publication.date.isoformat()
+        return max([publication.date, *(c.date for c in publication.corrections)]).isoformat()
     if not epoch.isdigit():
         raise RenderError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not '{epoch}'")
     moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
@@ -172,7 +174,7 @@ def make_record(publication: Publication, description: str, labels: dict[str, st
         description=description or join_title(p.title, p.subtitle), keywords=tuple(keywords),
         identifier=primary_identifier(p), identifiers=dict(p.identifiers),
         translators=p.translators, translation_of=p.translation_of, original_line=original_line(p, labels),
-        translations=p.translations)
+        translations=p.translations, version=p.version)
 
 
 def original_line(publication: Publication, labels: dict[str, str]) -> str | None:

@@ -105,6 +105,20 @@ class Disclaimer:
 
 
 @dataclass(frozen=True)
+class Correction:
+    """A change made to the paper after it was first published, as publication.yaml records it
+    (corrections:): the day, what was changed, the version it made, and the section it was made
+    in, if one. Every edition prints it in the imprint, and at the end of that section; the
+    proof checks both as it checks a disclaimer and a block."""
+
+    date: dt.date
+    text: str
+    version: int
+    section: str | None = None  # the id of the section corrected
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Publisher:
     name: str
     short_name: str
@@ -214,6 +228,8 @@ class Publication:
     # (slug, language, url or None, doi or None): the web page links each (hreflang), the
     # distribution files name each.
     translations: tuple[tuple[str, str, str | None, str | None], ...] = ()
+    version: int = 1  # 1 as first published; each published correction makes the next (version:)
+    corrections: tuple[Correction, ...] = ()
 
     @property
     def translators(self) -> tuple[Contributor, ...]:
@@ -526,7 +542,11 @@ PUBLICATION_SPEC: Spec = {"title": (STR, True), "subtitle": (STR, False), "serie
                           "contributors": ((Sequence,), True), "house_disclaimers": ((Sequence,), True),
                           "disclaimers": ((Sequence,), False), "sections": ((Sequence,), True),
                           "editions": ((Sequence,), False), "trim_size": (STR, False),
-                          "translation_of": ((str, Mapping), False)}
+                          "translation_of": ((str, Mapping), False), "version": ((int,), False),
+                          "corrections": ((Sequence,), False)}
+# One entry of corrections: (docs/authoring.md, "Versions and corrections").
+CORRECTION_SPEC: Spec = {"date": ((dt.date, str), True), "text": (STR, True), "version": ((int,), False),
+                         "section": (STR, False)}
 # An original named by what is known of it, when it is not a publication in content/.
 ORIGINAL_SPEC: Spec = {"title": (STR, True), "language": (STR, True), "doi": (STR, False),
                        "isbn": ((str, int), False), "url": (STR, False)}
@@ -576,6 +596,7 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
     references = _references(folder, sections, read, problems)
     _check_cross_references(sections, problems)
     date = _date(data, fields.get("date"), problems)
+    version, corrections = _corrections(folder, data, fields, sections, date, problems)
     rights = _check_fields(fields.get("rights", Mapping()), RIGHTS_SPEC, "rights", data.where("rights"), problems)
     identifiers = _identifiers(data, fields, problems)
     series = None
@@ -607,7 +628,7 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
         contributors=tuple(contributors),
         disclaimers=tuple(disclaimers), sections=tuple(sections), editions=editions, trim_size=trim_size,
         warnings=tuple(problems.warnings), read=read, references=references, translation_of=original,
-        translations=_translations(folder, read))
+        translations=_translations(folder, read), version=version, corrections=corrections)
 
 
 def _original(folder: Path, data: Mapping, fields: dict, language: str, read: dict,
@@ -1090,6 +1111,47 @@ def _check_cross_references(sections: list[Section], problems: _Collector) -> No
     found = xref.survey(sections)
     problems.problems.extend(found.problems)
     problems.warnings.extend(found.warnings)
+
+
+def _corrections(folder: Path, data: Mapping, fields: dict, sections: list[Section], published: dt.date,
+                 problems: _Collector) -> tuple[int, tuple[Correction, ...]]:
+    """The paper's version and the corrections that made it: each dated on or after the paper's
+    date, made in a version after the first and not after the paper's own, in a section the
+    paper holds (named as sections: lists it)."""
+    version = fields.get("version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        problems.add(data.where("version"), f"version {version!r} is not a version number",
+                     "give a whole number: 1 as first published, 2 after the first correction, …")
+        version = 1
+    listed = {entry: section.id for entry, section in zip(fields.get("sections", ()), sections)
+              if isinstance(entry, str)}
+    found = []
+    for item in fields.get("corrections", ()):
+        where = getattr(item, "location", None) or data.where("corrections")
+        given = _check_fields(item, CORRECTION_SPEC, "a correction", where, problems)
+        if "date" not in given or "text" not in given:
+            continue
+        day = _date(item, given["date"], problems)
+        made_in = given.get("version", version)
+        if day < published:
+            problems.add(item.where("date"), f"the correction is dated {day}, before the paper's date ({published})",
+                         "date it the day the correction was published")
+        if version < 2:
+            problems.add(item.where("text"), "a correction makes a new version, but the paper is at version 1",
+                         "set 'version: 2' (or the version this correction made) in publication.yaml")
+        elif isinstance(made_in, bool) or not 2 <= made_in <= version:
+            problems.add(item.where("version"), f"version {made_in!r} is not one a correction can make",
+                         f"give a version from 2 to {version}, the paper's own")
+        section = given.get("section")
+        if section is not None and section not in listed:
+            close = difflib.get_close_matches(section, sorted(listed), n=1)
+            problems.add(item.where("section"), f"the correction names the section '{section}', which the paper "
+                         "does not list", f"did you mean '{close[0]}'?" if close else
+                         "name it as 'sections:' lists it, e.g. 'sections/03-outlook.md', or leave it out")
+            section = None
+        found.append(Correction(day, _text(given["text"]), made_in if isinstance(made_in, int) else version,
+                                listed.get(section), item.where("text")))
+    return version, tuple(sorted(found, key=lambda c: (c.version, c.date)))
 
 
 def _date(data: Mapping, value, problems: _Collector) -> dt.date:

@@ -212,14 +212,15 @@ class Rendering:
     """One publication, rendered once; every edition writes from it (editions/*.py)."""
 
     def __init__(self, publication: Publication, templates: Path | None = None):
-        from .document import build_document
+        from .document import build_document, with_corrections_shown
         from .metadata import make_record
 
-        self.publication = publication
         self.templates = Path(templates or DEFAULT_TEMPLATES)
         self.folders = style_folders(publication, self.templates)
         self.env = environment(self.folders)
         self.labels = labels(self.folders, publication.language)
+        publication = with_corrections_shown(publication, self.labels)
+        self.publication = publication
         self.page = page_geometry(self.folders)
         self.document = build_document(publication, self.env, self.labels, self.page)
         self.record = make_record(publication, self.document.description, self.labels)

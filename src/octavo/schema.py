@@ -47,6 +47,7 @@ _NESTED: dict[tuple[int, str], Spec | str] = {
     (id(model.DISCLAIMER_SPEC), "text"): "languages",
     (id(model.DISCLAIMER_SPEC), "label"): "languages",
     (id(model.PUBLISHER_SPEC), "place"): "languages",
+    (id(model.PUBLICATION_SPEC), "corrections"): model.CORRECTION_SPEC,
 }
 
 # The values model.py accepts for some text fields.
@@ -65,6 +66,12 @@ _REFINED: dict[tuple[int, str], dict] = {
     (id(model.PUBLISHER_SPEC), "untranslated_disclaimers"): {"enum": list(model.UNTRANSLATED)},
     (id(model.SECTION_SPEC), "role"): {"enum": list(model.SECTION_ROLES)},
     (id(model.PUBLISHER_SPEC), "citation_style"): {"enum": list(model.CITATION_STYLES)},
+    (id(model.PUBLICATION_SPEC), "version"): {"minimum": 1, "description": "The paper's version: 1 as first "
+                                              "published, one more with each published correction"},
+    (id(model.CORRECTION_SPEC), "version"): {"minimum": 2, "description": "The version the correction made "
+                                             "(default: the paper's)"},
+    (id(model.CORRECTION_SPEC), "section"): {"pattern": r"^[^/].*\.md$", "description": "The section corrected, "
+                                             "as sections: lists it; the notice is printed at its end too"},
     (id(model.PUBLISHER_SPEC), "place"): {"description": "Where the house publishes, as the imprint prints it: "
                                           "text, or one text per language ('en: Stockholm, Sweden', 'de: Stockholm, "
                                           "Schweden'); a paper prints its own language's"},

@@ -160,6 +160,8 @@ def _add_metadata(book: epub.EpubBook, r: Record, has_pages: bool) -> None:
     book.add_metadata("DC", "date", r.date.isoformat())
     book.add_metadata("DC", "rights", r.rights_statement)
     book.add_metadata("DC", "description", r.description)
+    if r.version > 1:  # a corrected version says so (schema.org's CreativeWork version); the first says nothing new
+        book.add_metadata(None, "meta", str(r.version), {"property": "schema:version"})
     if has_pages:
         # The page-list's pages are the print edition's (Ace: epub-pagesource; EPUB A11y 1.1 §4.2).
         book.add_metadata("DC", "source", r.identifier_for("print"), {"id": "source"})

@@ -331,6 +331,10 @@ def complete_xmp(packet: bytes, record: Record, edition: PdfEdition) -> bytes:
     if record.website:
         simple("xmpRights:WebStatement", record.website)
     simple("xmpMM:DocumentID", f"uuid:{record.stable_uuid()}")
-    simple("xmpMM:InstanceID", f"uuid:{record.stable_uuid(edition.name)}")
+    # A corrected version is another instance of the same document (XMP Part 1, 8.2.2.7), and
+    # says its version; the first keeps the identity it was published with.
+    version = f" version {record.version}" if record.version > 1 else ""
+    simple("xmpMM:InstanceID", f"uuid:{record.stable_uuid(edition.name + version)}")
+    simple("xmpMM:VersionID", str(record.version))
     body = etree.tostring(meta, encoding="utf-8")
     return packet[:start] + body + packet[end:]
