@@ -28,6 +28,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .editions import EDITIONS, edition_for_file
@@ -50,6 +51,45 @@ def bag_path(out_dir: Path, slug: str) -> Path:
     return Path(out_dir) / f"{slug}.bag"
 
 
+@dataclass
+class Assembled:
+    """What `assemble` wrote: the publication, its record, the build and its distribution files."""
+
+    publication: object
+    record: Record
+    result: object  # build.BuildResult
+    distribution: list
+
+
+def assemble(folder: Path, staging: Path, templates: Path | None = None,
+             warn: Callable[[str], None] | None = None, strict: bool = False) -> Assembled:
+    """Build and prove every edition of the publication in `folder` into staging/editions/, copy
+    the sources it was made from into staging/source/ and write its metadata records into
+    staging/metadata/: a bag's payload, and a released version's content (release.py)."""
+    from .build import build_publication
+    from .distribution import distribution_files, print_page_count
+
+    result = build_publication(folder, staging / "editions", templates, editions=tuple(EDITIONS), strict=strict)
+    publication, record = result.publication, result.record
+    # An archivist's bag is made once and kept: what the build warned of is said here too.
+    for message in [*map(str, publication.warnings), *(f"{folder}: {n}" for n in result.notices)]:
+        (warn or logging.getLogger("octavo").warning)(message)
+    for name, path in result.document.sources:  # the bytes the editions were made from
+        target = staging / "source" / name
+        if not target.resolve().is_relative_to((staging / "source").resolve()):
+            raise OctavoError(f"{path}: a source would be written outside the bag ({name}); "
+                              "keep every file inside the publication folder")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(result.document.files[path])
+    (staging / "metadata").mkdir()
+    (staging / "metadata" / "dublin-core.xml").write_bytes(dublin_core(record, result.outputs))
+    distribution = distribution_files(record, print_page_count(result.outputs))
+    for made in distribution:
+        if made.content is not None:
+            (staging / "metadata" / made.format.bag_name).write_bytes(made.content)
+    return Assembled(publication, record, result, distribution)
+
+
 def write_bag(folder: Path, out_dir: Path, templates: Path | None = None,
               note: Callable[[str], None] | None = None, warn: Callable[[str], None] | None = None,
               strict: bool = False) -> Path:
@@ -60,33 +100,15 @@ def write_bag(folder: Path, out_dir: Path, templates: Path | None = None,
     error and nothing is bagged, as with `octavo build --strict`."""
     import bagit
 
-    from .build import build_publication
-    from .distribution import distribution_files, print_page_count, publish_distribution_files
+    from .distribution import publish_distribution_files
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".bag.{os.getpid()}.", dir=out_dir))
     try:
-        editions = staging / "editions"
-        result = build_publication(folder, editions, templates, editions=tuple(EDITIONS), strict=strict)
-        publication, record = result.publication, result.record
-        # An archivist's bag is made once and kept: what the build warned of is said here too.
-        for message in [*map(str, publication.warnings), *(f"{folder}: {n}" for n in result.notices)]:
-            (warn or logging.getLogger("octavo").warning)(message)
-        for name, path in result.document.sources:  # the bytes the editions were made from
-            target = staging / "source" / name
-            if not target.resolve().is_relative_to((staging / "source").resolve()):
-                raise OctavoError(f"{path}: a source would be written outside the bag ({name}); "
-                                  "keep every file inside the publication folder")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(result.document.files[path])
-        (staging / "metadata").mkdir()
-        (staging / "metadata" / "dublin-core.xml").write_bytes(dublin_core(record, result.outputs))
-        distribution = distribution_files(record, print_page_count(result.outputs))
-        for made in distribution:
-            if made.content is not None:
-                (staging / "metadata" / made.format.bag_name).write_bytes(made.content)
+        made = assemble(folder, staging, templates, warn, strict)
+        publication, record, distribution = made.publication, made.record, made.distribution
         logging.getLogger("bagit").setLevel(logging.WARNING)
         bagit.make_bag(str(staging), bag_info=_bag_info(record, publication.slug), checksums=CHECKSUMS)
         _declare_rfc_8493(staging)

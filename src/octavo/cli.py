@@ -105,13 +105,29 @@ def _parser() -> argparse.ArgumentParser:
                     "exit code 0 if every file is present and unchanged, 4 otherwise.")
     archive.add_argument("publications", nargs="*", type=Path, metavar="PUBLICATION",
                          help="a publication folder or slug (default: all of content/)")
-    archive.add_argument("--verify", type=Path, default=None, metavar="BAG", help="validate this bag and build nothing")
+    archive.add_argument("--verify", type=Path, default=None, metavar="BAG",
+                         help="validate this bag, or an OCFL object of released versions (<slug>.ocfl), and build nothing")
     archive.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
     archive.add_argument("--out", type=Path, default=Path("build"), help="where bags are written (default: build)")
     archive.add_argument("--templates", type=Path, default=None, help="a templates folder (default: Octavo's own)")
     archive.add_argument("--strict", action="store_true",
                          help="treat the content's warnings as errors and bag nothing (as 'octavo build --strict')")
     archive.set_defaults(run=_run_archive)
+    release = commands.add_parser(
+        "release", help="keep the version built and proven now for good, in an OCFL object (build/<slug>.ocfl)",
+        description="Build and prove every edition of each publication named (default: all of content/) and "
+                    "add it, with its sources and metadata, to build/<slug>.ocfl/ as the version publication.yaml's "
+                    "'version:' says: an OCFL 1.1 object whose versions are never rewritten. A version already "
+                    "released is rebuilt and compared: the same bytes, or exit code 4 naming each file that "
+                    "differs. Verify the object with 'octavo archive --verify build/<slug>.ocfl'.")
+    release.add_argument("publications", nargs="*", type=Path, metavar="PUBLICATION",
+                         help="a publication folder or slug (default: all of content/)")
+    release.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
+    release.add_argument("--out", type=Path, default=Path("build"), help="where the objects are kept (default: build)")
+    release.add_argument("--templates", type=Path, default=None, help="a templates folder (default: Octavo's own)")
+    release.add_argument("--strict", action="store_true",
+                         help="treat the content's warnings as errors and release nothing (as 'octavo build --strict')")
+    release.set_defaults(run=_run_release)
     _authoring_commands(commands)
     return parser
 
@@ -252,7 +268,13 @@ def _run_archive(args) -> int:
     if args.verify:
         if args.publications:
             raise OctavoError("--verify checks a bag and builds nothing: name no publication with it")
-        print(verify_bag(args.verify))
+        from .release import describe_object, is_object, verify_object
+
+        if is_object(args.verify):
+            verify_object(args.verify)
+            print(describe_object(args.verify))
+        else:
+            print(verify_bag(args.verify))
         return 0
     folders = args.publications or find_publications(args.content)
     if not folders:
@@ -262,6 +284,24 @@ def _run_archive(args) -> int:
                         note=lambda message: print(f"note: {message}", file=sys.stderr),
                         warn=lambda message: print(f"warning: {message}", file=sys.stderr), strict=args.strict)
         print(f"bagged {bag}")
+    return 0
+
+
+def _run_release(args) -> int:
+    from .catalog import find_publications
+    from .errors import Location
+    from .release import release
+
+    folders = args.publications or find_publications(args.content)
+    if not folders:
+        raise OctavoError(f"no publications found in {args.content}/: each needs a folder with a publication.yaml")
+    for folder in folders:
+        made = release(_folder(folder, args.content), args.out, args.templates, strict=args.strict,
+                       warn=lambda message: print(f"warning: {message}", file=sys.stderr))
+        if made.new:
+            print(f"released version {made.version} into {Location(made.path)} ({made.files} files, SHA-512)")
+        else:
+            print(f"version {made.version} is released already in {Location(made.path)}: rebuilt, the same bytes")
     return 0
 
 
