@@ -561,7 +561,7 @@ def load_publication(folder: Path, publisher: Publisher | None = None) -> Public
     folder = Path(folder)
     publisher = publisher or load_publisher(folder.parent)
     path = folder / PUBLICATION_FILE
-    if not folder.is_dir():
+    if not folder.is_dir() and not folder.is_symlink():  # a loop of links is a folder that cannot be read: below
         near = difflib.get_close_matches(folder.name, sorted(p.name for p in folder.parent.iterdir()
                                                              if (p / PUBLICATION_FILE).is_file()), n=1) \
             if folder.parent.is_dir() else []

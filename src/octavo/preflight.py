@@ -148,7 +148,8 @@ def coarse_images(publication, page, house_sizes_images: bool) -> tuple[list, li
                    f"{width_mm:.0f} mm wide at {dpi:.0f} dpi, under the {MIN_DPI} dpi a print shop accepts")
         hint = (f"the print edition sets an image at {CSS_PIXELS_PER_INCH} pixels an inch, no wider than the "
                 f"text ({text_mm:.0f} mm): give one at least {least:,} pixels wide ({good:,} for "
-                f"{WARN_DPI} dpi across the text), or draw a chart as SVG, which prints sharp at any size")
+                f"{WARN_DPI} dpi across the text), or draw a chart as SVG, which prints sharp at any size; a paper "
+                f"not printed leaves 'print' out of 'editions:' in publication.yaml")
         if house_sizes_images:
             warnings.append(Problem(image.where, message + " (the house style's print CSS may size it "
                                     "otherwise: the build measures it on the page)", hint))

@@ -81,13 +81,11 @@ def validate(folders: list[Path], content_dir: Path) -> Validation:
             result.errors.extend(dead)
             continue
         coarse, doubtful = _print_problems(publication)
-        if coarse:
-            result.errors.extend(coarse)
-            continue
-        result.warnings.extend(doubtful)
-        result.publications.append(publication)
+        result.errors.extend(coarse)
+        if not coarse:
+            result.publications.append(publication)
         # A TODO in the house file is every publication's warning: said once.
-        result.warnings.extend(w for w in publication.warnings if w not in result.warnings)
+        result.warnings.extend(w for w in [*publication.warnings, *doubtful] if w not in result.warnings)
     return result
 
 
