@@ -182,3 +182,51 @@ def test_an_object_moved_aside_by_a_killed_release_is_put_back(tmp_path):
     stale.mkdir()
     _put_back(obj)
     assert (obj / "0=ocfl_object_1.1").is_file() and not aside.exists() and not stale.exists()
+
+
+def test_diff_names_each_changed_block_with_its_line_and_words(two_versions, tmp_path, capsys):
+    folder, out = two_versions["folder"], two_versions["out"]
+    code = main(["diff", str(folder), "1", "2", "--content", str(folder.parent), "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    lines = printed.splitlines()
+    assert lines[0] == f"{SEED_SLUG}: version 1 → version 2: 2 blocks added"
+    assert any(line.startswith("  added   sections/07-conclusion.md:") and
+               "The next round of talks is expected in the spring." in line for line in lines), printed
+    assert any("Corrected March 8, 2018 (version 2)" in line for line in lines), printed
+    page = (out / f"{SEED_SLUG}.diff-1-2.html").read_text(encoding="utf-8")
+    assert "<ins>The next round of talks is expected in the spring.</ins>" in page
+    # A word changed in a paragraph: the words, not the whole block.
+    edit(folder / "sections" / "01-summary.md", "North Korea", "the DPRK")
+    try:
+        main(["diff", str(folder), "2", "content", "--content", str(folder.parent), "--out", str(out)])
+    finally:
+        edit(folder / "sections" / "01-summary.md", "the DPRK", "North Korea")
+    changed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  changed")]
+    assert changed and changed[0].startswith("  changed sections/01-summary.md:") and "“North Korea,” → “the DPRK,”" in changed[0]
+
+
+def test_a_new_version_whose_change_no_correction_names_is_refused(two_versions, tmp_path):
+    """Version 3 adds a sentence to the Chinese perspective but its correction names the
+    conclusion: refused, naming the section and the change; --no-notice releases it."""
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(two_versions["folder"].parent, content)
+    out = tmp_path / "build"
+    shutil.copytree(two_versions["obj"], object_path(out, SEED_SLUG))
+    folder = content / SEED_SLUG
+    with open(folder / "sections" / "05-china.md", "a", encoding="utf-8") as section:
+        section.write("\nBeijing is expected to host a meeting in the summer.\n")
+    edit(folder / "publication.yaml", "version: 2", "version: 3")
+    with open(folder / "publication.yaml", "a", encoding="utf-8") as yaml:
+        yaml.write("  - date: 2018-04-02\n    version: 3\n    section: sections/07-conclusion.md\n"
+                   "    text: A date in the conclusion was corrected.\n")
+    with pytest.raises(ContentError) as caught:
+        release(folder, out)
+    [problem] = caught.value.problems
+    assert "version 3 changes 'A Perspective from China' from version 2" in problem.message
+    assert "Beijing is expected to host a meeting in the summer." in problem.message
+    assert problem.location.path.name == "publication.yaml" and "--no-notice" in problem.hint
+    assert max(released(object_path(out, SEED_SLUG))) == 2
+    assert release(folder, out, silent=True).version == 3

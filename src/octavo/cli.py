@@ -127,7 +127,22 @@ def _parser() -> argparse.ArgumentParser:
     release.add_argument("--templates", type=Path, default=None, help="a templates folder (default: Octavo's own)")
     release.add_argument("--strict", action="store_true",
                          help="treat the content's warnings as errors and release nothing (as 'octavo build --strict')")
+    release.add_argument("--no-notice", action="store_true",
+                         help="release a change no correction names (a typo the house does not record)")
     release.set_defaults(run=_run_release)
+    diff = commands.add_parser(
+        "diff", help="what changed between two versions, block by block: text, and build/<slug>.diff-A-B.html",
+        description="Compare two versions of a publication as its editions show them, block by block (paragraphs, "
+                    "headings, list items, cells, notes, captions), section by section: each block added, removed "
+                    "or changed, with its file and line and the words that changed. A version is a number released "
+                    "in build/<slug>.ocfl ('octavo release'), or 'content' for the content folder as it is now. "
+                    "Prints the changes and writes them as a web page, build/<slug>.diff-A-B.html.")
+    diff.add_argument("publication", type=Path, metavar="PUBLICATION", help="a publication folder or slug")
+    diff.add_argument("old", metavar="A", help="a released version's number, or 'content'")
+    diff.add_argument("new", metavar="B", help="a released version's number, or 'content'")
+    diff.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
+    diff.add_argument("--out", type=Path, default=Path("build"), help="where the objects are kept (default: build)")
+    diff.set_defaults(run=_run_diff)
     _authoring_commands(commands)
     return parser
 
@@ -297,11 +312,48 @@ def _run_release(args) -> int:
         raise OctavoError(f"no publications found in {args.content}/: each needs a folder with a publication.yaml")
     for folder in folders:
         made = release(_folder(folder, args.content), args.out, args.templates, strict=args.strict,
-                       warn=lambda message: print(f"warning: {message}", file=sys.stderr))
+                       warn=lambda message: print(f"warning: {message}", file=sys.stderr), silent=args.no_notice)
         if made.new:
             print(f"released version {made.version} into {Location(made.path)} ({made.files} files, SHA-512)")
         else:
             print(f"version {made.version} is released already in {Location(made.path)}: rebuilt, the same bytes")
+    return 0
+
+
+def _run_diff(args) -> int:
+    import tempfile
+
+    from .diff import CURRENT, compare, describe, html_page, version_folder
+    from .errors import Location
+    from .release import object_path
+    from .write import publish, temporary_beside
+
+    folder = _folder(args.publication, args.content)
+    slug = folder.name
+    obj = object_path(args.out, slug)
+    with tempfile.TemporaryDirectory(prefix="octavo-diff-") as scratch:
+        sides = []
+        for given in (args.old, args.new):
+            if given == CURRENT:
+                sides.append((folder, "the content as it is now"))
+                continue
+            if not given.isdigit():
+                raise UsageError(f"'{given}' is not a version: give a released version's number, or '{CURRENT}'")
+            if not (obj / "inventory.json").is_file():
+                raise UsageError(f"{slug} has no released version in {args.out}/ (no {obj.name}): 'octavo release' keeps one")
+            sides.append((version_folder(obj, int(given), Path(scratch)), f"version {given}"))
+        changes = compare(sides[0][0], sides[1][0])
+        from .model import load_publication
+
+        title = load_publication(sides[1][0]).title
+    for line in describe(changes, sides[0][1], sides[1][1], slug):
+        print(line)
+    page = Path(args.out) / f"{slug}.diff-{args.old}-{args.new}.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    with temporary_beside(page) as temporary:
+        temporary.write_text(html_page(changes, sides[0][1], sides[1][1], slug, title), encoding="utf-8")
+        publish(temporary, page)
+    print(f"wrote {Location(page)}")
     return 0
 
 

@@ -64,8 +64,10 @@ def released(obj: Path) -> dict[int, dict[str, str]]:
             for name, version in inventory["versions"].items()}
 
 
-def release(folder: Path, out_dir: Path, templates: Path | None = None, warn=None, strict: bool = False) -> Released:
-    """Release the publication in `folder` as its `version:`, into out_dir/<slug>.ocfl."""
+def release(folder: Path, out_dir: Path, templates: Path | None = None, warn=None, strict: bool = False,
+            silent: bool = False) -> Released:
+    """Release the publication in `folder` as its `version:`, into out_dir/<slug>.ocfl. A new
+    version whose changes no correction of it names is refused unless `silent` (--no-notice)."""
     from .archive import _replace_dir, assemble
 
     publication = load_publication(folder)
@@ -76,6 +78,8 @@ def release(folder: Path, out_dir: Path, templates: Path | None = None, warn=Non
     versions = released(obj)
     number, last = publication.version, max(versions, default=0)
     _check_sequence(publication, number, last)
+    if number == last + 1 and last and not silent:
+        _check_declared(publication, obj, last)
     staging = Path(tempfile.mkdtemp(prefix=f".release.{os.getpid()}.", dir=out_dir))
     try:
         payload = staging / "payload"
@@ -103,6 +107,34 @@ def _check_sequence(publication, number: int, last: int) -> None:
     held = f"holds versions 1 to {last}" if last else "holds no version of it"
     raise ContentError([Problem(_location(where, "version:"), f"version {number} cannot be released: the archive "
                                 f"{held}", f"release version {last + 1} first: each version is kept, in turn")])
+
+
+def _check_declared(publication, obj: Path, last: int) -> None:
+    """Every section the new version changes (diff.compare, block by block, from the last
+    released version) is named by one of its corrections, or one of them names no section: a
+    reader of the new version is told of each change."""
+    from .diff import compare, version_folder
+
+    mine = [c for c in publication.corrections if c.version == publication.version]
+    where = publication.folder / PUBLICATION_FILE
+    scratch = Path(tempfile.mkdtemp(prefix="octavo-release-"))
+    try:
+        changes = compare(version_folder(obj, last, scratch), publication.folder)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if any(c.section is None for c in mine):
+        return  # a correction of the whole paper covers every change
+    named = {c.section for c in mine}
+    undeclared = [c for c in changes if c.section_id not in named]
+    if not undeclared:
+        return
+    sections = ", ".join(dict.fromkeys(f"'{c.section}'" for c in undeclared))
+    raise ContentError([Problem(_location(where, "corrections:") if mine else _location(where, "version:"),
+                                f"version {publication.version} changes {sections} from version {last}, and no "
+                                f"correction of version {publication.version} says so: "
+                                + "; ".join(str(c).strip() for c in undeclared[:5]),
+                                "add a correction with the section under 'corrections:' (octavo diff shows every "
+                                "change), or release with --no-notice for a change the house does not record")])
 
 
 def _same_or_refuse(publication, number: int, now: dict[str, str], then: dict[str, str]) -> None:
