@@ -375,6 +375,6 @@ def _shot(browser, session: str, box, beyond: bool) -> object:
 
     x, y, width, height = box
     data = browser.send("Page.captureScreenshot", {
-        "format": "png", "captureBeyondViewport": beyond,
+        "format": "png", "optimizeForSpeed": True, "captureBeyondViewport": beyond,
         "clip": {"x": x, "y": y, "width": width, "height": height, "scale": SHOT_SCALE}}, session=session)["data"]
     return Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")
