@@ -337,6 +337,33 @@ def test_a_line_drawn_left_to_right_is_read_in_logical_order():
         "© 2024 Institute for Peninsula Studies. جميع الحقوق محفوظة."
 
 
+def test_cells_side_by_side_are_read_cell_after_cell():
+    """A table row whose cells each hold two lines: PDFium gives the glyphs in the order drawn
+    (the right cell's two lines, then the left's); read line by line across the page they would
+    interleave. Running text, each line drawn in one go, stays top to bottom."""
+    from octavo.visible import _in_logical_order, _strength
+
+    def line(visual: str, x: float, y: float) -> list[_Glyph]:
+        return [_Glyph(c, x + n, x + n + 1, y, y - 1, y + 1, _strength(c)) for n, c in enumerate(visual)]
+
+    # Drawn as WeasyPrint draws a row: the first cell (on the right), its two lines, then the next.
+    drawn = line("ىلوأ", 50, 20) + line("ةيلخ", 50, 10) + line("ةيناث", 0, 20) + line("ةيلخ", 0, 10)
+    assert _in_logical_order(drawn).split("\n") == ["أولى", "خلية", "ثانية", "خلية"]
+    running = line("لوألا رطسلا", 0, 20) + line("يناثلا رطسلا", 0, 10)
+    assert _in_logical_order(running).split("\n") == ["السطر الأول", "السطر الثاني"]
+
+
+def test_an_arabic_table_whose_cells_wrap_is_proven(tmp_path):
+    """No false refusal: a row whose cells wrap over several lines was read across the page,
+    line by line, the cells' words interleaved, and an honest paper was refused."""
+    folder = _copy(tmp_path, "taawun")
+    edit(folder / "sections" / "02-wijhat-nazar.md", "| مؤتمر هلسنكي | 1975 | 35 |",
+         "| مؤتمر هلسنكي الذي جمع الدول الأوروبية والولايات المتحدة وكندا حول طاولة واحدة لأول مرة بعد سنوات "
+         "طويلة من الانقسام | 1975 | خمس وثلاثون دولة من أوروبا وأمريكا الشمالية شاركت في التوقيع على الوثيقة الختامية |")
+    result = build_publication(folder, tmp_path / "out", editions=("screen",))
+    assert result.report.ok
+
+
 def test_the_proof_fails_on_an_arabic_paragraph_dropped_from_the_pdf(five, tmp_path):
     """The Arabic paper's PDF read against a text with one more Arabic paragraph, and one with a
     word changed: each is missing, named, in both PDFs."""

@@ -437,9 +437,29 @@ def _in_logical_order(glyphs: list[_Glyph]) -> str:
                     None)
         (line if line is not None else alone).append(glyph)
     lines = sorted(lines + _lines(alone), key=lambda line: -line[0].middle)
+    lines = _side_by_side(lines, {id(g): n for n, g in enumerate(glyphs)})
     for glyph in (g for g in glyphs if g.floating):
         min(lines, key=lambda line: abs(line[0].middle - glyph.middle)).append(glyph)
     return "\n".join("".join(g.text for g in _line_in_logical_order(line)) for line in lines)
+
+
+def _side_by_side(lines: list[list[_Glyph]], order: dict[int, int]) -> list[list[_Glyph]]:
+    """Lines drawn side by side at one height (the cells of a table row, each of several lines)
+    parted and put in the order they are drawn, which is the order they are read: a cell's
+    lines one after another, then the next cell's. A line is parted where the glyphs drawn
+    between two of its glyphs stand on another line; where no line is parted (running text),
+    the lines stay top to bottom."""
+    where = {id(g): n for n, line in enumerate(lines) for g in line}
+    drawn = sorted((g for line in lines for g in line), key=lambda g: order[id(g)])
+    parts: list[list[_Glyph]] = []
+    for glyph in drawn:
+        if parts and where[id(parts[-1][0])] == where[id(glyph)]:
+            parts[-1].append(glyph)
+        else:
+            parts.append([glyph])
+    if len({where[id(part[0])] for part in parts}) == len(parts):
+        return lines  # each line drawn in one go: the page's own order, top to bottom
+    return parts
 
 
 def _lines(glyphs: list[_Glyph]) -> list[list[_Glyph]]:
