@@ -464,6 +464,22 @@ def test_a_link_whose_words_say_nothing_on_paper_prints_its_address_in_the_pdfs(
     assert "address-on-paper" in epub.read(chapter).decode()  # marked, and shown as words only
 
 
+@pytest.mark.parametrize("words", ["hier", "ici", "aquí", "здесь", "여기", "こちら", "这里", "هنا", "כאן"])
+def test_link_words_that_say_nothing_are_known_in_every_language(words):
+    """A German paper's "hier" says as little on paper as "here": the address is printed."""
+    from types import SimpleNamespace
+
+    from octavo.markdown import ADDRESS_ON_PAPER, _addresses_on_paper, _parser
+
+    def marked(text: str) -> list:
+        tokens = _parser().parse(text, {})
+        _addresses_on_paper(SimpleNamespace(tokens=tokens))
+        return [c.meta.get(ADDRESS_ON_PAPER) for t in tokens for c in (t.children or []) if c.type == "link_open"]
+
+    assert marked(f"Siehe [{words}](https://example.org/x).\n") == ["https://example.org/x"]
+    assert marked("Siehe [den Bericht](https://example.org/x).\n") == [None]
+
+
 def test_the_proof_refuses_a_print_style_that_drops_the_address(tmp_path):
     from test_exact_proof import paper
 

@@ -601,8 +601,22 @@ def _image(self, tokens, idx, options, env):
 # Link words that say nothing on paper (issue 22): a reader of a printed page cannot follow
 # "here". Such a link to the web is marked (class address-on-paper), and the paged editions
 # print its address after its words (print.css), where the proof reads it (Block.printed).
-PAPER_EMPTY_WORDS = frozenset({"here", "click here", "this link", "link", "this page", "read more", "more",
-                               "click", "this", "online", "website", "this website", "go", "see here"})
+# In every language Octavo has labels for: a German paper's "hier" says no more than "here".
+PAPER_EMPTY_WORDS = frozenset({
+    "here", "click here", "this link", "link", "this page", "read more", "more", "click", "this", "online",
+    "website", "this website", "go", "see here",
+    "hier", "hier klicken", "diesen link", "mehr", "weiterlesen", "diese seite",  # de
+    "ici", "cliquez ici", "ce lien", "lien", "en savoir plus", "cette page",  # fr
+    "aquí", "haga clic aquí", "haz clic aquí", "este enlace", "enlace", "más", "leer más",  # es
+    "здесь", "тут", "по ссылке", "ссылка", "подробнее", "нажмите здесь",  # ru
+    "여기", "여기를 클릭", "링크", "더 보기", "자세히",  # ko
+    "こちら", "ここ", "リンク", "詳細", "ここをクリック",  # ja
+    "这里", "點擊這裡", "点击这里", "這裡", "链接", "連結", "更多",  # zh
+    "هنا", "اضغط هنا", "انقر هنا", "الرابط", "رابط", "المزيد",  # ar
+    "כאן", "לחצו כאן", "לחץ כאן", "קישור",  # he
+    "اینجا", "اینجا کلیک کنید", "پیوند", "لینک",  # fa
+    "یہاں", "یہاں کلک کریں", "لنک",  # ur
+})
 ADDRESS_ON_PAPER = "address_on_paper"  # a link_open token's meta: the address the paged editions print
 
 
