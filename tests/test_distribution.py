@@ -549,3 +549,43 @@ def test_the_house_email_is_the_crossref_depositor(distribution_build):
     data, notes = crossref_deposit(distribution_build.record)
     assert etree.fromstring(data).findtext(".//cr:depositor/cr:email_address", None, CR) == "publications@fmca.example.org"
     assert not any("depositor" in n for n in notes)
+
+
+def test_a_corrected_papers_deposit_tells_crossmark_of_each_correction(record, crossref_schema):
+    """Issue 24: with the house's Crossmark policy, the deposit of a corrected version names the
+    policy and each correction as an update of the DOI itself, with its day; valid against
+    Crossref's schema. Without a policy, the deposit says nothing of it and a note says why."""
+    import datetime as dt
+
+    from octavo.model import Correction
+
+    corrections = (Correction(dt.date(2024, 3, 1), "A figure in table 1 was corrected.", 2),)
+    corrected = dataclasses.replace(record, version=2, corrections=corrections, crossmark_policy="10.5555/crossmark-policy")
+    data, notes = crossref_deposit(corrected)
+    root = etree.fromstring(data)
+    assert crossref_schema.validate(root), crossref_schema.error_log
+    crossmark = root.find(".//cr:report-paper_metadata/cr:crossmark", CR)
+    assert crossmark.findtext("cr:crossmark_policy", namespaces=CR) == "10.5555/crossmark-policy"
+    [update] = crossmark.findall("cr:updates/cr:update", CR)
+    assert (update.get("type"), update.get("date"), update.text) == ("correction", "2024-03-01", record.identifiers["doi"])
+    assert not any("Crossmark" in n for n in notes)
+    # The check can fail: an update type Crossref does not know.
+    update.set("type", "typo")
+    assert not crossref_schema.validate(root) and "type" in str(crossref_schema.error_log)
+    _, notes = crossref_deposit(dataclasses.replace(corrected, crossmark_policy=None))
+    assert any("does not tell Crossmark of the paper's 1 correction(s): add 'crossmark_policy:'" in n for n in notes)
+
+
+def test_a_crossmark_policy_that_is_not_a_doi_is_refused(fixture_folder, tmp_path):
+    import shutil
+
+    from octavo.errors import ContentError
+    from octavo.model import load_publisher
+
+    content = tmp_path / "house"
+    content.mkdir()
+    shutil.copy(fixture_folder.parent / "publisher.yaml", content / "publisher.yaml")
+    with open(content / "publisher.yaml", "a", encoding="utf-8") as house:
+        house.write("crossmark_policy: our policy page\n")
+    with pytest.raises(ContentError, match="crossmark_policy 'our policy page' is not a DOI"):
+        load_publisher(content)

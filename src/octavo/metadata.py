@@ -52,6 +52,8 @@ class Record:
     original_line: str | None = None  # "Original (English): Breaking Deadlock …", in the labels' words
     translations: tuple[tuple[str, str, str | None, str | None], ...] = ()  # (slug, language, url, doi)
     version: int = 1  # the paper's version: 1 as first published, one more for each correction's
+    corrections: tuple = ()  # model.Correction: each change published since, with its day
+    crossmark_policy: str | None = None  # the DOI of the house's Crossmark policy page
 
     def translation_links(self) -> list[tuple[str, str]]:
         """(language, address) of the original and of each translation that has an address, and
@@ -174,7 +176,8 @@ def make_record(publication: Publication, description: str, labels: dict[str, st
         description=description or join_title(p.title, p.subtitle), keywords=tuple(keywords),
         identifier=primary_identifier(p), identifiers=dict(p.identifiers),
         translators=p.translators, translation_of=p.translation_of, original_line=original_line(p, labels),
-        translations=p.translations, version=p.version)
+        translations=p.translations, version=p.version, corrections=p.corrections,
+        crossmark_policy=p.publisher.crossmark_policy)
 
 
 def original_line(publication: Publication, labels: dict[str, str]) -> str | None:

@@ -136,6 +136,9 @@ class Publisher:
     # The place in each language the house writes it in, (tag, text), its own language first;
     # `place` is the one a paper prints (load_publication chooses it: place_in).
     places: tuple[tuple[str, str], ...] = ()
+    # The DOI of the house's Crossmark policy page: with it, a corrected paper's Crossref deposit
+    # says so (Crossmark's update metadata: distribution/crossref.py).
+    crossmark_policy: str | None = None
     read: dict = field(default_factory=dict, compare=False, repr=False)  # path -> the bytes loaded
     warnings: tuple[Problem, ...] = field(default=(), compare=False)  # a TODO left in the house file
 
@@ -339,7 +342,7 @@ UNTRANSLATED = ("error", "warn")
 PUBLISHER_SPEC: Spec = {"name": (STR, True), "short_name": (STR, True), "place": ((str, Mapping), True),
                         "website": (STR, False), "disclaimers": ((Sequence,), True), "style": (STR, False),
                         "email": (STR, False), "citation_style": (STR, False), "language": (STR, False),
-                        "untranslated_disclaimers": (STR, False)}
+                        "untranslated_disclaimers": (STR, False), "crossmark_policy": (STR, False)}
 # Enough to catch a name or a URL written where the address goes; the mail server decides the rest.
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -382,13 +385,21 @@ def load_publisher(content_dir: Path) -> Publisher:
         problems.add(data.where("citation_style"), f"citation style '{citation_style}' is not one Octavo offers",
                      f"did you mean '{close[0]}'?" if close else f"choose one of {', '.join(CITATION_STYLES)}")
     places = _places(data, fields, language, problems)
+    policy = fields.get("crossmark_policy")
+    if policy is not None:
+        from .identifiers import DOI_RE
+
+        policy = policy.strip().removeprefix("https://doi.org/")
+        if not DOI_RE.fullmatch(policy):
+            problems.add(data.where("crossmark_policy"), f"crossmark_policy '{fields['crossmark_policy']}' is not a DOI",
+                         "give the DOI of the house's Crossmark policy page, e.g. 10.5555/crossmark-policy")
     _warn_placeholders(data, problems)
     problems.raise_if_any()
     return Publisher(name=_text(fields["name"]), short_name=_text(fields["short_name"]), places=places,
                      place=places[0][1] if places else "", website=fields.get("website"), email=fields.get("email"),
                      disclaimers=tuple(disclaimers), location=Location(path, 1), style=style, read=read,
                      warnings=tuple(problems.warnings), citation_style=citation_style, language=language,
-                     untranslated_disclaimers=untranslated)
+                     untranslated_disclaimers=untranslated, crossmark_policy=policy)
 
 
 def house_styles(content_dir: Path) -> list[str]:

@@ -106,6 +106,8 @@ _DESCRIPTIONS = {
     "untranslated_disclaimers": "A paper in a language a disclaimer has no wording in: error (default), or warn "
                                 "(the house-language wording, with a warning)",
     "placement": "imprint (default): on the imprint page; inline: where the text writes {{disclaimer:ID}}",
+    "crossmark_policy": "The DOI of the house's Crossmark policy page: a corrected paper's Crossref deposit then "
+                        "tells Crossmark of each correction",
     "citation_style": "How the house cites [@key]: chicago-notes (default, footnotes and a bibliography) "
                       "or chicago-author-date (in the sentence, and a reference list)",
 }

@@ -86,7 +86,8 @@ def iso639_1(language: str) -> str | None:
 
 
 def modified(record: Record) -> dt.datetime:
-    """When the record last changed (SOURCE_DATE_EPOCH, else the publication date): never the clock,
+    """When the record last changed (SOURCE_DATE_EPOCH, else the last correction's day, else the
+    publication date): never the clock,
     so the same content gives the same bytes."""
     return modified_datetime(record)
 

@@ -78,11 +78,33 @@ def crossref_deposit(record: Record) -> tuple[bytes | None, list[str]]:
     _add(publisher, "publisher_place", record.publisher_place)
     if record.series_number:  # the series line as printed: "Energy Papers Policy Brief No. 7"
         _add(_add(paper, "publisher_item"), "identifier", record.series, id_type="report-number")
+    notes += _crossmark(paper, record)
     _relations(paper, record)
     doi_data = _add(paper, "doi_data")
     _add(doi_data, "doi", doi(record))
     _add(doi_data, "resource", resource)
     return etree.tostring(root, encoding="utf-8", xml_declaration=True, pretty_print=True), notes
+
+
+def _crossmark(paper, record: Record) -> list[str]:
+    """Crossmark (Crossref's common schema, `crossmark`): where the house has a Crossmark policy,
+    the deposit names it and, for a corrected paper, each correction as an update of the DOI
+    itself, with its day (a correction made in place: the corrected version keeps the DOI).
+    Without a policy a corrected paper's deposit cannot say so: noted."""
+    if not record.crossmark_policy:
+        if record.corrections:
+            return [f"Crossref: the deposit does not tell Crossmark of the paper's {len(record.corrections)} "
+                    "correction(s): add 'crossmark_policy:' (the DOI of the house's Crossmark policy page) to "
+                    "publisher.yaml"]
+        return []
+    crossmark = _add(paper, "crossmark")
+    _add(crossmark, "crossmark_version", str(record.version))
+    _add(crossmark, "crossmark_policy", record.crossmark_policy)
+    if record.corrections:
+        updates = _add(crossmark, "updates")
+        for correction in record.corrections:
+            _add(updates, "update", doi(record), type="correction", date=correction.date.isoformat())
+    return []
 
 
 def _relations(paper, record: Record) -> None:
