@@ -103,15 +103,9 @@ def _parser() -> argparse.ArgumentParser:
                     "Crossref deposit), each where the identifiers it needs are given. With --verify, "
                     "validate a bag instead: "
                     "exit code 0 if every file is present and unchanged, 4 otherwise.")
-    archive.add_argument("publications", nargs="*", type=Path, metavar="PUBLICATION",
-                         help="a publication folder or slug (default: all of content/)")
+    _keeping_arguments(archive, "bags are written", "bag")
     archive.add_argument("--verify", type=Path, default=None, metavar="BAG",
                          help="validate this bag, or an OCFL object of released versions (<slug>.ocfl), and build nothing")
-    archive.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
-    archive.add_argument("--out", type=Path, default=Path("build"), help="where bags are written (default: build)")
-    archive.add_argument("--templates", type=Path, default=None, help="a templates folder (default: Octavo's own)")
-    archive.add_argument("--strict", action="store_true",
-                         help="treat the content's warnings as errors and bag nothing (as 'octavo build --strict')")
     archive.set_defaults(run=_run_archive)
     release = commands.add_parser(
         "release", help="keep the version built and proven now for good, in an OCFL object (build/<slug>.ocfl)",
@@ -120,13 +114,7 @@ def _parser() -> argparse.ArgumentParser:
                     "'version:' says: an OCFL 1.1 object whose versions are never rewritten. A version already "
                     "released is rebuilt and compared: the same bytes, or exit code 4 naming each file that "
                     "differs. Verify the object with 'octavo archive --verify build/<slug>.ocfl'.")
-    release.add_argument("publications", nargs="*", type=Path, metavar="PUBLICATION",
-                         help="a publication folder or slug (default: all of content/)")
-    release.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
-    release.add_argument("--out", type=Path, default=Path("build"), help="where the objects are kept (default: build)")
-    release.add_argument("--templates", type=Path, default=None, help="a templates folder (default: Octavo's own)")
-    release.add_argument("--strict", action="store_true",
-                         help="treat the content's warnings as errors and release nothing (as 'octavo build --strict')")
+    _keeping_arguments(release, "the objects are kept", "release")
     release.add_argument("--no-notice", action="store_true",
                          help="release a change no correction names (a typo the house does not record)")
     release.set_defaults(run=_run_release)
@@ -145,6 +133,17 @@ def _parser() -> argparse.ArgumentParser:
     diff.set_defaults(run=_run_diff)
     _authoring_commands(commands)
     return parser
+
+
+def _keeping_arguments(command, kept: str, verb: str) -> None:
+    """What `archive` and `release` both take: the publications, and where they read and write."""
+    command.add_argument("publications", nargs="*", type=Path, metavar="PUBLICATION",
+                         help="a publication folder or slug (default: all of content/)")
+    command.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
+    command.add_argument("--out", type=Path, default=Path("build"), help=f"where {kept} (default: build)")
+    command.add_argument("--templates", type=Path, default=None, help="a templates folder (default: Octavo's own)")
+    command.add_argument("--strict", action="store_true",
+                         help=f"treat the content's warnings as errors and {verb} nothing (as 'octavo build --strict')")
 
 
 def _authoring_commands(commands) -> None:
