@@ -189,3 +189,41 @@ def test_archive_writes_to_a_relative_build_folder_as_make_runs_it(tmp_path, mon
     bag = tmp_path / "build" / f"{SEED_SLUG}.bag"
     assert (bag / "tagmanifest-sha256.txt").is_file()
     assert "valid bag" in verify_bag(bag)
+
+
+def test_a_bag_made_from_the_same_inputs_is_not_made_again(tmp_path, monkeypatch, capsys):
+    """`make` runs `octavo archive` every time: a bag made from the same content, house file,
+    templates and Octavo, still valid, with its distribution files beside it, is left as it is
+    (nothing built); a changed section, a distribution file gone, a changed byte in the bag or
+    --force make it again."""
+    import octavo.archive as archive
+    from conftest import copy_content
+
+    folder = copy_content(tmp_path)
+    out = tmp_path / "out"
+    args = ["archive", str(folder), "--content", str(folder.parent), "--out", str(out)]
+    assert main(args) == 0 and "bagged" in capsys.readouterr().out
+    bag = out / f"{SEED_SLUG}.bag"
+    assert "Octavo-Inputs-Digest: " in (bag / "bag-info.txt").read_text(encoding="utf-8")
+
+    real = archive.assemble
+    made = []
+    monkeypatch.setattr(archive, "assemble", lambda *a, **k: made.append(1) or real(*a, **k))
+    assert main(args) == 0
+    assert "unchanged" in capsys.readouterr().out and made == []
+
+    def again(change) -> bool:
+        made.clear()
+        change()
+        assert main(args) == 0
+        capsys.readouterr()
+        return made == [1]
+
+    assert again(lambda: (folder / "sections" / "07-conclusion.md").write_text(
+        (folder / "sections" / "07-conclusion.md").read_text(encoding="utf-8") + "\nA new closing line.\n",
+        encoding="utf-8"))
+    assert again(lambda: (out / f"{SEED_SLUG}.marc.xml").unlink())
+    section = bag / "data" / "source" / SEED_SLUG / "sections" / "01-summary.md"
+    assert again(lambda: section.write_bytes(section.read_bytes().replace(b"the", b"teh", 1)))
+    assert again(lambda: args.append("--force"))
+    assert "valid bag" in verify_bag(bag)

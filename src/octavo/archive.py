@@ -90,27 +90,47 @@ def assemble(folder: Path, staging: Path, templates: Path | None = None,
     return Assembled(publication, record, result, distribution)
 
 
+# bag-info.txt's record of what the bag was made from (catalog.inputs: the sources, the house
+# file and style, the templates, Octavo's code and packages): a bag made from the same inputs is
+# not made again (`octavo archive --force` makes it anyway).
+INPUTS_TAG = "Octavo-Inputs-Digest"
+
+
 def write_bag(folder: Path, out_dir: Path, templates: Path | None = None,
               note: Callable[[str], None] | None = None, warn: Callable[[str], None] | None = None,
-              strict: bool = False) -> Path:
+              strict: bool = False, force: bool = False) -> Path:
+    """The bag of the publication in `folder` (archive_publication), made if it must be."""
+    return archive_publication(folder, out_dir, templates, note, warn, strict, force)[0]
+
+
+def archive_publication(folder: Path, out_dir: Path, templates: Path | None = None,
+                        note: Callable[[str], None] | None = None, warn: Callable[[str], None] | None = None,
+                        strict: bool = False, force: bool = False) -> tuple[Path, bool]:
     """Build and prove every edition of the publication in `folder`, and bag them with its sources
     and its metadata records; write the distribution files to `out_dir` too. What a distribution
     file had to leave out (an ISBN or a DOI not given) is told to `note`; the content's warnings
     and the editions' (as `octavo build` prints them) to `warn`. With `strict`, a warning is an
-    error and nothing is bagged, as with `octavo build --strict`."""
+    error and nothing is bagged, as with `octavo build --strict`. A bag already made from the
+    same inputs, whole, with its distribution files beside it, is left as it is (bag_unchanged)
+    unless `force`. Returns the bag and whether it was made now."""
     import bagit
 
+    from .catalog import digest_of, inputs
     from .distribution import publish_distribution_files
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(out_dir)
+    digest = digest_of(inputs(folder, templates, tuple(EDITIONS)))
+    if not force and not strict and bag_unchanged(bag_path(out_dir, Path(folder).name), digest):
+        return bag_path(out_dir, Path(folder).name), False
     staging = Path(tempfile.mkdtemp(prefix=f".bag.{os.getpid()}.", dir=out_dir))
     try:
         made = assemble(folder, staging, templates, warn, strict)
         publication, record, distribution = made.publication, made.record, made.distribution
         logging.getLogger("bagit").setLevel(logging.WARNING)
-        bagit.make_bag(str(staging), bag_info=_bag_info(record, publication.slug), checksums=CHECKSUMS)
+        info = {**_bag_info(record, publication.slug), INPUTS_TAG: digest}
+        bagit.make_bag(str(staging), bag_info=info, checksums=CHECKSUMS)
         _declare_rfc_8493(staging)
         os.chmod(staging, 0o755)  # mkdtemp makes 0700; a bag is an ordinary folder
         final = bag_path(out_dir, publication.slug)
@@ -118,9 +138,33 @@ def write_bag(folder: Path, out_dir: Path, templates: Path | None = None,
         publish_distribution_files(distribution, out_dir, publication.slug)
         for message in (m for made in distribution for m in made.notes):
             (note or logging.getLogger("octavo").warning)(message)
-        return final
+        return final, True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def bag_unchanged(bag: Path, digest: str) -> bool:
+    """Whether the bag at `bag` was made from the inputs `digest` names, validates (every
+    checksum), and its distribution files stand beside it in build/ with the same bytes."""
+    import bagit
+
+    from .distribution import FORMATS
+
+    info = bag / "bag-info.txt"
+    if not info.is_file() or f"{INPUTS_TAG}: {digest}" not in info.read_text(encoding="utf-8").splitlines():
+        return False
+    logging.getLogger("bagit").setLevel(logging.ERROR)
+    try:
+        if _not_regular_files(bag) or not bagit.Bag(str(bag)).is_valid():
+            return False
+    except bagit.BagError:
+        return False
+    slug = bag.name.removesuffix(".bag")
+    for made in FORMATS:
+        inside, beside = bag / "data" / "metadata" / made.bag_name, bag.parent / f"{slug}{made.suffix}"
+        if inside.is_file() != beside.is_file() or (inside.is_file() and inside.read_bytes() != beside.read_bytes()):
+            return False
+    return True
 
 
 def _bag_info(record: Record, slug: str) -> dict[str, str]:

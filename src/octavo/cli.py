@@ -104,6 +104,8 @@ def _parser() -> argparse.ArgumentParser:
                     "validate a bag instead: "
                     "exit code 0 if every file is present and unchanged, 4 otherwise.")
     _keeping_arguments(archive, "bags are written", "bag")
+    archive.add_argument("--force", action="store_true",
+                         help="make every bag again, even one already made from the same content, templates and Octavo")
     archive.add_argument("--verify", type=Path, default=None, metavar="BAG",
                          help="validate this bag, or an OCFL object of released versions (<slug>.ocfl), and build nothing")
     archive.set_defaults(run=_run_archive)
@@ -276,7 +278,7 @@ def _editions(text: str) -> tuple[str, ...]:
 
 
 def _run_archive(args) -> int:
-    from .archive import verify_bag, write_bag
+    from .archive import archive_publication, verify_bag
     from .catalog import find_publications
 
     if args.verify:
@@ -294,10 +296,12 @@ def _run_archive(args) -> int:
     if not folders:
         raise OctavoError(f"no publications found in {args.content}/: each needs a folder with a publication.yaml")
     for folder in folders:
-        bag = write_bag(_folder(folder, args.content), args.out, args.templates,
-                        note=lambda message: print(f"note: {message}", file=sys.stderr),
-                        warn=lambda message: print(f"warning: {message}", file=sys.stderr), strict=args.strict)
-        print(f"bagged {bag}")
+        bag, made = archive_publication(_folder(folder, args.content), args.out, args.templates,
+                                        note=lambda message: print(f"note: {message}", file=sys.stderr),
+                                        warn=lambda message: print(f"warning: {message}", file=sys.stderr),
+                                        strict=args.strict, force=args.force)
+        print(f"bagged {bag}" if made else
+              f"unchanged {bag}: made from the same inputs and valid (--force makes it again)")
     return 0
 
 
