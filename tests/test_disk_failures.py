@@ -111,7 +111,7 @@ def test_a_killed_archive_keeps_the_old_bag_and_the_next_run_cleans_up(tmp_path)
     out = tmp_path / "out"
     bag = write_bag(folder, out)
     before = sorted(p.relative_to(bag) for p in bag.rglob("*"))
-    child = subprocess.Popen([sys.executable, "-m", "octavo.cli", "archive", str(folder), "--out", str(out)],
+    child = subprocess.Popen([sys.executable, "-m", "octavo.cli", "archive", str(folder), "--out", str(out), "--force"],
                              cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while not list(out.glob(".bag.*/editions/*.pdf")) and time.monotonic() < deadline and child.poll() is None:
@@ -135,8 +135,11 @@ def test_a_new_bag_replaces_the_old_in_one_step(tmp_path, monkeypatch):
     renames = []
     real = os.replace
     monkeypatch.setattr(octavo.archive.os, "replace", lambda a, b: renames.append((a, b)) or real(a, b))
-    write_bag(folder, tmp_path / "out")
-    assert [(a, b) for a, b in renames if str(b).endswith((".bag", ".bag.old"))] == []  # exchanged, not moved aside
+    exchanged = []
+    real_exchange = octavo.archive._exchange
+    monkeypatch.setattr(octavo.archive, "_exchange", lambda a, b: exchanged.append(b) or real_exchange(a, b))
+    write_bag(folder, tmp_path / "out", force=True)  # made again, not left as it is
+    assert exchanged and [(a, b) for a, b in renames if str(b).endswith((".bag", ".bag.old"))] == []  # exchanged, not moved aside
 
 
 def _children(pid: int) -> list[int]:
