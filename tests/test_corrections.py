@@ -96,7 +96,9 @@ def test_a_notice_a_template_leaves_out_fails_the_proof(tmp_path):
 
 
 @pytest.mark.parametrize("extra, message", [
-    (CORRECTED.replace("version: 2\n", ""), "a correction makes a new version, but the paper is at version 1"),
+    (CORRECTED.replace("version: 2\n", ""), "the paper lists 1 correction, but is at version 1"),
+    (CORRECTED.replace("version: 2", "version: 3") + "  - date: 2018-04-02\n    version: 3\n    text: Another.\n",
+     "the paper is at version 3, and this correction does not say which version it made"),
     (CORRECTED.replace("2018-03-08", "2018-01-08"), "the correction is dated 2018-01-08, before the paper's date (2018-02-05)"),
     (CORRECTED.replace("04-south-korea", "04-south-corea"), "the correction names the section 'sections/04-south-corea.md'"),
     (CORRECTED.replace("version: 2", "version: two"), "'version' in the publication must be"),

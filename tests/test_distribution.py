@@ -266,6 +266,16 @@ def _sub(marc, tag: str, code: str) -> list[str]:
     return [v for f in marc.get_fields(tag) for v in f.get_subfields(code)]
 
 
+def test_a_correction_changes_marc_005_but_not_the_date_entered_on_file(record, monkeypatch):
+    """008/00-05 is the day the record was first made; a corrected version (a later modification
+    date) changes 005, the latest transaction, only (a catalogue would take it for a new record)."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    first = _marc_records(marc_collection(record, PRINT_PAGES))[0]
+    corrected = _marc_records(marc_collection(dataclasses.replace(record, modified="2024-06-01"), PRINT_PAGES))[0]
+    assert corrected["008"].data[:6] == first["008"].data[:6] == record.date.strftime("%y%m%d")
+    assert corrected["005"].data == "20240601000000.0" != first["005"].data
+
+
 def test_the_marc_records_read_back_with_pymarc(record):
     data = marc_collection(record, PRINT_PAGES)
     printed, ebook = _marc_records(data)

@@ -28,6 +28,7 @@ from conftest import SEED_SLUG, copy_content, edit
 CORRECTION = """version: 2
 corrections:
   - date: 2018-03-08
+    version: 2
     section: sections/07-conclusion.md
     text: A sentence on the next round of talks was added to the conclusion.
 """
@@ -114,12 +115,12 @@ def test_a_change_released_without_a_new_version_is_refused_naming_the_files(two
 
 def test_a_skipped_version_is_refused_with_its_line(two_versions):
     folder = two_versions["folder"]
-    edit(folder / "publication.yaml", "version: 2", "version: 4")
+    edit(folder / "publication.yaml", "\nversion: 2\n", "\nversion: 4\n")
     try:
         with pytest.raises(ContentError) as caught:
             release(folder, two_versions["out"])
     finally:
-        edit(folder / "publication.yaml", "version: 4", "version: 2")
+        edit(folder / "publication.yaml", "\nversion: 4\n", "\nversion: 2\n")
     [problem] = caught.value.problems
     assert problem.message == "version 4 cannot be released: the archive holds versions 1 to 2"
     assert problem.location.line and "release version 3 first" in problem.hint
@@ -149,7 +150,7 @@ def test_a_release_killed_half_way_leaves_the_object_as_it_was(two_versions, tmp
     out = tmp_path / "build"
     shutil.copytree(two_versions["obj"], object_path(out, SEED_SLUG))
     folder = content / SEED_SLUG
-    edit(folder / "publication.yaml", "version: 2", "version: 3")
+    edit(folder / "publication.yaml", "\nversion: 2\n", "\nversion: 3\n")
     with open(folder / "publication.yaml", "a", encoding="utf-8") as yaml:
         yaml.write("  - date: 2018-04-02\n    version: 3\n    text: A date in the introduction was corrected.\n")
     env = {**os.environ, "OCTAVO_JOBS": "1"}
@@ -193,7 +194,8 @@ def test_diff_names_each_changed_block_with_its_line_and_words(two_versions, tmp
     assert lines[0] == f"{SEED_SLUG}: version 1 → version 2: 2 blocks added"
     assert any(line.startswith("  added   sections/07-conclusion.md:") and
                "The next round of talks is expected in the spring." in line for line in lines), printed
-    assert any("Corrected March 8, 2018 (version 2)" in line for line in lines), printed
+    assert any(line.startswith("  added   publication.yaml:") and "Corrected March 8, 2018 (version 2)" in line
+               for line in lines), printed  # the notice is written in publication.yaml, and said there
     page = (out / f"{SEED_SLUG}.diff-1-2.html").read_text(encoding="utf-8")
     assert "<ins>The next round of talks is expected in the spring.</ins>" in page
     # A word changed in a paragraph: the words, not the whole block.
@@ -218,7 +220,7 @@ def test_a_new_version_whose_change_no_correction_names_is_refused(two_versions,
     folder = content / SEED_SLUG
     with open(folder / "sections" / "05-china.md", "a", encoding="utf-8") as section:
         section.write("\nBeijing is expected to host a meeting in the summer.\n")
-    edit(folder / "publication.yaml", "version: 2", "version: 3")
+    edit(folder / "publication.yaml", "\nversion: 2\n", "\nversion: 3\n")
     with open(folder / "publication.yaml", "a", encoding="utf-8") as yaml:
         yaml.write("  - date: 2018-04-02\n    version: 3\n    section: sections/07-conclusion.md\n"
                    "    text: A date in the conclusion was corrected.\n")
@@ -230,3 +232,53 @@ def test_a_new_version_whose_change_no_correction_names_is_refused(two_versions,
     assert problem.location.path.name == "publication.yaml" and "--no-notice" in problem.hint
     assert max(released(object_path(out, SEED_SLUG))) == 2
     assert release(folder, out, silent=True).version == 3
+
+
+def test_a_correction_naming_a_section_nothing_changed_in_is_said(two_versions, tmp_path):
+    """Its notice would stand under a section that was not corrected: the release warns."""
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(two_versions["folder"].parent, content)
+    out = tmp_path / "build"
+    shutil.copytree(two_versions["obj"], object_path(out, SEED_SLUG))
+    folder = content / SEED_SLUG
+    edit(folder / "publication.yaml", "\nversion: 2\n", "\nversion: 3\n")
+    with open(folder / "publication.yaml", "a", encoding="utf-8") as yaml:
+        yaml.write("  - date: 2018-04-02\n    version: 3\n    section: sections/05-china.md\n"
+                   "    text: A name was corrected.\n")
+    warned = []
+    assert release(folder, out, warn=warned.append).version == 3
+    assert any("the correction of 2018-04-02 names the section 'sections/05-china.md'" in w and
+               "nothing changed from version 2 but its notice" in w for w in warned), warned
+
+
+def test_a_released_correction_keeps_its_version(two_versions, tmp_path):
+    """A new user's trap: a correction released in version 2, relabelled version 3 when a second
+    correction was added, would have printed "version 3" in an archived version. Refused."""
+    import shutil
+
+    content = tmp_path / "content"
+    shutil.copytree(two_versions["folder"].parent, content)
+    out = tmp_path / "build"
+    shutil.copytree(two_versions["obj"], object_path(out, SEED_SLUG))
+    folder = content / SEED_SLUG
+    edit(folder / "publication.yaml", "\nversion: 2\n", "\nversion: 3\n")
+    edit(folder / "publication.yaml", "    version: 2\n", "    version: 3\n")
+    with open(folder / "publication.yaml", "a", encoding="utf-8") as yaml:
+        yaml.write("  - date: 2018-04-02\n    version: 3\n    text: A date in the introduction was corrected.\n")
+    with pytest.raises(ContentError) as caught:
+        release(folder, out)
+    [problem] = caught.value.problems
+    assert problem.message == ("the correction of 2018-03-08 was released in version 2 (version 2 is the last "
+                               "released), and now says version 3")
+    assert problem.location.path.name == "publication.yaml" and "version: 2" in problem.hint
+
+
+def test_diff_names_a_publication_that_is_not_there_and_takes_v1(two_versions, capsys):
+    folder, out = two_versions["folder"], two_versions["out"]
+    assert main(["diff", "breaking-deadlok", "1", "2", "--content", str(folder.parent), "--out", str(out)]) == 64
+    err = capsys.readouterr().err
+    assert "no publication 'breaking-deadlok'" in err and "did you mean 'breaking-deadlock'" in err
+    assert main(["diff", str(folder), "v1", "v2", "--content", str(folder.parent), "--out", str(out)]) == 0
+    assert capsys.readouterr().out.startswith(f"{SEED_SLUG}: version 1 → version 2:")

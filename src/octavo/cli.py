@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import signal
 import sys
 import time
@@ -333,6 +334,13 @@ def _run_diff(args) -> int:
 
     folder = _folder(args.publication, args.content)
     slug = folder.name
+    if not (folder / "publication.yaml").is_file():
+        from .catalog import find_publications
+
+        known = sorted(f.name for f in find_publications(args.content))
+        close = difflib.get_close_matches(slug, known, n=1)
+        raise UsageError(f"no publication '{args.publication}' in {args.content}/: "
+                         + (f"did you mean '{close[0]}'?" if close else f"name one of {', '.join(known) or 'none'}"))
     obj = object_path(args.out, slug)
     with tempfile.TemporaryDirectory(prefix="octavo-diff-") as scratch:
         sides = []
@@ -340,11 +348,12 @@ def _run_diff(args) -> int:
             if given == CURRENT:
                 sides.append((folder, "the content as it is now"))
                 continue
+            given = given.removeprefix("v")  # v2, as the object's folders are named
             if not given.isdigit():
                 raise UsageError(f"'{given}' is not a version: give a released version's number, or '{CURRENT}'")
             if not (obj / "inventory.json").is_file():
                 raise UsageError(f"{slug} has no released version in {args.out}/ (no {obj.name}): 'octavo release' keeps one")
-            sides.append((version_folder(obj, int(given), Path(scratch)), f"version {given}"))
+            sides.append((version_folder(obj, int(given), Path(scratch)), f"version {int(given)}"))
         changes = compare(sides[0][0], sides[1][0])
         from .model import load_publication
 

@@ -59,14 +59,34 @@ def _short(text: str, limit: int = 90) -> str:
 
 def sections_of(folder: Path) -> list[tuple[str, str, Path, list]]:
     """Each section of the publication in `folder` as its editions show it: (id, title, file
-    relative to the folder, blocks)."""
+    relative to the folder, blocks). A correction's notice at the end of its section is written in
+    publication.yaml, not in the section's file: its block says so (Noticed)."""
+    from dataclasses import replace
+
     from .model import load_publication
     from .render import Rendering
 
-    rendering = Rendering(load_publication(folder))
+    publication = load_publication(folder)
+    rendering = Rendering(publication)
     root = rendering.publication.folder
-    return [(s.id, s.title, s.section.path.relative_to(root) if s.section.path.is_relative_to(root) else s.section.path,
-             list(s.blocks)) for s in rendering.document.sections]
+    last_line = {s.id: s.body_line + s.body.count("\n") for s in publication.sections}  # as written
+    found = []
+    for s in rendering.document.sections:
+        path = s.section.path.relative_to(root) if s.section.path.is_relative_to(root) else s.section.path
+        blocks = []
+        for block in s.blocks:
+            notice = next((c for c in publication.corrections if c.section == s.id and c.text in block.text), None)
+            if notice is not None and notice.location and block.line > last_line.get(s.id, block.line):
+                block = replace(block, line=-notice.location.line)  # said at publication.yaml's line
+            blocks.append(block)
+        found.append((s.id, s.title, path, blocks))
+    return found
+
+
+def _where(path: Path, block) -> str:
+    from .model import PUBLICATION_FILE
+
+    return f"{PUBLICATION_FILE}:{-block.line}" if block.line < 0 else f"{path.as_posix()}:{block.line}"
 
 
 def compare(older: Path, newer: Path) -> list[Change]:
@@ -77,7 +97,7 @@ def compare(older: Path, newer: Path) -> list[Change]:
         _, old_path, old_blocks = before.pop(sid, (title, path, []))
         changes += _section_changes(sid, title, old_path, path, old_blocks, blocks)
     for sid, (title, path, blocks) in before.items():  # sections the newer version no longer has
-        changes += [Change("removed", title, f"{path.as_posix()}:{b.line}", b.text, "", sid) for b in blocks]
+        changes += [Change("removed", title, _where(path, b), b.text, "", sid) for b in blocks]
     return changes
 
 
@@ -90,11 +110,11 @@ def _section_changes(sid: str, title: str, old_path: Path, path: Path, old: list
         pairs = min(i2 - i1, j2 - j1) if tag == "replace" else 0
         for k in range(pairs):
             a, b = old[i1 + k], new[j1 + k]
-            changes.append(Change("changed", title, f"{path.as_posix()}:{b.line}", a.text, b.text, sid))
+            changes.append(Change("changed", title, _where(path, b), a.text, b.text, sid))
         for b in new[j1 + pairs:j2]:
-            changes.append(Change("added", title, f"{path.as_posix()}:{b.line}", "", b.text, sid))
+            changes.append(Change("added", title, _where(path, b), "", b.text, sid))
         for a in old[i1 + pairs:i2]:
-            changes.append(Change("removed", title, f"{old_path.as_posix()}:{a.line}", a.text, "", sid))
+            changes.append(Change("removed", title, _where(old_path, a), a.text, "", sid))
     return changes
 
 
@@ -149,7 +169,7 @@ def html_page(changes: list[Change], old: str, new: str, slug: str, title: str) 
             body = f"<del>{html.escape(change.before)}</del>"
         rows.append(f"<li><p class=\"where\">{change.kind}: {html.escape(change.where)} "
                     f"({html.escape(change.section)})</p><p>{body}</p></li>")
-    heading = f"{html.escape(title)}: what changed from {html.escape(old)} to {html.escape(new)}"
+    heading = f"What changed in “{html.escape(title)}” from {html.escape(old)} to {html.escape(new)}"
     summary = html.escape(describe(changes, old, new, slug)[0])
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + heading + "</title>"
             "<style>body{font-family:serif;max-width:40em;margin:2em auto;line-height:1.5}"

@@ -1137,7 +1137,13 @@ def _corrections(folder: Path, data: Mapping, fields: dict, sections: list[Secti
     listed = {entry: section.id for entry, section in zip(fields.get("sections", ()), sections)
               if isinstance(entry, str)}
     found = []
-    for item in fields.get("corrections", ()):
+    items = list(fields.get("corrections", ()))
+    if items and version < 2:
+        problems.add(data.where("version") if "version" in fields else data.where("corrections"),
+                     f"the paper lists {len(items)} correction{'s' * (len(items) != 1)}, but is at version 1",
+                     "a correction makes a new version: set 'version:' to the version the last correction made "
+                     "(2 after the first)")
+    for item in items:
         where = getattr(item, "location", None) or data.where("corrections")
         given = _check_fields(item, CORRECTION_SPEC, "a correction", where, problems)
         if "date" not in given or "text" not in given:
@@ -1148,8 +1154,13 @@ def _corrections(folder: Path, data: Mapping, fields: dict, sections: list[Secti
             problems.add(item.where("date"), f"the correction is dated {day}, before the paper's date ({published})",
                          "date it the day the correction was published")
         if version < 2:
-            problems.add(item.where("text"), "a correction makes a new version, but the paper is at version 1",
-                         "set 'version: 2' (or the version this correction made) in publication.yaml")
+            pass  # said once, above
+        elif "version" not in given and version > 2:
+            # With version 2 every correction made version 2; after it, one without a version would
+            # take the paper's and be printed as made by a version that did not make it.
+            problems.add(item.where("text"), f"the paper is at version {version}, and this correction does not "
+                         "say which version it made", "give it 'version:' (2 for the first correction "
+                         "released), so that its notice keeps the version it was published in")
         elif isinstance(made_in, bool) or not 2 <= made_in <= version:
             problems.add(item.where("version"), f"version {made_in!r} is not one a correction can make",
                          f"give a version from 2 to {version}, the paper's own")

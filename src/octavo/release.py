@@ -79,7 +79,8 @@ def release(folder: Path, out_dir: Path, templates: Path | None = None, warn=Non
     number, last = publication.version, max(versions, default=0)
     _check_sequence(publication, number, last)
     if number == last + 1 and last and not silent:
-        _check_declared(publication, obj, last)
+        for message in _check_declared(publication, obj, last):
+            (warn or logging.getLogger("octavo").warning)(message)
     staging = Path(tempfile.mkdtemp(prefix=f".release.{os.getpid()}.", dir=out_dir))
     try:
         payload = staging / "payload"
@@ -109,25 +110,33 @@ def _check_sequence(publication, number: int, last: int) -> None:
                                 f"{held}", f"release version {last + 1} first: each version is kept, in turn")])
 
 
-def _check_declared(publication, obj: Path, last: int) -> None:
+def _check_declared(publication, obj: Path, last: int) -> list[str]:
     """Every section the new version changes (diff.compare, block by block, from the last
     released version) is named by one of its corrections, or one of them names no section: a
-    reader of the new version is told of each change."""
+    reader of the new version is told of each change. Returns what to warn of: a correction
+    that names a section in which nothing but its own notice changed."""
     from .diff import compare, version_folder
 
     mine = [c for c in publication.corrections if c.version == publication.version]
     where = publication.folder / PUBLICATION_FILE
     scratch = Path(tempfile.mkdtemp(prefix="octavo-release-"))
     try:
-        changes = compare(version_folder(obj, last, scratch), publication.folder)
+        before = version_folder(obj, last, scratch)
+        _keep_released_versions(publication, load_publication(before), last, where)
+        changes = compare(before, publication.folder)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    changed = {c.section_id for c in changes if not c.where.startswith(f"{PUBLICATION_FILE}:")}  # not a notice
+    files = {s.id: s.path.relative_to(publication.folder).as_posix() for s in publication.sections}
+    idle = [f"{publication.slug}: the correction of {c.date} names the section '{files.get(c.section, c.section)}', in "
+            f"which nothing changed from version {last} but its notice" for c in mine
+            if c.section and c.section not in changed]
     if any(c.section is None for c in mine):
-        return  # a correction of the whole paper covers every change
+        return idle  # a correction of the whole paper covers every change
     named = {c.section for c in mine}
     undeclared = [c for c in changes if c.section_id not in named]
     if not undeclared:
-        return
+        return idle
     sections = ", ".join(dict.fromkeys(f"'{c.section}'" for c in undeclared))
     raise ContentError([Problem(_location(where, "corrections:") if mine else _location(where, "version:"),
                                 f"version {publication.version} changes {sections} from version {last}, and no "
@@ -135,6 +144,19 @@ def _check_declared(publication, obj: Path, last: int) -> None:
                                 + "; ".join(str(c).strip() for c in undeclared[:5]),
                                 "add a correction with the section under 'corrections:' (octavo diff shows every "
                                 "change), or release with --no-notice for a change the house does not record")])
+
+
+def _keep_released_versions(publication, released_one, last: int, where: Path) -> None:
+    """A correction released in an earlier version keeps the version it was published with: its
+    notice in every edition says "version 2", and an archived version 3 may not say otherwise."""
+    then = {(c.date, c.text): c.version for c in released_one.corrections}
+    moved = [(c, then[c.date, c.text]) for c in publication.corrections
+             if (c.date, c.text) in then and then[c.date, c.text] != c.version]
+    if moved:
+        raise ContentError([Problem(c.location or _location(where, "corrections:"),
+                                    f"the correction of {c.date} was released in version {was} (version {last} is "
+                                    f"the last released), and now says version {c.version}",
+                                    f"give it 'version: {was}' again: its notice was published so") for c, was in moved])
 
 
 def _same_or_refuse(publication, number: int, now: dict[str, str], then: dict[str, str]) -> None:

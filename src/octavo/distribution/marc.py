@@ -17,6 +17,9 @@ with its MARCXML serialiser.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+
 import xml.etree.ElementTree as ET
 
 from ..identifiers import isbn_compact
@@ -131,7 +134,10 @@ def edition_uri(record: Record, kind: str) -> str:
 
 def fixed_field(record: Record, language: str, electronic: bool) -> str:
     """008 for books (MARC 21 Bibliographic, 008/00-39)."""
-    entered = modified(record).strftime("%y%m%d")
+    # Date entered on file: when the record was first made, which a correction does not change
+    # (005 says when it last did); SOURCE_DATE_EPOCH, where set, fixes both as it fixes every date.
+    entered = (modified(record) if os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+               else dt.datetime.combine(record.date, dt.time())).strftime("%y%m%d")
     field = (entered + "s" + f"{record.date.year:04d}" + "    "  # 00-14: entered, single date, year
              + "xx "  # 15-17: place of publication not coded (Octavo has no MARC country code)
              + "||||"  # 18-21: illustrations not coded
