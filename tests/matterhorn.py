@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, StreamObject
+from pypdf.generic import DictionaryObject, NameObject, StreamObject
 
 # ISO 32000-1, Table 118: the predefined CMaps a reader knows without an embedded stream.
 PREDEFINED_CMAPS = frozenset("""

@@ -12,6 +12,10 @@ from __future__ import annotations
 import ctypes
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .errors import Location
 
 WARN_DPI = 300
 MIN_DPI = 150
@@ -90,7 +94,7 @@ class Shown:
     """A raster image as a section shows it."""
 
     name: str  # as the author wrote it
-    where: "Location"
+    where: Location
     pixels: tuple[int, int]
 
 
