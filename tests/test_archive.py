@@ -58,9 +58,11 @@ def test_the_checksums_are_sha256_for_every_payload_file(seed_bag):
     assert manifests == ["manifest-sha256.txt", "tagmanifest-sha256.txt"]
     listed = {line.split(maxsplit=1)[1] for line in (seed_bag / "manifest-sha256.txt").read_text().splitlines()}
     payload = {p.relative_to(seed_bag).as_posix() for p in (seed_bag / "data").rglob("*") if p.is_file()}
-    # Every edition, 9 sources, 2 records: Dublin Core and MARC (the seed has no ISBN for ONIX, no DOI for Crossref).
-    assert listed == payload and len(payload) == len(EDITIONS) + 9 + 2
-    assert sorted(p.name for p in (seed_bag / "data" / "metadata").iterdir()) == ["dublin-core.xml", "marc.xml"]
+    # Every edition, 9 sources, 3 records: Dublin Core, MARC (the seed has no ISBN for ONIX, no DOI for
+    # Crossref) and the files' formats.
+    assert listed == payload and len(payload) == len(EDITIONS) + 9 + 3
+    assert sorted(p.name for p in (seed_bag / "data" / "metadata").iterdir()) == ["dublin-core.xml", "formats.csv",
+                                                                                  "marc.xml"]
     build = seed_bag.parent  # and the MARC records in build/ for the catalogues, the same bytes
     assert (build / f"{SEED_SLUG}.marc.xml").read_bytes() == (seed_bag / "data" / "metadata" / "marc.xml").read_bytes()
     assert not (build / f"{SEED_SLUG}.onix.xml").exists() and not (build / f"{SEED_SLUG}.crossref.xml").exists()
@@ -94,7 +96,7 @@ def test_the_bag_declares_rfc_8493s_bagit_1_0(seed_bag):
 def test_a_fresh_bag_verifies(seed_bag):
     run = verify_cli(seed_bag)
     assert run.returncode == 0, run.stderr
-    assert f"valid bag, {len(EDITIONS) + 9 + 2} payload files" in run.stdout  # editions, 9 sources, 2 records
+    assert f"valid bag, {len(EDITIONS) + 9 + 3} payload files" in run.stdout  # editions, 9 sources, 3 records
 
 
 def test_one_corrupted_byte_fails_verification_and_names_the_file(seed_bag, tmp_path):
@@ -227,3 +229,31 @@ def test_a_bag_made_from_the_same_inputs_is_not_made_again(tmp_path, monkeypatch
     assert again(lambda: section.write_bytes(section.read_bytes().replace(b"the", b"teh", 1)))
     assert again(lambda: args.append("--force"))
     assert "valid bag" in verify_bag(bag)
+
+
+def test_each_file_of_the_bag_has_its_pronom_format(seed_bag, tmp_path):
+    """Issue 24: each file's format identified by fido (the Open Preservation Foundation's tool,
+    PRONOM's signatures), recorded in metadata/formats.csv: the registry an archive's ingest
+    reads. It names the archive edition PDF/A-3U and the print edition PDF/X-4 on its own, an
+    independent reading of the claims the editions make."""
+    import csv
+
+    from octavo.archive import identify_formats
+
+    with open(seed_bag / "data" / "metadata" / "formats.csv", encoding="utf-8") as table:
+        rows = {row["file"]: row for row in csv.DictReader(table)}
+    payload = {p.relative_to(seed_bag / "data").as_posix() for p in (seed_bag / "data").rglob("*")
+               if p.is_file() and p.name != "formats.csv"}
+    assert set(rows) == payload
+    assert rows[f"editions/{SEED_SLUG}.archive.pdf"]["puid"] == "fmt/481"  # PDF/A-3u
+    assert rows[f"editions/{SEED_SLUG}.print.pdf"]["puid"] == "fmt/488"  # PDF/X-4
+    assert rows[f"editions/{SEED_SLUG}.epub"]["puid"] == "fmt/483"
+    assert rows[f"editions/{SEED_SLUG}.html"]["puid"] == "fmt/471"
+    assert rows["metadata/dublin-core.xml"]["puid"] == "fmt/101"
+    assert all(row["puid"] for row in rows.values()), [f for f, r in rows.items() if not r["puid"]]
+    # It can fail: the same archive PDF without its PDF/A identification is plain PDF 1.7.
+    doctored = tmp_path / "not-a.pdf"
+    data = (seed_bag / "data" / "editions" / f"{SEED_SLUG}.archive.pdf").read_bytes()
+    assert b'pdfaid:part="3"' in data
+    doctored.write_bytes(data.replace(b'pdfaid:part="3"', b'pdfaid:prt="3" '))
+    assert identify_formats([doctored])[doctored][0] == "fmt/276"

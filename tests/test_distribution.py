@@ -521,7 +521,7 @@ def test_a_file_the_publication_can_no_longer_have_leaves_build_and_the_bag(arch
         (build / f"{SLUG}{fmt.suffix}").write_bytes((out / f"{SLUG}{fmt.suffix}").read_bytes())
     notes = _archive(copy, build)
     assert sorted(p.name for p in (build / f"{SLUG}.bag" / "data" / "metadata").iterdir()) == [
-        "dublin-core.xml", "marc.xml"]
+        "dublin-core.xml", "formats.csv", "marc.xml"]
     assert not (build / f"{SLUG}.onix.xml").exists() and not (build / f"{SLUG}.crossref.xml").exists()
     assert (build / f"{SLUG}.marc.xml").is_file()
     assert "note: Crossref: no deposit: the publication has no DOI" in notes

@@ -13,6 +13,7 @@ a BagIt bag (RFC 8493) made with the Library of Congress's `bagit` library.
       data/metadata/dublin-core.xml      the record (OAI-PMH's oai_dc, simple Dublin Core)
       data/metadata/onix.xml, marc.xml,  the distribution metadata (distribution/): ONIX 3.0,
         crossref.xml                     MARCXML, a Crossref deposit, each where it can be made
+      data/metadata/formats.csv          each file's PRONOM format (identify_formats)
 
 The bag is assembled in a temporary folder beside its final place and renamed
 into place whole, like every edition (write.py). The distribution files are
@@ -87,7 +88,56 @@ def assemble(folder: Path, staging: Path, templates: Path | None = None,
     for made in distribution:
         if made.content is not None:
             (staging / "metadata" / made.format.bag_name).write_bytes(made.content)
+    (staging / "metadata" / FORMATS_FILE).write_bytes(formats_table(staging))
     return Assembled(publication, record, result, distribution)
+
+
+# Each payload file's format as the archive's registry names it (PRONOM, The National Archives'):
+# what an archivist's ingest asks first, recorded in the bag and in each released version.
+FORMATS_FILE = "formats.csv"
+FORMATS_HEADER = ("file", "puid", "format", "version", "media type", "identified by")
+
+
+def identify_formats(files: list[Path]) -> dict[Path, tuple[str, str, str, str, str]]:
+    """Each file's PRONOM identification by fido (the Open Preservation Foundation's format
+    identifier, PRONOM's signatures): {file: (PUID, name, version, media type, method)}; a file
+    it cannot identify is ("", …). The whole file is matched, not only its first and last
+    128 kB: a PDF/A's identifying XMP may stand anywhere (PRONOM's signature is "variable")."""
+    import csv
+    import io
+    import subprocess
+    import sys
+
+    if not files:
+        return {}
+    largest = max(path.stat().st_size for path in files)
+    done = subprocess.run([sys.executable, "-m", "fido.fido", "-q", "-nocontainer", "-bufsize", str(largest + 1),
+                           *map(str, files)], capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise OctavoError(f"fido could not identify the files' formats: {done.stderr.strip()[-300:]}")
+    found = {}
+    for row in csv.reader(io.StringIO(done.stdout)):
+        if len(row) >= 9 and row[0] in ("OK", "KO"):
+            path = Path(row[6])
+            found[path] = (row[2], row[3], row[4], row[7], row[8]) if row[0] == "OK" else ("", "", "", "", "")
+    return found
+
+
+def formats_table(root: Path) -> bytes:
+    """formats.csv: every file under `root`, by its path there, with its PRONOM identification."""
+    import csv
+    import io
+
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != FORMATS_FILE)
+    found = identify_formats(files)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FORMATS_HEADER)
+    for path in files:
+        puid, name, version, media_type, method = found.get(path, ("", "", "", "", ""))
+        writer.writerow((path.relative_to(root).as_posix(), puid, name, version if version != "None" else "",
+                         media_type if media_type != "None" else "", method))
+    return out.getvalue().encode("utf-8")
 
 
 # bag-info.txt's record of what the bag was made from (catalog.inputs: the sources, the house
