@@ -140,9 +140,9 @@ def test_archive_verify_finds_a_changed_byte_in_an_earlier_version(two_versions,
     assert "not a valid OCFL object" in err and "01-summary.md" in err
 
 
-def test_a_release_killed_half_way_leaves_the_object_as_it_was(two_versions, tmp_path):
-    """SIGKILL at several moments of a release of version 3: the object is valid, at version 2
-    or (killed after the exchange) at version 3, never in between; the next release cleans up."""
+def third_version(two_versions, tmp_path, correction: str) -> tuple[Path, Path]:
+    """A copy of the content and of the object after version 2, the paper set at version 3 with
+    `correction` (YAML lines) added to its corrections: (publication folder, build folder)."""
     import shutil
 
     content = tmp_path / "content"
@@ -152,7 +152,15 @@ def test_a_release_killed_half_way_leaves_the_object_as_it_was(two_versions, tmp
     folder = content / SEED_SLUG
     edit(folder / "publication.yaml", "\nversion: 2\n", "\nversion: 3\n")
     with open(folder / "publication.yaml", "a", encoding="utf-8") as yaml:
-        yaml.write("  - date: 2018-04-02\n    version: 3\n    text: A date in the introduction was corrected.\n")
+        yaml.write(correction)
+    return folder, out
+
+
+def test_a_release_killed_half_way_leaves_the_object_as_it_was(two_versions, tmp_path):
+    """SIGKILL at several moments of a release of version 3: the object is valid, at version 2
+    or (killed after the exchange) at version 3, never in between; the next release cleans up."""
+    folder, out = third_version(two_versions, tmp_path, "  - date: 2018-04-02\n    version: 3\n"
+                                "    text: A date in the introduction was corrected.\n")
     env = {**os.environ, "OCTAVO_JOBS": "1"}
     for delay in (2.0, 6.0):
         octavo = Path(sys.executable).parent / "octavo"
@@ -211,19 +219,10 @@ def test_diff_names_each_changed_block_with_its_line_and_words(two_versions, tmp
 def test_a_new_version_whose_change_no_correction_names_is_refused(two_versions, tmp_path):
     """Version 3 adds a sentence to the Chinese perspective but its correction names the
     conclusion: refused, naming the section and the change; --no-notice releases it."""
-    import shutil
-
-    content = tmp_path / "content"
-    shutil.copytree(two_versions["folder"].parent, content)
-    out = tmp_path / "build"
-    shutil.copytree(two_versions["obj"], object_path(out, SEED_SLUG))
-    folder = content / SEED_SLUG
+    folder, out = third_version(two_versions, tmp_path, "  - date: 2018-04-02\n    version: 3\n"
+                                "    section: sections/07-conclusion.md\n    text: A date in the conclusion was corrected.\n")
     with open(folder / "sections" / "05-china.md", "a", encoding="utf-8") as section:
         section.write("\nBeijing is expected to host a meeting in the summer.\n")
-    edit(folder / "publication.yaml", "\nversion: 2\n", "\nversion: 3\n")
-    with open(folder / "publication.yaml", "a", encoding="utf-8") as yaml:
-        yaml.write("  - date: 2018-04-02\n    version: 3\n    section: sections/07-conclusion.md\n"
-                   "    text: A date in the conclusion was corrected.\n")
     with pytest.raises(ContentError) as caught:
         release(folder, out)
     [problem] = caught.value.problems
@@ -236,17 +235,8 @@ def test_a_new_version_whose_change_no_correction_names_is_refused(two_versions,
 
 def test_a_correction_naming_a_section_nothing_changed_in_is_said(two_versions, tmp_path):
     """Its notice would stand under a section that was not corrected: the release warns."""
-    import shutil
-
-    content = tmp_path / "content"
-    shutil.copytree(two_versions["folder"].parent, content)
-    out = tmp_path / "build"
-    shutil.copytree(two_versions["obj"], object_path(out, SEED_SLUG))
-    folder = content / SEED_SLUG
-    edit(folder / "publication.yaml", "\nversion: 2\n", "\nversion: 3\n")
-    with open(folder / "publication.yaml", "a", encoding="utf-8") as yaml:
-        yaml.write("  - date: 2018-04-02\n    version: 3\n    section: sections/05-china.md\n"
-                   "    text: A name was corrected.\n")
+    folder, out = third_version(two_versions, tmp_path, "  - date: 2018-04-02\n    version: 3\n"
+                                "    section: sections/05-china.md\n    text: A name was corrected.\n")
     warned = []
     assert release(folder, out, warn=warned.append).version == 3
     assert any("the correction of 2018-04-02 names the section 'sections/05-china.md'" in w and
@@ -256,17 +246,9 @@ def test_a_correction_naming_a_section_nothing_changed_in_is_said(two_versions, 
 def test_a_released_correction_keeps_its_version(two_versions, tmp_path):
     """A new user's trap: a correction released in version 2, relabelled version 3 when a second
     correction was added, would have printed "version 3" in an archived version. Refused."""
-    import shutil
-
-    content = tmp_path / "content"
-    shutil.copytree(two_versions["folder"].parent, content)
-    out = tmp_path / "build"
-    shutil.copytree(two_versions["obj"], object_path(out, SEED_SLUG))
-    folder = content / SEED_SLUG
-    edit(folder / "publication.yaml", "\nversion: 2\n", "\nversion: 3\n")
+    folder, out = third_version(two_versions, tmp_path, "  - date: 2018-04-02\n    version: 3\n"
+                                "    text: A date in the introduction was corrected.\n")
     edit(folder / "publication.yaml", "    version: 2\n", "    version: 3\n")
-    with open(folder / "publication.yaml", "a", encoding="utf-8") as yaml:
-        yaml.write("  - date: 2018-04-02\n    version: 3\n    text: A date in the introduction was corrected.\n")
     with pytest.raises(ContentError) as caught:
         release(folder, out)
     [problem] = caught.value.problems
